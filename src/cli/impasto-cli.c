@@ -1,0 +1,15 @@
+/* impasto-cli.c: placeholder until the engine issue fills it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib.h>
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_printerr ("impasto-cli %s: not implemented yet\n", PACKAGE_VERSION);
+  return 1;
+}

@@ -1,0 +1,66 @@
+/* imp-weights.h: VGG19 convolution weights from a safetensors file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "imp-vgg-layers.h"
+
+G_BEGIN_DECLS
+
+#define IMP_WEIGHTS_ERROR (imp_weights_error_quark ())
+
+typedef enum
+{
+  IMP_WEIGHTS_ERROR_NOT_FOUND,   /* no weights file anywhere on the lookup path */
+  IMP_WEIGHTS_ERROR_IO,          /* open/read failed, or the file changed while being read */
+  IMP_WEIGHTS_ERROR_TRUNCATED,
+  IMP_WEIGHTS_ERROR_HEADER,      /* header length or JSON wrong */
+  IMP_WEIGHTS_ERROR_TENSOR,      /* missing tensor, wrong dtype/shape/range, NaN/Inf */
+  IMP_WEIGHTS_ERROR_METADATA,
+} ImpWeightsError;
+
+/* How the network expects its input, from the file's __metadata__.
+ * network_input[c] = (pixel[c] / 255 * scale - mean[c]) / std[c], for the channel
+ * order the weights expect (pixel units in, see ALGORITHM.md). */
+typedef struct
+{
+  gboolean bgr;        /* the first layer expects BGR (the engine converts) */
+  double   scale;      /* input_scale: 255 for Caffe/Keras weights, 1 for torchvision */
+  double   mean[3];    /* in the weights' channel order, on the input_scale scale */
+  double   std[3];
+} ImpPreprocess;
+
+typedef struct _ImpWeights ImpWeights;
+
+GQuark               imp_weights_error_quark    (void);
+
+/* Reads the whole file into memory (no mmap: a file truncated by someone else
+ * must not crash us) and checks every tensor. Errors name the file. */
+ImpWeights          *imp_weights_load           (const char        *path,
+                                                 GError           **error);
+ImpWeights          *imp_weights_ref            (ImpWeights        *self);
+void                 imp_weights_unref          (ImpWeights        *self);
+
+const char          *imp_weights_get_path       (ImpWeights        *self);
+const ImpPreprocess *imp_weights_get_preprocess (ImpWeights        *self);
+/* OIHW float32 kernel [out, in, 3, 3] and bias [out], owned by @self. */
+const float         *imp_weights_get_kernel     (ImpWeights        *self,
+                                                 ImpVggLayer        layer);
+const float         *imp_weights_get_bias       (ImpWeights        *self,
+                                                 ImpVggLayer        layer);
+/* Hex sha256 of the whole file, computed while loading. */
+const char          *imp_weights_get_sha256     (ImpWeights        *self);
+
+/* The lookup order of the application and the CLI (weights/README.md):
+ * @explicit_path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights/vgg19-conv.safetensors,
+ * $datadir/impasto/weights/..., the build tree. Returns the first existing path
+ * or NULL with IMP_WEIGHTS_ERROR_NOT_FOUND saying where it looked. */
+char                *imp_weights_find           (const char        *explicit_path,
+                                                 GError           **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpWeights, imp_weights_unref)
+
+G_END_DECLS

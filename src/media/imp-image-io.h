@@ -1,0 +1,43 @@
+/* imp-image-io.h: reading and writing images files (gdk-pixbuf)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "engine/imp-image.h"
+
+G_BEGIN_DECLS
+
+#define IMP_IMAGE_IO_ERROR (imp_image_io_error_quark ())
+
+typedef enum
+{
+  IMP_IMAGE_IO_ERROR_UNREADABLE,   /* missing, unreadable, corrupt, truncated, not an image */
+  IMP_IMAGE_IO_ERROR_TOO_LARGE,    /* declared size beyond what we accept */
+  IMP_IMAGE_IO_ERROR_EMPTY,        /* 0x0 */
+  IMP_IMAGE_IO_ERROR_FORMAT,       /* output extension not .png/.jpg/.jpeg */
+  IMP_IMAGE_IO_ERROR_WRITE,
+} ImpImageIoError;
+
+GQuark    imp_image_io_error_quark (void);
+
+/* Loads any format gdk-pixbuf reads, applies EXIF orientation, converts grey,
+ * alpha (composited on white), 16-bit and CMYK to RGB. Images whose longer side
+ * exceeds @max_side (0 = no limit besides the hard pixel-count limit) are scaled
+ * down while decoding, so a 30000x30000 file never needs its full size in memory. */
+ImpImage *imp_image_io_load        (const char      *path,
+                                    guint            max_side,
+                                    GError         **error);
+ImpImage *imp_image_io_load_bytes  (GBytes          *bytes,
+                                    guint            max_side,
+                                    GError         **error);
+
+/* PNG or JPEG by @path's extension; written to a temporary file beside @path and
+ * renamed over it only when complete, so an existing file survives any failure. */
+gboolean  imp_image_io_save        (const ImpImage  *image,
+                                    const char      *path,
+                                    GError         **error);
+
+G_END_DECLS
