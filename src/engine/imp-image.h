@@ -36,6 +36,18 @@ ImpImage *imp_image_resize_to_fit    (const ImpImage *image,
 ImpImage *imp_image_resize           (const ImpImage *image,
                                       guint           width,
                                       guint           height);
+/* Bicubic (Keys, a = -0.5), for upsampling between coarse-to-fine scales; @clamp
+ * limits to 0..255 (FALSE for signed data such as optimiser state). */
+ImpImage *imp_image_resize_bicubic   (const ImpImage *image,
+                                      guint           width,
+                                      guint           height,
+                                      gboolean        clamp);
+/* The size imp_image_resize_to_fit() produces. */
+void      imp_image_fit_size         (guint           width,
+                                      guint           height,
+                                      guint           max_side,
+                                      guint          *out_width,
+                                      guint          *out_height);
 
 static inline float *
 imp_image_channel (const ImpImage *image,

@@ -1,0 +1,213 @@
+/* test-params.c: presets, layer-set parsing and validation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "engine/imp-params.h"
+
+static void
+test_tutorial_preset (void)
+{
+  ImpParams p;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *style = NULL;
+
+  g_assert_true (imp_params_init_preset (&p, "tutorial", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (p.preset, ==, "tutorial");
+  g_assert_cmpuint (p.size, ==, 512);
+  g_assert_cmpint (p.style_size, ==, IMP_STYLE_SIZE_FOLLOW);
+  g_assert_cmpfloat (p.content_weight, ==, 1e3);
+  g_assert_cmpfloat (p.style_weight, ==, 1e-2);
+  g_assert_cmpfloat (p.tv_weight, ==, 0.0);
+  g_assert_cmpuint (p.content_layers.n_layers, ==, 1);
+  g_assert_cmpint (p.content_layers.layers[0], ==, IMP_CONV5_2);
+  style = imp_layer_set_to_string (&p.style_layers);
+  g_assert_cmpstr (style, ==, "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1");
+  g_assert_cmpint (p.optimizer, ==, IMP_OPTIMIZER_ADAM);
+  g_assert_cmpfloat (p.lr, ==, 5.0);
+  g_assert_cmpfloat (p.beta1, ==, 0.99);
+  g_assert_cmpfloat (p.beta2, ==, 0.999);
+  g_assert_cmpfloat (p.epsilon, ==, 0.1);
+  g_assert_cmpuint (p.iterations, ==, 1000);
+  g_assert_cmpint (p.init, ==, IMP_INIT_CONTENT);
+  g_assert_cmpint (p.pool, ==, IMP_POOL_MAX);
+  g_assert_cmpuint (p.start_size, ==, 0);
+  g_assert_cmpfloat (p.ema_decay, ==, 0.0);
+
+  g_assert_true (imp_params_validate (&p, &error));
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpfloat_with_epsilon (p.style_layers.weights[i], 0.2, 1e-15);
+  g_assert_cmpfloat (p.content_layers.weights[0], ==, 1.0);
+}
+
+static void
+test_gatys_preset (void)
+{
+  ImpParams p;
+
+  g_assert_true (imp_params_init_preset (&p, "gatys", NULL));
+  g_assert_cmpint (p.content_layers.layers[0], ==, IMP_CONV4_2);
+  g_assert_cmpuint (p.style_layers.n_layers, ==, 5);
+  g_assert_cmpint (p.optimizer, ==, IMP_OPTIMIZER_LBFGS);
+  g_assert_cmpuint (p.lbfgs_history, ==, 100);
+  g_assert_cmpuint (p.iterations, ==, 500);
+  g_assert_cmpuint (p.size, ==, 512);
+  g_assert_cmpfloat (p.tv_weight, ==, 0.0);
+  g_assert_cmpint (p.init, ==, IMP_INIT_CONTENT);
+  g_assert_true (imp_params_validate (&p, NULL));
+}
+
+static void
+test_all_presets_valid (void)
+{
+  const char * const *names = imp_params_list_presets ();
+  guint n = 0;
+
+  for (; names[n] != NULL; n++)
+    {
+      ImpParams p;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (imp_params_init_preset (&p, names[n], &error));
+      g_assert_true (imp_params_validate (&p, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpstr (imp_params_default_preset (), ==, "tutorial");
+}
+
+static void
+test_unknown_preset (void)
+{
+  ImpParams p;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (imp_params_init_preset (&p, "picasso", &error));
+  g_assert_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "--preset"));
+  g_assert_nonnull (strstr (error->message, "picasso"));
+}
+
+static void
+test_layer_set_parse (void)
+{
+  ImpLayerSet set;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (imp_layer_set_parse (&set, "conv1_1:0.5, conv3_1 ,conv5_4:2", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (set.n_layers, ==, 3);
+  g_assert_cmpint (set.layers[0], ==, IMP_CONV1_1);
+  g_assert_cmpint (set.layers[1], ==, IMP_CONV3_1);
+  g_assert_cmpint (set.layers[2], ==, IMP_CONV5_4);
+  g_assert_cmpfloat (set.weights[0], ==, 0.5);
+  g_assert_cmpfloat (set.weights[1], <, 0.0);
+  g_assert_cmpfloat (set.weights[2], ==, 2.0);
+  text = imp_layer_set_to_string (&set);
+  g_assert_cmpstr (text, ==, "conv1_1:0.5,conv3_1,conv5_4:2");
+}
+
+static void
+test_layer_set_errors (void)
+{
+  static const char * const bad[] = {
+    "", " ", "conv6_1", "conv1_1,", "conv1_1,conv1_1", "conv1_1:", "conv1_1:-1",
+    "conv1_1:abc", "conv1_1:1x", "conv1_1:nan", "conv1_1:inf", "pool1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      ImpLayerSet set = { .n_layers = 7 };
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("parsing “%s”", bad[i]);
+      g_assert_false (imp_layer_set_parse (&set, bad[i], &error));
+      g_assert_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID);
+      g_assert_cmpuint (set.n_layers, ==, 7);   /* untouched on failure */
+    }
+}
+
+typedef void (*Breaker) (ImpParams *p);
+
+static void break_lr (ImpParams *p) { p->lr = 0.0; }
+static void break_beta1 (ImpParams *p) { p->beta1 = 1.0; }
+static void break_beta2 (ImpParams *p) { p->beta2 = -0.1; }
+static void break_eps (ImpParams *p) { p->epsilon = 0.0; }
+static void break_style_weight (ImpParams *p) { p->style_weight = -1.0; }
+static void break_content_weight (ImpParams *p) { p->content_weight = 1.0 / 0.0; }
+static void break_tv (ImpParams *p) { p->tv_weight = -0.5; }
+static void break_iterations (ImpParams *p) { p->iterations = 0; }
+static void break_size (ImpParams *p) { p->size = 100000; }
+static void break_style_size (ImpParams *p) { p->style_size = -5; }
+static void break_scale_and_size (ImpParams *p) { p->style_scale = 0.5; p->style_size = 256; }
+static void break_no_style (ImpParams *p) { p->style_layers.n_layers = 0; }
+static void break_no_content (ImpParams *p) { p->content_layers.n_layers = 0; }
+
+static void
+test_validate_errors (void)
+{
+  static const struct
+  {
+    Breaker     breaker;
+    const char *option;
+  } cases[] = {
+    { break_lr, "--lr" },
+    { break_beta1, "--beta1" },
+    { break_beta2, "--beta2" },
+    { break_eps, "--epsilon" },
+    { break_style_weight, "--style-weight" },
+    { break_content_weight, "--content-weight" },
+    { break_tv, "--tv-weight" },
+    { break_iterations, "--iterations" },
+    { break_size, "--size" },
+    { break_style_size, "--style-size" },
+    { break_scale_and_size, "--style-scale" },
+    { break_no_style, "--style-layers" },
+    { break_no_content, "--content-layers" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      ImpParams p;
+      g_autoptr(GError) error = NULL;
+
+      imp_params_init_preset (&p, "tutorial", NULL);
+      cases[i].breaker (&p);
+      g_assert_false (imp_params_validate (&p, &error));
+      g_assert_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].option));
+    }
+}
+
+static void
+test_validate_keeps_explicit_weights (void)
+{
+  ImpParams p;
+
+  imp_params_init_preset (&p, "tutorial", NULL);
+  g_assert_true (imp_layer_set_parse (&p.style_layers, "conv1_1:3,conv2_1,conv3_1:0", NULL));
+  g_assert_true (imp_params_validate (&p, NULL));
+  g_assert_cmpfloat (p.style_layers.weights[0], ==, 3.0);
+  g_assert_cmpfloat_with_epsilon (p.style_layers.weights[1], 1.0 / 3.0, 1e-15);
+  g_assert_cmpfloat (p.style_layers.weights[2], ==, 0.0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/params/tutorial", test_tutorial_preset);
+  g_test_add_func ("/engine/params/gatys", test_gatys_preset);
+  g_test_add_func ("/engine/params/all-presets-valid", test_all_presets_valid);
+  g_test_add_func ("/engine/params/unknown-preset", test_unknown_preset);
+  g_test_add_func ("/engine/params/layer-set-parse", test_layer_set_parse);
+  g_test_add_func ("/engine/params/layer-set-errors", test_layer_set_errors);
+  g_test_add_func ("/engine/params/validate-errors", test_validate_errors);
+  g_test_add_func ("/engine/params/explicit-weights", test_validate_keeps_explicit_weights);
+
+  return g_test_run ();
+}
