@@ -1,0 +1,885 @@
+/* imp-conv-winograd.c: Winograd F(4x4,3x3) for VGG's 3x3 convolutions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Forward: for every 4x4 output tile, the 6x6 input patch d of each channel is
+ * transformed to V = Bt d B, the kernels were transformed once to U = G g Gt, and
+ * the 36 positions xi of the 6x6 transform domain each become one product
+ * M[xi] (out x tiles) = U[xi] (out x in) . V[xi] (in x tiles) through sgemm; the
+ * output tile is At M A. That is 36 multiplies per channel pair and tile instead
+ * of 144 (4x fewer), the transforms are cheap and stay in cache because tiles are
+ * processed in blocks of a few hundred.
+ *
+ * Backward (input gradient): spatially flipping the data turns the transposed
+ * convolution back into a correlation with the same, unflipped kernel and in/out
+ * swapped: grad_in = flip (corr (flip (grad_out), K with in/out swapped)). So the
+ * backward pass is the forward machinery with U[xi] transposed in sgemm and the
+ * flips folded into the patch loads and stores: no second copy of the weights.
+ *
+ * Matrices (Lavin & Gray 2015, interpolation points 0, 1, -1, 2, -2, inf).
+ */
+
+#include "config.h"
+
+#include "imp-conv-winograd.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#define TILE 4          /* outputs per tile side */
+#define PATCH 6         /* inputs per tile side */
+#define NXI 36          /* positions of the transform domain */
+#define BLOCK_FLOATS (1u << 20)  /* per-thread V+M budget: 4 MiB, stays in L2/L3 */
+#define MIN_BLOCK 32
+#define MAX_BLOCK 512
+/* The 36 planes of a block would sit a multiple of 4 KiB apart and fight for
+ * the same L1 sets (measured 5x slower transforms); a cache line apart they don't. */
+#define PLANE_PAD 16
+
+struct _ImpWinograd
+{
+  guint  in_channels;
+  guint  out_channels;
+  float *weights;   /* [36][out][in] */
+  float *bias;      /* [out] */
+};
+
+/* One call's shared state; the worker threads take blocks from next_block. */
+typedef struct
+{
+  const float  *weights;
+  const float  *bias;        /* NULL in the backward pass */
+  const float  *src;
+  float        *dst;
+  guint         height;
+  guint         width;
+  guint         src_channels;
+  guint         dst_channels;
+  guint         tiles_w;
+  guint         n_tiles;
+  guint         block;
+  guint         n_blocks;
+  gboolean      backward;    /* transposed weights, flipped data */
+  gboolean      relu;
+  gboolean      simd;        /* AVX2 + FMA at run time */
+  float        *scratch;
+  gsize         scratch_per_thread;
+  GCancellable *cancellable;
+  gint          next_block;  /* atomic */
+  gint          cancelled;   /* atomic */
+} WinoJob;
+
+typedef struct
+{
+  WinoJob *job;
+  guint    index;
+} WinoWorker;
+
+static void
+kernel_transform_1d (const double g[3],
+                     double       u[6])
+{
+  u[0] = g[0] / 4.0;
+  u[1] = -(g[0] + g[1] + g[2]) / 6.0;
+  u[2] = -(g[0] - g[1] + g[2]) / 6.0;
+  u[3] = g[0] / 24.0 + g[1] / 12.0 + g[2] / 6.0;
+  u[4] = g[0] / 24.0 - g[1] / 12.0 + g[2] / 6.0;
+  u[5] = g[2];
+}
+
+/* U = G g Gt for one 3x3 kernel, in double so the weights add no rounding. */
+static void
+kernel_transform (const float *g,
+                  double       u[NXI])
+{
+  double rows[3][6];
+
+  for (guint i = 0; i < 3; i++)
+    {
+      double col[3] = { g[i * 3], g[i * 3 + 1], g[i * 3 + 2] };
+      kernel_transform_1d (col, rows[i]);
+    }
+  for (guint j = 0; j < 6; j++)
+    {
+      double col[3] = { rows[0][j], rows[1][j], rows[2][j] };
+      double out[6];
+
+      kernel_transform_1d (col, out);
+      for (guint i = 0; i < 6; i++)
+        u[i * 6 + j] = out[i];
+    }
+}
+
+ImpWinograd *
+imp_winograd_new (const float *kernel,
+                  const float *bias,
+                  guint        in_channels,
+                  guint        out_channels)
+{
+  ImpWinograd *self;
+  gsize plane = (gsize) out_channels * in_channels;
+
+  g_return_val_if_fail (kernel != NULL && bias != NULL, NULL);
+  g_return_val_if_fail (in_channels > 0 && out_channels > 0, NULL);
+
+  self = g_new0 (ImpWinograd, 1);
+  self->in_channels = in_channels;
+  self->out_channels = out_channels;
+  self->weights = g_new (float, NXI * plane);
+  self->bias = g_memdup2 (bias, out_channels * sizeof (float));
+
+  for (gsize oc = 0; oc < plane; oc++)
+    {
+      double u[NXI];
+
+      kernel_transform (kernel + oc * 9, u);
+      for (guint xi = 0; xi < NXI; xi++)
+        self->weights[xi * plane + oc] = (float) u[xi];
+    }
+  return self;
+}
+
+void
+imp_winograd_free (ImpWinograd *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->weights);
+  g_free (self->bias);
+  g_free (self);
+}
+
+gsize
+imp_winograd_weight_bytes (guint in_channels,
+                           guint out_channels)
+{
+  return ((gsize) NXI * in_channels * out_channels + out_channels) * sizeof (float);
+}
+
+static guint
+block_tiles (guint in_channels,
+             guint out_channels)
+{
+  guint block = BLOCK_FLOATS / (NXI * (in_channels + out_channels));
+
+  block = CLAMP (block, MIN_BLOCK, MAX_BLOCK);
+  return block & ~15u;
+}
+
+gsize
+imp_winograd_scratch_floats (guint in_channels,
+                             guint out_channels,
+                             guint n_threads)
+{
+  gsize block = block_tiles (in_channels, out_channels);
+
+  return (gsize) MAX (n_threads, 1) * NXI * ((in_channels + out_channels) * block + 2 * PLANE_PAD);
+}
+
+/* The 6x6 patch whose top-left is (y0, x0), zero outside the plane. In the
+ * backward pass the plane is read flipped in both directions. */
+static void
+load_patch (const WinoJob *job,
+            const float   *plane,
+            int            y0,
+            int            x0,
+            float          d[NXI])
+{
+  int h = job->height, w = job->width;
+
+  if (!job->backward && y0 >= 0 && x0 >= 0 && y0 + PATCH <= h && x0 + PATCH <= w)
+    {
+      for (int i = 0; i < PATCH; i++)
+        memcpy (d + i * PATCH, plane + (gsize) (y0 + i) * w + x0, PATCH * sizeof (float));
+      return;
+    }
+  for (int i = 0; i < PATCH; i++)
+    for (int j = 0; j < PATCH; j++)
+      {
+        int y = y0 + i, x = x0 + j;
+
+        if (y < 0 || x < 0 || y >= h || x >= w)
+          d[i * PATCH + j] = 0.0f;
+        else if (job->backward)
+          d[i * PATCH + j] = plane[(gsize) (h - 1 - y) * w + (w - 1 - x)];
+        else
+          d[i * PATCH + j] = plane[(gsize) y * w + x];
+      }
+}
+
+/* V = Bt d B, rows then columns; out is written with stride @stride. */
+static void
+input_transform (const float d[NXI],
+                 float      *out,
+                 gsize       stride)
+{
+  float t[NXI];
+
+  for (guint j = 0; j < PATCH; j++)
+    {
+      const float *c = d + j;
+      float d0 = c[0], d1 = c[6], d2 = c[12], d3 = c[18], d4 = c[24], d5 = c[30];
+
+      t[0 * 6 + j] = 4.0f * d0 - 5.0f * d2 + d4;
+      t[1 * 6 + j] = -4.0f * (d1 + d2) + d3 + d4;
+      t[2 * 6 + j] = 4.0f * (d1 - d2) - d3 + d4;
+      t[3 * 6 + j] = 2.0f * (d3 - d1) - d2 + d4;
+      t[4 * 6 + j] = 2.0f * (d1 - d3) - d2 + d4;
+      t[5 * 6 + j] = 4.0f * d1 - 5.0f * d3 + d5;
+    }
+  for (guint i = 0; i < PATCH; i++)
+    {
+      const float *r = t + i * 6;
+      float *o = out + i * 6 * stride;
+      float d0 = r[0], d1 = r[1], d2 = r[2], d3 = r[3], d4 = r[4], d5 = r[5];
+
+      o[0 * stride] = 4.0f * d0 - 5.0f * d2 + d4;
+      o[1 * stride] = -4.0f * (d1 + d2) + d3 + d4;
+      o[2 * stride] = 4.0f * (d1 - d2) - d3 + d4;
+      o[3 * stride] = 2.0f * (d3 - d1) - d2 + d4;
+      o[4 * stride] = 2.0f * (d1 - d3) - d2 + d4;
+      o[5 * stride] = 4.0f * d1 - 5.0f * d3 + d5;
+    }
+}
+
+/* Y = At m A (4x4) from the 36 values at @m with stride @stride. */
+static void
+output_transform (const float *m,
+                  gsize        stride,
+                  float        y[TILE * TILE])
+{
+  float t[TILE * PATCH];
+
+  for (guint j = 0; j < PATCH; j++)
+    {
+      float m0 = m[(0 * 6 + j) * stride], m1 = m[(1 * 6 + j) * stride];
+      float m2 = m[(2 * 6 + j) * stride], m3 = m[(3 * 6 + j) * stride];
+      float m4 = m[(4 * 6 + j) * stride], m5 = m[(5 * 6 + j) * stride];
+      float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
+
+      t[0 * 6 + j] = m0 + a + c;
+      t[1 * 6 + j] = b + 2.0f * e;
+      t[2 * 6 + j] = a + 4.0f * c;
+      t[3 * 6 + j] = b + 8.0f * e + m5;
+    }
+  for (guint i = 0; i < TILE; i++)
+    {
+      const float *r = t + i * 6;
+      float a = r[1] + r[2], b = r[1] - r[2], c = r[3] + r[4], e = r[3] - r[4];
+
+      y[i * 4 + 0] = r[0] + a + c;
+      y[i * 4 + 1] = b + 2.0f * e;
+      y[i * 4 + 2] = a + 4.0f * c;
+      y[i * 4 + 3] = b + 8.0f * e + r[5];
+    }
+}
+
+/* V[xi][c][k] for the tiles t0 + k, k in [first, n), of every source channel. */
+static void
+transform_inputs (const WinoJob *job,
+                  guint          t0,
+                  guint          first,
+                  guint          n,
+                  float         *v)
+{
+  gsize plane = (gsize) job->height * job->width;
+  gsize stride = (gsize) job->src_channels * n + PLANE_PAD;
+
+  for (guint c = 0; c < job->src_channels; c++)
+    {
+      const float *src = job->src + c * plane;
+
+      for (guint k = first; k < n; k++)
+        {
+          guint t = t0 + k;
+          int ty = t / job->tiles_w, tx = t % job->tiles_w;
+          float d[NXI];
+
+          load_patch (job, src, ty * TILE - 1, tx * TILE - 1, d);
+          input_transform (d, v + (gsize) c * n + k, stride);
+        }
+    }
+}
+
+static void
+store_tile (const WinoJob *job,
+            float         *plane,
+            float          bias,
+            int            y0,
+            int            x0,
+            const float    y[TILE * TILE])
+{
+  int h = job->height, w = job->width;
+
+  for (int i = 0; i < TILE && y0 + i < h; i++)
+    for (int j = 0; j < TILE && x0 + j < w; j++)
+      {
+        float value = y[i * TILE + j] + bias;
+
+        if (job->relu && value < 0.0f)
+          value = 0.0f;
+        if (job->backward)
+          plane[(gsize) (h - 1 - (y0 + i)) * w + (w - 1 - (x0 + j))] = value;
+        else
+          plane[(gsize) (y0 + i) * w + x0 + j] = value;
+      }
+}
+
+static void
+transform_outputs (const WinoJob *job,
+                   guint          t0,
+                   guint          first,
+                   guint          n,
+                   const float   *m)
+{
+  gsize plane = (gsize) job->height * job->width;
+  gsize stride = (gsize) job->dst_channels * n + PLANE_PAD;
+
+  for (guint o = 0; o < job->dst_channels; o++)
+    {
+      float *dst = job->dst + o * plane;
+      float bias = job->bias != NULL ? job->bias[o] : 0.0f;
+
+      for (guint k = first; k < n; k++)
+        {
+          guint t = t0 + k;
+          float y[TILE * TILE];
+
+          output_transform (m + (gsize) o * n + k, stride, y);
+          store_tile (job, dst, bias, (t / job->tiles_w) * TILE,
+                      (t % job->tiles_w) * TILE, y);
+        }
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+
+#include <immintrin.h>
+
+#define AVX2 __attribute__ ((target ("avx2,fma")))
+
+/* Groups of 8 tiles are transformed together, one tile per vector lane. The
+ * in-lane 4x4 transpose below puts tile lane_tile[p] of the group in lane p;
+ * V and M keep that order (sgemm doesn't care), the output side undoes it. */
+static const guint8 lane_tile[8] = { 0, 2, 4, 6, 1, 3, 5, 7 };
+
+static gboolean
+simd_supported (void)
+{
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+}
+
+AVX2 static inline void
+transpose4 (__m256 *a,
+            __m256 *b,
+            __m256 *c,
+            __m256 *d)
+{
+  __m256 x0 = _mm256_unpacklo_ps (*a, *b), x1 = _mm256_unpackhi_ps (*a, *b);
+  __m256 x2 = _mm256_unpacklo_ps (*c, *d), x3 = _mm256_unpackhi_ps (*c, *d);
+
+  *a = _mm256_shuffle_ps (x0, x2, 0x44);
+  *b = _mm256_shuffle_ps (x0, x2, 0xEE);
+  *c = _mm256_shuffle_ps (x1, x3, 0x44);
+  *d = _mm256_shuffle_ps (x1, x3, 0xEE);
+}
+
+/* Frame columns m..m+7 of a row; the backward frame runs right to left. */
+AVX2 static inline __m256
+load8 (const float *row,
+       int          m,
+       gboolean     flip)
+{
+  if (!flip)
+    return _mm256_loadu_ps (row + m);
+  return _mm256_permutevar8x32_ps (_mm256_loadu_ps (row - m - 7),
+                                   _mm256_setr_epi32 (7, 6, 5, 4, 3, 2, 1, 0));
+}
+
+AVX2 static inline void
+store8 (float    *row,
+        int       m,
+        gboolean  flip,
+        __m256    value)
+{
+  if (!flip)
+    _mm256_storeu_ps (row + m, value);
+  else
+    _mm256_storeu_ps (row - m - 7,
+                      _mm256_permutevar8x32_ps (value, _mm256_setr_epi32 (7, 6, 5, 4, 3, 2, 1, 0)));
+}
+
+/* Where frame row y, column x0 lives. */
+static inline gsize
+frame_offset (const WinoJob *job,
+              int            y,
+              int            x0)
+{
+  if (job->backward)
+    return (gsize) (job->height - 1 - y) * job->width + (job->width - 1 - x0);
+  return (gsize) y * job->width + x0;
+}
+
+/* 8 patches side by side in one tile row, all inside the plane. */
+AVX2 static void
+load_group_fast (const WinoJob *job,
+                 const float   *plane,
+                 int            y0,
+                 int            x0,
+                 __m256         d[NXI])
+{
+  for (int i = 0; i < PATCH; i++)
+    {
+      const float *row = plane + frame_offset (job, y0 + i, x0);
+      __m256 a0 = load8 (row, 0, job->backward), a1 = load8 (row, 8, job->backward);
+      __m256 a2 = load8 (row, 16, job->backward), a3 = load8 (row, 24, job->backward);
+      __m256 b0 = load8 (row, 4, job->backward), b1 = load8 (row, 12, job->backward);
+      __m256 b2 = load8 (row, 20, job->backward), b3 = load8 (row, 28, job->backward);
+
+      transpose4 (&a0, &a1, &a2, &a3);
+      transpose4 (&b0, &b1, &b2, &b3);
+      d[i * 6 + 0] = a0;
+      d[i * 6 + 1] = a1;
+      d[i * 6 + 2] = a2;
+      d[i * 6 + 3] = a3;
+      d[i * 6 + 4] = b0;
+      d[i * 6 + 5] = b1;
+    }
+}
+
+/* Any 8 tiles (edges, row ends): patch by patch. */
+AVX2 static void
+load_group_slow (const WinoJob *job,
+                 const float   *plane,
+                 guint          t,
+                 __m256         d[NXI])
+{
+  float buf[NXI][8];
+
+  for (guint p = 0; p < 8; p++)
+    {
+      guint tile = t + lane_tile[p];
+      float patch[NXI];
+
+      load_patch (job, plane, (tile / job->tiles_w) * TILE - 1,
+                  (tile % job->tiles_w) * TILE - 1, patch);
+      for (guint e = 0; e < NXI; e++)
+        buf[e][p] = patch[e];
+    }
+  for (guint e = 0; e < NXI; e++)
+    d[e] = _mm256_loadu_ps (buf[e]);
+}
+
+AVX2 static inline void
+bt_1d (__m256  d0,
+       __m256  d1,
+       __m256  d2,
+       __m256  d3,
+       __m256  d4,
+       __m256  d5,
+       __m256 *r,
+       gsize   step)
+{
+  const __m256 c2 = _mm256_set1_ps (2.0f), c4 = _mm256_set1_ps (4.0f);
+  const __m256 c5 = _mm256_set1_ps (5.0f);
+
+  r[0 * step] = _mm256_fmadd_ps (c4, d0, _mm256_fnmadd_ps (c5, d2, d4));
+  r[1 * step] = _mm256_fnmadd_ps (c4, _mm256_add_ps (d1, d2), _mm256_add_ps (d3, d4));
+  r[2 * step] = _mm256_fmadd_ps (c4, _mm256_sub_ps (d1, d2), _mm256_sub_ps (d4, d3));
+  r[3 * step] = _mm256_fmadd_ps (c2, _mm256_sub_ps (d3, d1), _mm256_sub_ps (d4, d2));
+  r[4 * step] = _mm256_fmadd_ps (c2, _mm256_sub_ps (d1, d3), _mm256_sub_ps (d4, d2));
+  r[5 * step] = _mm256_fmadd_ps (c4, d1, _mm256_fnmadd_ps (c5, d3, d5));
+}
+
+/* V = Bt d B for 8 tiles; position xi goes to out + xi * stride. */
+AVX2 static void
+input_transform8 (const __m256  d[NXI],
+                  float        *out,
+                  gsize         stride)
+{
+  __m256 t[NXI], r[PATCH];
+
+  for (guint i = 0; i < PATCH; i++)
+    bt_1d (d[i * 6], d[i * 6 + 1], d[i * 6 + 2], d[i * 6 + 3], d[i * 6 + 4],
+           d[i * 6 + 5], t + i * 6, 1);
+  for (guint j = 0; j < PATCH; j++)
+    {
+      bt_1d (t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], r, 1);
+      for (guint i = 0; i < PATCH; i++)
+        _mm256_storeu_ps (out + (i * 6 + j) * stride, r[i]);
+    }
+}
+
+AVX2 static void
+transform_inputs_simd (const WinoJob *job,
+                       guint          t0,
+                       guint          n,
+                       float         *v)
+{
+  gsize plane = (gsize) job->height * job->width;
+  gsize stride = (gsize) job->src_channels * n + PLANE_PAD;
+  int h = job->height, w = job->width;
+
+  for (guint c = 0; c < job->src_channels; c++)
+    {
+      const float *src = job->src + c * plane;
+
+      for (guint k = 0; k + 8 <= n; k += 8)
+        {
+          guint t = t0 + k;
+          int ty = t / job->tiles_w, tx = t % job->tiles_w;
+          int y0 = ty * TILE - 1, x0 = tx * TILE - 1;
+          __m256 d[NXI];
+
+          if (tx + 8 <= (int) job->tiles_w && y0 >= 0 && x0 >= 0 && y0 + PATCH <= h
+              && x0 + 36 <= w)
+            load_group_fast (job, src, y0, x0, d);
+          else
+            load_group_slow (job, src, t, d);
+          input_transform8 (d, v + (gsize) c * n + k, stride);
+        }
+    }
+}
+
+AVX2 static inline void
+at_1d (__m256  m0,
+       __m256  m1,
+       __m256  m2,
+       __m256  m3,
+       __m256  m4,
+       __m256  m5,
+       __m256 *y)
+{
+  __m256 a = _mm256_add_ps (m1, m2), b = _mm256_sub_ps (m1, m2);
+  __m256 c = _mm256_add_ps (m3, m4), e = _mm256_sub_ps (m3, m4);
+
+  y[0] = _mm256_add_ps (_mm256_add_ps (m0, a), c);
+  y[1] = _mm256_fmadd_ps (_mm256_set1_ps (2.0f), e, b);
+  y[2] = _mm256_fmadd_ps (_mm256_set1_ps (4.0f), c, a);
+  y[3] = _mm256_fmadd_ps (_mm256_set1_ps (8.0f), e, _mm256_add_ps (b, m5));
+}
+
+/* Y = At M A for 8 tiles: y[i * 4 + j]. */
+AVX2 static void
+output_transform8 (const float *m,
+                   gsize        stride,
+                   __m256       y[TILE * TILE])
+{
+  __m256 t[TILE * PATCH], col[TILE];
+
+  for (guint j = 0; j < PATCH; j++)
+    {
+      at_1d (_mm256_loadu_ps (m + j * stride), _mm256_loadu_ps (m + (6 + j) * stride),
+             _mm256_loadu_ps (m + (12 + j) * stride), _mm256_loadu_ps (m + (18 + j) * stride),
+             _mm256_loadu_ps (m + (24 + j) * stride), _mm256_loadu_ps (m + (30 + j) * stride),
+             col);
+      for (guint i = 0; i < TILE; i++)
+        t[i * 6 + j] = col[i];
+    }
+  for (guint i = 0; i < TILE; i++)
+    at_1d (t[i * 6], t[i * 6 + 1], t[i * 6 + 2], t[i * 6 + 3], t[i * 6 + 4], t[i * 6 + 5],
+           y + i * 4);
+}
+
+AVX2 static void
+store_group_fast (const WinoJob *job,
+                  float         *plane,
+                  float          bias,
+                  int            y0,
+                  int            x0,
+                  __m256         y[TILE * TILE])
+{
+  __m256 b = _mm256_set1_ps (bias), zero = _mm256_setzero_ps ();
+
+  for (int i = 0; i < TILE; i++)
+    {
+      float *row = plane + frame_offset (job, y0 + i, x0);
+      __m256 *r = y + i * 4;
+
+      transpose4 (r, r + 1, r + 2, r + 3);
+      for (int k = 0; k < 4; k++)
+        {
+          __m256 value = _mm256_add_ps (r[k], b);
+
+          if (job->relu)
+            value = _mm256_max_ps (value, zero);
+          store8 (row, 8 * k, job->backward, value);
+        }
+    }
+}
+
+AVX2 static void
+store_group_slow (const WinoJob *job,
+                  float         *plane,
+                  float          bias,
+                  guint          t,
+                  const __m256   y[TILE * TILE])
+{
+  float buf[TILE * TILE][8];
+
+  for (guint e = 0; e < TILE * TILE; e++)
+    _mm256_storeu_ps (buf[e], y[e]);
+  for (guint p = 0; p < 8; p++)
+    {
+      guint tile = t + lane_tile[p];
+      float tile_y[TILE * TILE];
+
+      for (guint e = 0; e < TILE * TILE; e++)
+        tile_y[e] = buf[e][p];
+      store_tile (job, plane, bias, (tile / job->tiles_w) * TILE,
+                  (tile % job->tiles_w) * TILE, tile_y);
+    }
+}
+
+AVX2 static void
+transform_outputs_simd (const WinoJob *job,
+                        guint          t0,
+                        guint          n,
+                        const float   *m)
+{
+  gsize plane = (gsize) job->height * job->width;
+  gsize stride = (gsize) job->dst_channels * n + PLANE_PAD;
+  int h = job->height, w = job->width;
+
+  for (guint o = 0; o < job->dst_channels; o++)
+    {
+      float *dst = job->dst + o * plane;
+      float bias = job->bias != NULL ? job->bias[o] : 0.0f;
+
+      for (guint k = 0; k + 8 <= n; k += 8)
+        {
+          guint t = t0 + k;
+          int ty = t / job->tiles_w, tx = t % job->tiles_w;
+          __m256 y[TILE * TILE];
+
+          output_transform8 (m + (gsize) o * n + k, stride, y);
+          if (tx + 8 <= (int) job->tiles_w && ty * TILE + TILE <= h && tx * TILE + 32 <= w)
+            store_group_fast (job, dst, bias, ty * TILE, tx * TILE, y);
+          else
+            store_group_slow (job, dst, bias, t, y);
+        }
+    }
+}
+
+#else /* no x86-64 SIMD */
+
+static gboolean
+simd_supported (void)
+{
+  return FALSE;
+}
+
+static void
+transform_inputs_simd (const WinoJob *job,
+                       guint          t0,
+                       guint          n,
+                       float         *v)
+{
+  g_assert_not_reached ();
+}
+
+static void
+transform_outputs_simd (const WinoJob *job,
+                        guint          t0,
+                        guint          n,
+                        const float   *m)
+{
+  g_assert_not_reached ();
+}
+
+#endif
+
+/* Full groups of 8 tiles through SIMD when the processor has it, the rest (and
+ * everything without it) tile by tile; both sides split the block the same way. */
+static void
+transform_block_inputs (const WinoJob *job,
+                        guint          t0,
+                        guint          n,
+                        float         *v)
+{
+  guint first = job->simd ? n & ~7u : 0;
+
+  if (job->simd)
+    transform_inputs_simd (job, t0, n, v);
+  transform_inputs (job, t0, first, n, v);
+}
+
+static void
+transform_block_outputs (const WinoJob *job,
+                         guint          t0,
+                         guint          n,
+                         const float   *m)
+{
+  guint first = job->simd ? n & ~7u : 0;
+
+  if (job->simd)
+    transform_outputs_simd (job, t0, n, m);
+  transform_outputs (job, t0, first, n, m);
+}
+
+/* The 36 products of one block: forward M = U . V, backward M = Ut . V. */
+static void
+multiply (const WinoJob *job,
+          guint          n,
+          const float   *v,
+          float         *m)
+{
+  gsize src_size = (gsize) job->src_channels * n + PLANE_PAD;
+  gsize dst_size = (gsize) job->dst_channels * n + PLANE_PAD;
+  gsize w_size = (gsize) job->src_channels * job->dst_channels;
+
+  for (guint xi = 0; xi < NXI; xi++)
+    {
+      const float *u = job->weights + xi * w_size;
+
+      if (job->backward)
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                     job->dst_channels, n, job->src_channels, 1.0f,
+                     u, job->dst_channels, v + xi * src_size, n,
+                     0.0f, m + xi * dst_size, n);
+      else
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                     job->dst_channels, n, job->src_channels, 1.0f,
+                     u, job->src_channels, v + xi * src_size, n,
+                     0.0f, m + xi * dst_size, n);
+    }
+}
+
+static gpointer
+worker_run (gpointer data)
+{
+  WinoWorker *worker = data;
+  WinoJob *job = worker->job;
+  float *v = job->scratch + worker->index * job->scratch_per_thread;
+  float *m = v + (gsize) NXI * (job->src_channels * job->block + PLANE_PAD);
+
+  for (;;)
+    {
+      guint b = g_atomic_int_add (&job->next_block, 1);
+      guint t0, n;
+
+      if (b >= job->n_blocks || g_atomic_int_get (&job->cancelled))
+        break;
+      if (g_cancellable_is_cancelled (job->cancellable))
+        {
+          g_atomic_int_set (&job->cancelled, TRUE);
+          break;
+        }
+      t0 = b * job->block;
+      n = MIN (job->block, job->n_tiles - t0);
+      transform_block_inputs (job, t0, n, v);
+      multiply (job, n, v, m);
+      transform_block_outputs (job, t0, n, m);
+    }
+  return NULL;
+}
+
+/* Runs the job on as many threads as OpenBLAS would use, with OpenBLAS
+ * single-threaded meanwhile: one pool busy at a time, never two. */
+static void
+run_job (WinoJob *job)
+{
+  int blas_threads = openblas_get_num_threads ();
+  guint n_threads = MIN ((guint) MAX (blas_threads, 1), job->n_blocks);
+  WinoWorker workers[64];
+  GThread *threads[64];
+
+  n_threads = MIN (n_threads, G_N_ELEMENTS (workers));
+  if (blas_threads > 1)
+    openblas_set_num_threads (1);
+  for (guint i = 0; i < n_threads; i++)
+    {
+      workers[i].job = job;
+      workers[i].index = i;
+    }
+  for (guint i = 1; i < n_threads; i++)
+    threads[i] = g_thread_new ("impasto-winograd", worker_run, &workers[i]);
+  worker_run (&workers[0]);
+  for (guint i = 1; i < n_threads; i++)
+    g_thread_join (threads[i]);
+  if (blas_threads > 1)
+    openblas_set_num_threads (blas_threads);
+}
+
+static gboolean
+run (WinoJob       *job,
+     ImpScratch    *scratch,
+     GCancellable  *cancellable,
+     GError       **error)
+{
+  guint n_threads = MAX (openblas_get_num_threads (), 1);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (job->height == 0 || job->width == 0)
+    return TRUE;
+
+  job->tiles_w = (job->width + TILE - 1) / TILE;
+  job->n_tiles = job->tiles_w * ((job->height + TILE - 1) / TILE);
+  job->block = block_tiles (job->src_channels, job->dst_channels);
+  /* Small images: smaller blocks so every thread gets work. */
+  if (job->n_tiles < job->block * n_threads)
+    job->block = MAX ((job->n_tiles + n_threads - 1) / n_threads, 1);
+  job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
+  job->scratch_per_thread = (gsize) NXI * ((job->src_channels + job->dst_channels) * job->block
+                                          + 2 * PLANE_PAD);
+  job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * MIN (n_threads, 64));
+  job->cancellable = cancellable;
+  job->simd = simd_supported ();
+
+  run_job (job);
+
+  if (g_atomic_int_get (&job->cancelled))
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  return TRUE;
+}
+
+gboolean
+imp_winograd_forward (ImpWinograd   *self,
+                      const float   *input,
+                      guint          height,
+                      guint          width,
+                      gboolean       relu,
+                      float         *output,
+                      ImpScratch    *scratch,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  WinoJob job = {
+    .weights = self->weights,
+    .bias = self->bias,
+    .src = input,
+    .dst = output,
+    .height = height,
+    .width = width,
+    .src_channels = self->in_channels,
+    .dst_channels = self->out_channels,
+    .relu = relu,
+  };
+
+  return run (&job, scratch, cancellable, error);
+}
+
+gboolean
+imp_winograd_backward_input (ImpWinograd   *self,
+                             const float   *grad_output,
+                             guint          height,
+                             guint          width,
+                             float         *grad_input,
+                             ImpScratch    *scratch,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  WinoJob job = {
+    .weights = self->weights,
+    .src = grad_output,
+    .dst = grad_input,
+    .height = height,
+    .width = width,
+    .src_channels = self->out_channels,
+    .dst_channels = self->in_channels,
+    .backward = TRUE,
+  };
+
+  return run (&job, scratch, cancellable, error);
+}

@@ -1,0 +1,59 @@
+/* imp-conv-winograd.h: Winograd F(4x4,3x3), the fast path behind imp-conv.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "imp-conv.h"
+
+G_BEGIN_DECLS
+
+/* Winograd F(4x4,3x3) computes a 4x4 block of outputs from a 6x6 block of inputs
+ * with 36 multiplications per channel pair instead of 144. The 36 products of all
+ * tiles of a block run as 36 sgemm calls; both passes share one copy of the
+ * transformed weights (the backward pass uses them transposed). */
+typedef struct _ImpWinograd ImpWinograd;
+
+/* @kernel is OIHW [out, in, 3, 3], @bias [out]; both are transformed or copied,
+ * the caller keeps ownership. */
+ImpWinograd *imp_winograd_new              (const float   *kernel,
+                                            const float   *bias,
+                                            guint          in_channels,
+                                            guint          out_channels);
+void         imp_winograd_free             (ImpWinograd   *self);
+
+/* Same contract as imp_conv_forward () and imp_conv_backward_input (). Threads:
+ * as many as OpenBLAS is set to use (openblas_set_num_threads), each running
+ * single-threaded sgemm on its own blocks of tiles for the duration of the call. */
+gboolean     imp_winograd_forward          (ImpWinograd   *self,
+                                            const float   *input,
+                                            guint          height,
+                                            guint          width,
+                                            gboolean       relu,
+                                            float         *output,
+                                            ImpScratch    *scratch,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
+gboolean     imp_winograd_backward_input   (ImpWinograd   *self,
+                                            const float   *grad_output,
+                                            guint          height,
+                                            guint          width,
+                                            float         *grad_input,
+                                            ImpScratch    *scratch,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
+
+/* Floats of ImpScratch one call needs at most for any image size with
+ * @n_threads threads (the blocks of tiles are bounded, not the image). */
+gsize        imp_winograd_scratch_floats   (guint          in_channels,
+                                            guint          out_channels,
+                                            guint          n_threads);
+/* Bytes of the transformed weights: 36 * in * out floats, plus the bias. */
+gsize        imp_winograd_weight_bytes     (guint          in_channels,
+                                            guint          out_channels);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpWinograd, imp_winograd_free)
+
+G_END_DECLS
