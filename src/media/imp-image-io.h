@@ -21,9 +21,16 @@ typedef enum
   IMP_IMAGE_IO_ERROR_WRITE,
 } ImpImageIoError;
 
+/* Images declaring more pixels than this are refused before decoding: most
+ * decoders (PNG among them) allocate the full declared size before any scaling. */
+#define IMP_IMAGE_IO_MAX_PIXELS (100 * 1000 * 1000)
+/* Reading stops here, so an endless or growing file cannot keep us reading. */
+#define IMP_IMAGE_IO_MAX_BYTES  (G_GUINT64_CONSTANT (512) * 1024 * 1024)
+
 GQuark    imp_image_io_error_quark (void);
 
-/* Loads any format gdk-pixbuf reads, applies EXIF orientation, converts grey,
+/* Loads any format gdk-pixbuf reads (regular files only; no device, FIFO or
+ * folder, through symlinks neither), applies EXIF orientation, converts grey,
  * alpha (composited on white), 16-bit and CMYK to RGB. Images whose longer side
  * exceeds @max_side (0 = no limit besides the hard pixel-count limit) are scaled
  * down while decoding, so a 30000x30000 file never needs its full size in memory. */

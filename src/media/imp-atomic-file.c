@@ -1,0 +1,163 @@
+/* imp-atomic-file.c: write a file beside its final name, rename it over on success
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "imp-atomic-file.h"
+
+struct _ImpAtomicFile
+{
+  char *path;
+  char *tmp_path;
+  int   fd;
+};
+
+static gboolean
+set_errno_error (GError     **error,
+                 int          saved_errno,
+                 const char  *path)
+{
+  g_autofree char *name = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("Could not write “%s”: %s"), name, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* A replaced file keeps its permissions; a new one gets 0666 minus the umask
+ * like any file the user creates (mkstemp alone would make it 0600). */
+static void
+copy_mode_of_existing (int         fd,
+                       const char *path)
+{
+  struct stat st;
+
+  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode))
+    (void) fchmod (fd, st.st_mode & 07777);
+}
+
+ImpAtomicFile *
+imp_atomic_file_new (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  ImpAtomicFile *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      set_errno_error (error, EISDIR, path);
+      return NULL;
+    }
+
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  self = g_new0 (ImpAtomicFile, 1);
+  self->path = g_strdup (path);
+  self->tmp_path = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  if (self->fd < 0)
+    {
+      set_errno_error (error, errno, path);
+      g_clear_pointer (&self->tmp_path, g_free);
+      imp_atomic_file_free (self);
+      return NULL;
+    }
+  copy_mode_of_existing (self->fd, path);
+  return self;
+}
+
+gboolean
+imp_atomic_file_write (ImpAtomicFile  *self,
+                       const void     *data,
+                       gsize           length,
+                       GError        **error)
+{
+  const guint8 *p = data;
+
+  g_return_val_if_fail (self != NULL && self->fd >= 0, FALSE);
+
+  while (length > 0)
+    {
+      gssize n = write (self->fd, p, MIN (length, (gsize) G_MAXSSIZE));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return set_errno_error (error, errno, self->path);
+      if (n == 0)
+        return set_errno_error (error, ENOSPC, self->path);
+      p += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* After a crash the new name must not point at a file whose data never reached
+ * the disk, hence fsync before the rename and of the folder after it. */
+static void
+sync_directory (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd >= 0)
+    {
+      (void) fsync (fd);
+      close (fd);
+    }
+}
+
+gboolean
+imp_atomic_file_commit (ImpAtomicFile  *self,
+                        GError        **error)
+{
+  int fd;
+
+  g_return_val_if_fail (self != NULL && self->fd >= 0, FALSE);
+
+  if (fsync (self->fd) != 0 && errno != EINVAL)
+    return set_errno_error (error, errno, self->path);
+  fd = self->fd;
+  self->fd = -1;
+  if (close (fd) != 0 && errno != EINTR)
+    return set_errno_error (error, errno, self->path);
+  if (g_rename (self->tmp_path, self->path) != 0)
+    return set_errno_error (error, errno, self->path);
+  g_clear_pointer (&self->tmp_path, g_free);
+  sync_directory (self->path);
+  return TRUE;
+}
+
+const char *
+imp_atomic_file_get_path (ImpAtomicFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->path;
+}
+
+void
+imp_atomic_file_free (ImpAtomicFile *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->fd >= 0)
+    close (self->fd);
+  if (self->tmp_path != NULL)
+    (void) g_unlink (self->tmp_path);
+  g_free (self->tmp_path);
+  g_free (self->path);
+  g_free (self);
+}

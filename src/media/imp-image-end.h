@@ -1,0 +1,42 @@
+/* imp-image-end.h: tells whether a PNG or JPEG stream reached its end marker
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* gdk-pixbuf's PNG and JPEG loaders accept a truncated file once the header was
+ * read (the missing rows stay blank), so a cut download would look like an
+ * image. This walks the stream's structure as it is fed, skipping segments by
+ * their lengths (an EXIF thumbnail has markers of its own), and says whether
+ * the end marker (PNG's IEND chunk, JPEG's EOI) came. Other formats: unknown. */
+typedef enum
+{
+  IMP_IMAGE_END_UNKNOWN,      /* not PNG or JPEG: trust the decoder */
+  IMP_IMAGE_END_MISSING,
+  IMP_IMAGE_END_SEEN,
+} ImpImageEndState;
+
+typedef struct
+{
+  int      format;            /* 0 undecided, 1 PNG, 2 JPEG, 3 other */
+  int      state;             /* JPEG: where in the marker structure */
+  guint8   header[8];         /* PNG: a chunk's length and type; JPEG: a length */
+  guint    header_fill;
+  guint64  skip;              /* bytes left in the current chunk or segment */
+  gboolean signature_done;    /* PNG */
+  guint8   marker;            /* JPEG: the segment being read */
+  gboolean in_scan;           /* JPEG: compressed data follows the segment */
+  gboolean seen;
+} ImpImageEnd;
+
+void             imp_image_end_init  (ImpImageEnd   *self);
+void             imp_image_end_feed  (ImpImageEnd   *self,
+                                      const guint8  *data,
+                                      gsize          length);
+ImpImageEndState imp_image_end_state (ImpImageEnd   *self);
+
+G_END_DECLS
