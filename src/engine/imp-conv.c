@@ -1,0 +1,263 @@
+/* imp-conv.c: 3x3 convolution layers, im2col + OpenBLAS sgemm
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "imp-conv.h"
+
+#include <string.h>
+
+#include <cblas.h>
+
+/* Upper bound of one im2col tile: large enough for sgemm to run at full speed,
+ * small enough to stay bounded at any image size and to check the cancellable
+ * every few milliseconds. */
+#define TILE_BYTES (16u * 1024 * 1024)
+
+struct _ImpConv
+{
+  guint            in_channels;
+  guint            out_channels;
+  ImpConvAlgorithm algorithm;
+  float           *kernel;     /* [out, in * 9]: OIHW as given */
+  float           *kernel_t;   /* [in, out * 9]: flipped, in/out swapped (input gradient) */
+  float           *bias;       /* [out] */
+};
+
+float *
+imp_scratch_reserve (ImpScratch *scratch,
+                     gsize       n_floats)
+{
+  /* The contents are never kept across calls, so grow without copying. */
+  if (n_floats > scratch->n_floats)
+    {
+      g_free (scratch->data);
+      scratch->data = g_new (float, n_floats);
+      scratch->n_floats = n_floats;
+    }
+  return scratch->data;
+}
+
+void
+imp_scratch_clear (ImpScratch *scratch)
+{
+  g_clear_pointer (&scratch->data, g_free);
+  scratch->n_floats = 0;
+}
+
+ImpConv *
+imp_conv_new (const float      *kernel,
+              const float      *bias,
+              guint             in_channels,
+              guint             out_channels,
+              ImpConvAlgorithm  algorithm)
+{
+  ImpConv *self;
+  gsize n = (gsize) in_channels * out_channels * 9;
+
+  g_return_val_if_fail (kernel != NULL && in_channels > 0 && out_channels > 0, NULL);
+
+  self = g_new0 (ImpConv, 1);
+  self->in_channels = in_channels;
+  self->out_channels = out_channels;
+  self->kernel = g_memdup2 (kernel, n * sizeof (float));
+  self->bias = bias ? g_memdup2 (bias, out_channels * sizeof (float))
+                    : g_new0 (float, out_channels);
+  self->kernel_t = g_new (float, n);
+  for (guint o = 0; o < out_channels; o++)
+    for (guint c = 0; c < in_channels; c++)
+      for (guint k = 0; k < 9; k++)
+        self->kernel_t[((gsize) c * out_channels + o) * 9 + (8 - k)] =
+          kernel[((gsize) o * in_channels + c) * 9 + k];
+
+  switch (algorithm)
+    {
+    case IMP_CONV_ALGORITHM_WINOGRAD:
+      /* The performance issue adds the Winograd branch here (imp-conv-winograd.h);
+       * until then every request runs the im2col reference path. */
+    case IMP_CONV_ALGORITHM_AUTO:
+    case IMP_CONV_ALGORITHM_IM2COL:
+    default:
+      self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
+      break;
+    }
+  return self;
+}
+
+void
+imp_conv_free (ImpConv *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->kernel);
+  g_free (self->kernel_t);
+  g_free (self->bias);
+  g_free (self);
+}
+
+guint
+imp_conv_get_in_channels (ImpConv *self)
+{
+  return self->in_channels;
+}
+
+guint
+imp_conv_get_out_channels (ImpConv *self)
+{
+  return self->out_channels;
+}
+
+/* One row of the 3x3 neighbourhood, shifted by kx - 1 with zero padding. */
+static inline void
+shift_row (float       *dst,
+           const float *src,
+           guint        width,
+           guint        kx)
+{
+  if (kx == 1)
+    memcpy (dst, src, width * sizeof (float));
+  else if (kx == 0)
+    {
+      dst[0] = 0.f;
+      memcpy (dst + 1, src, (width - 1) * sizeof (float));
+    }
+  else
+    {
+      memcpy (dst, src + 1, (width - 1) * sizeof (float));
+      dst[width - 1] = 0.f;
+    }
+}
+
+/* col[(c*9 + ky*3 + kx), (y - y0)*W + x] = input[c, y+ky-1, x+kx-1] for rows y0..y1-1. */
+static void
+im2col_rows (const float *input,
+             guint        channels,
+             guint        height,
+             guint        width,
+             guint        y0,
+             guint        y1,
+             float       *col)
+{
+  gsize tile = (gsize) (y1 - y0) * width;
+
+  for (guint c = 0; c < channels; c++)
+    for (guint ky = 0; ky < 3; ky++)
+      for (guint kx = 0; kx < 3; kx++)
+        {
+          float *dst = col + ((gsize) c * 9 + ky * 3 + kx) * tile;
+          for (guint y = y0; y < y1; y++, dst += width)
+            {
+              int iy = (int) y + (int) ky - 1;
+              if (iy < 0 || iy >= (int) height)
+                memset (dst, 0, width * sizeof (float));
+              else
+                shift_row (dst, input + ((gsize) c * height + (guint) iy) * width, width, kx);
+            }
+        }
+}
+
+static void
+bias_relu_rows (float       *output,
+                const float *bias,
+                guint        channels,
+                gsize        plane,
+                gsize        offset,
+                gsize        n,
+                gboolean     relu)
+{
+  for (guint o = 0; o < channels; o++)
+    {
+      float *p = output + o * plane + offset;
+      float b = bias[o];
+      if (relu)
+        for (gsize i = 0; i < n; i++)
+          {
+            float v = p[i] + b;
+            p[i] = v > 0.f ? v : 0.f;
+          }
+      else
+        for (gsize i = 0; i < n; i++)
+          p[i] += b;
+    }
+}
+
+/* output[k_out, H, W] = weights[k_out, k_in*9] * im2col(input), tile by tile. */
+static gboolean
+conv_im2col (const float   *weights,
+             guint          k_in,
+             guint          k_out,
+             const float   *bias,
+             gboolean       relu,
+             const float   *input,
+             guint          height,
+             guint          width,
+             float         *output,
+             ImpScratch    *scratch,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gsize row_floats = (gsize) k_in * 9 * width;
+  guint rows = (guint) CLAMP (TILE_BYTES / sizeof (float) / row_floats, 1, height);
+  gsize plane = (gsize) height * width;
+  float *col = imp_scratch_reserve (scratch, row_floats * rows);
+
+  for (guint y0 = 0; y0 < height; y0 += rows)
+    {
+      guint y1 = MIN (y0 + rows, height);
+      gsize n = (gsize) (y1 - y0) * width;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      im2col_rows (input, k_in, height, width, y0, y1, col);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   (int) k_out, (int) n, (int) (k_in * 9),
+                   1.f, weights, (int) (k_in * 9), col, (int) n,
+                   0.f, output + (gsize) y0 * width, (int) plane);
+      if (bias != NULL)
+        bias_relu_rows (output, bias, k_out, plane, (gsize) y0 * width, n, relu);
+    }
+  return TRUE;
+}
+
+gboolean
+imp_conv_forward (ImpConv       *self,
+                  const float   *input,
+                  guint          height,
+                  guint          width,
+                  gboolean       relu,
+                  float         *output,
+                  ImpScratch    *scratch,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  ImpScratch local = { NULL, 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
+  ok = conv_im2col (self->kernel, self->in_channels, self->out_channels, self->bias, relu,
+                    input, height, width, output, scratch ? scratch : &local,
+                    cancellable, error);
+  imp_scratch_clear (&local);
+  return ok;
+}
+
+gboolean
+imp_conv_backward_input (ImpConv       *self,
+                         const float   *grad_output,
+                         guint          height,
+                         guint          width,
+                         float         *grad_input,
+                         ImpScratch    *scratch,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  ImpScratch local = { NULL, 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
+  /* The transposed convolution is a plain 3x3 correlation with kernel_t. */
+  ok = conv_im2col (self->kernel_t, self->out_channels, self->in_channels, NULL, FALSE,
+                    grad_output, height, width, grad_input, scratch ? scratch : &local,
+                    cancellable, error);
+  imp_scratch_clear (&local);
+  return ok;
+}

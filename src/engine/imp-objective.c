@@ -1,0 +1,334 @@
+/* imp-objective.c: the Gatys loss of an image and its gradient
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "imp-objective.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "imp-losses.h"
+#include "imp-vgg.h"
+
+struct _ImpObjective
+{
+  /* Owned */
+  ImpVgg      *vgg;
+  float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
+  float       *style_targets[IMP_N_VGG_LAYERS];     /* blended Gram matrices [C, C] */
+  float       *gram;                                /* scratch, largest C*C */
+
+  /* State */
+  ImpLayerSet  content_layers;
+  ImpLayerSet  style_layers;
+  guint        width;
+  guint        height;
+  double       content_weight;
+  double       style_weight;
+  double       tv_weight;
+};
+
+void
+imp_objective_free (ImpObjective *self)
+{
+  if (self == NULL)
+    return;
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    {
+      g_free (self->content_targets[l]);
+      g_free (self->style_targets[l]);
+    }
+  g_free (self->gram);
+  imp_vgg_free (self->vgg);
+  g_free (self);
+}
+
+/* Per-layer weights not given (< 0) are 1/L (ALGORITHM.md). */
+static double
+layer_weight (const ImpLayerSet *set,
+              guint              i)
+{
+  return set->weights[i] < 0 ? 1.0 / set->n_layers : set->weights[i];
+}
+
+static ImpVggLayer
+deepest_layer (const ImpParams *params)
+{
+  guint deepest = 0;
+
+  for (guint i = 0; i < params->content_layers.n_layers; i++)
+    deepest = MAX (deepest, params->content_layers.layers[i]);
+  for (guint i = 0; i < params->style_layers.n_layers; i++)
+    deepest = MAX (deepest, params->style_layers.layers[i]);
+  return deepest;
+}
+
+static void
+set_threads (const ImpParams *params)
+{
+  guint n = params->threads ? params->threads : g_get_num_processors ();
+
+  openblas_set_num_threads ((int) n);
+}
+
+static gsize
+layer_floats (ImpObjective *self,
+              ImpVggLayer   layer)
+{
+  guint w, h;
+
+  imp_vgg_layer_size (self->vgg, layer, &w, &h);
+  return (gsize) imp_vgg_layer_out_channels (layer) * w * h;
+}
+
+/* Blend weights normalised to sum 1; NULL means equal weights. */
+static gboolean
+normalise_blend (const double *blend,
+                 guint         n_styles,
+                 double       *out,
+                 GError      **error)
+{
+  double sum = 0;
+
+  for (guint s = 0; s < n_styles; s++)
+    {
+      out[s] = blend ? blend[s] : 1.0;
+      if (!isfinite (out[s]) || out[s] < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Style blend weight %g is not a finite number ≥ 0", out[s]);
+          return FALSE;
+        }
+      sum += out[s];
+    }
+  if (n_styles > 0 && sum <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "The style blend weights add up to 0");
+      return FALSE;
+    }
+  for (guint s = 0; s < n_styles; s++)
+    out[s] /= sum;
+  return TRUE;
+}
+
+/* style_targets[l] += blend * Gram(style image) for every style layer. */
+static gboolean
+add_style_targets (ImpObjective   *self,
+                   const ImpImage *style,
+                   double          blend,
+                   GCancellable   *cancellable,
+                   GError        **error)
+{
+  if (!imp_vgg_set_size (self->vgg, style->width, style->height, error) ||
+      !imp_vgg_forward (self->vgg, style->data, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->style_layers.layers[i];
+      guint c = imp_vgg_layer_out_channels (l), w, h;
+      float *target = self->style_targets[l];
+
+      imp_vgg_layer_size (self->vgg, l, &w, &h);
+      imp_gram (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, self->gram);
+      for (gsize k = 0; k < (gsize) c * c; k++)
+        target[k] += (float) blend * self->gram[k];
+    }
+  return TRUE;
+}
+
+static gboolean
+compute_targets (ImpObjective           *self,
+                 const ImpImage         *content,
+                 const ImpImage * const *styles,
+                 const double           *blend,
+                 guint                   n_styles,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    {
+      guint c = imp_vgg_layer_out_channels (self->style_layers.layers[i]);
+      if (self->style_targets[self->style_layers.layers[i]] == NULL)
+        self->style_targets[self->style_layers.layers[i]] = g_new0 (float, (gsize) c * c);
+    }
+  for (guint s = 0; s < n_styles; s++)
+    if (!add_style_targets (self, styles[s], blend[s], cancellable, error))
+      return FALSE;
+
+  /* The content size last: the network stays allocated for it. */
+  if (!imp_vgg_set_size (self->vgg, content->width, content->height, error) ||
+      !imp_vgg_forward (self->vgg, content->data, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < self->content_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->content_layers.layers[i];
+      if (self->content_targets[l] == NULL)
+        self->content_targets[l] = g_memdup2 (imp_vgg_get_activation (self->vgg, l),
+                                              layer_floats (self, l) * sizeof (float));
+    }
+  return TRUE;
+}
+
+static gboolean
+check_inputs (const ImpParams        *params,
+              const ImpImage         *content,
+              const ImpImage * const *styles,
+              guint                   n_styles,
+              GError                **error)
+{
+  if (params->content_layers.n_layers + params->style_layers.n_layers == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "No content or style layer: nothing to optimise");
+      return FALSE;
+    }
+  if (params->style_layers.n_layers > 0 && n_styles == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "Style layers are set but no style image is given");
+      return FALSE;
+    }
+  g_return_val_if_fail (content != NULL && content->data != NULL, FALSE);
+  for (guint s = 0; s < n_styles; s++)
+    g_return_val_if_fail (styles[s] != NULL && styles[s]->data != NULL, FALSE);
+  return TRUE;
+}
+
+ImpObjective *
+imp_objective_new (ImpWeights             *weights,
+                   const ImpParams        *params,
+                   const ImpImage         *content,
+                   const ImpImage * const *styles,
+                   const double           *style_blend,
+                   guint                   n_styles,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  g_autoptr(ImpObjective) self = NULL;
+  g_autofree double *blend = g_new (double, MAX (n_styles, 1));
+  ImpVggLayer deepest;
+
+  g_return_val_if_fail (weights != NULL && params != NULL, NULL);
+  if (!check_inputs (params, content, styles, n_styles, error) ||
+      !normalise_blend (style_blend, n_styles, blend, error))
+    return NULL;
+
+  set_threads (params);
+  deepest = deepest_layer (params);
+  self = g_new0 (ImpObjective, 1);
+  self->content_layers = params->content_layers;
+  self->style_layers = params->style_layers;
+  self->width = content->width;
+  self->height = content->height;
+  imp_objective_set_loss_weights (self, params->content_weight, params->style_weight,
+                                  params->tv_weight);
+  self->vgg = imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO);
+  self->gram = g_new (float, (gsize) 512 * 512);
+  if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+imp_objective_set_loss_weights (ImpObjective *self,
+                                double        content_weight,
+                                double        style_weight,
+                                double        tv_weight)
+{
+  g_return_if_fail (self != NULL);
+  self->content_weight = content_weight;
+  self->style_weight = style_weight;
+  self->tv_weight = tv_weight;
+}
+
+/* Unweighted content and style sums, adding their gradients into the layer
+ * gradient buffers when @with_grad. */
+static void
+layer_losses (ImpObjective *self,
+              gboolean      with_grad,
+              double       *content,
+              double       *style)
+{
+  *content = *style = 0;
+  for (guint i = 0; i < self->content_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->content_layers.layers[i];
+      double w = layer_weight (&self->content_layers, i);
+      float *grad = with_grad ? imp_vgg_get_layer_gradient (self->vgg, l) : NULL;
+      *content += w * imp_content_loss (imp_vgg_get_activation (self->vgg, l),
+                                        self->content_targets[l], layer_floats (self, l),
+                                        self->content_weight * w, grad);
+    }
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->style_layers.layers[i];
+      double w = layer_weight (&self->style_layers, i);
+      float *grad = with_grad ? imp_vgg_get_layer_gradient (self->vgg, l) : NULL;
+      guint c = imp_vgg_layer_out_channels (l), lw, lh;
+
+      imp_vgg_layer_size (self->vgg, l, &lw, &lh);
+      *style += w * imp_style_loss (imp_vgg_get_activation (self->vgg, l), c, (gsize) lw * lh,
+                                    self->style_targets[l], self->gram,
+                                    self->style_weight * w, grad);
+    }
+}
+
+gboolean
+imp_objective_evaluate (ImpObjective    *self,
+                        const ImpImage  *image,
+                        float           *gradient,
+                        ImpLosses       *losses,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  double content, style, tv;
+
+  g_return_val_if_fail (self != NULL && image != NULL && losses != NULL, FALSE);
+  g_return_val_if_fail (image->width == self->width && image->height == self->height, FALSE);
+
+  if (!imp_vgg_forward (self->vgg, image->data, cancellable, error))
+    return FALSE;
+  if (gradient != NULL)
+    imp_vgg_zero_gradients (self->vgg);
+  layer_losses (self, gradient != NULL, &content, &style);
+  if (gradient != NULL &&
+      !imp_vgg_backward (self->vgg, gradient, cancellable, error))
+    return FALSE;
+  tv = self->tv_weight != 0
+       ? imp_tv_loss (image->data, 3, image->height, image->width, self->tv_weight, gradient)
+       : 0;
+
+  losses->content = self->content_weight * content;
+  losses->style = self->style_weight * style;
+  losses->tv = self->tv_weight * tv;
+  losses->total = losses->content + losses->style + losses->tv;
+  return TRUE;
+}
+
+guint64
+imp_objective_estimate_memory (const ImpParams *params,
+                               guint            width,
+                               guint            height)
+{
+  ImpVggLayer deepest = deepest_layer (params);
+  guint64 floats = (guint64) 512 * 512;   /* gram scratch */
+
+  for (guint i = 0; i < params->content_layers.n_layers; i++)
+    {
+      ImpVggLayer l = params->content_layers.layers[i];
+      guint b = imp_vgg_layer_block (l);
+      /* target + gradient buffer */
+      floats += (guint64) 2 * imp_vgg_layer_out_channels (l) * (width >> b) * (height >> b);
+    }
+  for (guint i = 0; i < params->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = params->style_layers.layers[i];
+      guint b = imp_vgg_layer_block (l);
+      guint c = imp_vgg_layer_out_channels (l);
+      floats += (guint64) c * c + (guint64) c * (width >> b) * (height >> b);
+    }
+  return floats * sizeof (float) + imp_vgg_estimate_memory (deepest, width, height);
+}

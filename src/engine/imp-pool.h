@@ -1,0 +1,37 @@
+/* imp-pool.h: 2x2 stride-2 pooling (max or average), forward and backward
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "imp-params.h"
+
+G_BEGIN_DECLS
+
+/* Output size is floor(H/2) x floor(W/2): a trailing odd row or column is
+ * ignored (PyTorch/Keras 'valid'). Planar CHW in and out.
+ * IMP_POOL_MAX takes the window's maximum; IMP_POOL_AVG its mean, i.e. the sum
+ * rescaled by 1/4 so a constant map keeps its value and activations stay on
+ * the scale the following layers were trained for. */
+void imp_pool_forward  (ImpPoolKind  kind,
+                        const float *input,
+                        guint        channels,
+                        guint        height,
+                        guint        width,
+                        float       *output);
+
+/* grad_input [C, H, W] (fully overwritten) from grad_output [C, H/2, W/2].
+ * Max: the whole gradient goes to the first arg-max of each window in scan
+ * order ((0,0), (0,1), (1,0), (1,1)), found again from @input; average: 1/4 to
+ * each of the four. Ignored rows/columns get 0. @input is unused for average. */
+void imp_pool_backward (ImpPoolKind  kind,
+                        const float *input,
+                        const float *grad_output,
+                        guint        channels,
+                        guint        height,
+                        guint        width,
+                        float       *grad_input);
+
+G_END_DECLS

@@ -1,0 +1,365 @@
+/* imp-vgg.c: VGG19 features, forward and input-gradient backward
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "imp-vgg.h"
+
+#include <string.h>
+
+#include "imp-pool.h"
+
+/* im2col tile bound of imp-conv.c, for the estimate. */
+#define CONV_SCRATCH_BYTES (16u * 1024 * 1024)
+
+struct _ImpVgg
+{
+  /* Owned */
+  ImpConv      *convs[IMP_N_VGG_LAYERS];
+  float        *acts[IMP_N_VGG_LAYERS];     /* post-ReLU outputs */
+  float        *grads[IMP_N_VGG_LAYERS];    /* injected d loss / d act, NULL if unused */
+  float        *pools[4];                   /* pool after block b, if a later layer exists */
+  float        *input;                      /* preprocessed image [3, H, W] */
+  float        *work[2];                    /* backward ping-pong, largest map each */
+  ImpScratch    scratch;
+
+  /* State */
+  ImpPreprocess pre;
+  ImpVggLayer   deepest;
+  ImpPoolKind   pool;
+  guint         width;
+  guint         height;
+};
+
+ImpVgg *
+imp_vgg_new (ImpWeights       *weights,
+             ImpVggLayer       deepest,
+             ImpPoolKind       pool,
+             ImpConvAlgorithm  algorithm)
+{
+  ImpVgg *self;
+
+  g_return_val_if_fail (weights != NULL && deepest < IMP_N_VGG_LAYERS, NULL);
+
+  self = g_new0 (ImpVgg, 1);
+  self->pre = *imp_weights_get_preprocess (weights);
+  self->deepest = deepest;
+  self->pool = pool;
+  for (guint l = 0; l <= deepest; l++)
+    self->convs[l] = imp_conv_new (imp_weights_get_kernel (weights, l),
+                                   imp_weights_get_bias (weights, l),
+                                   imp_vgg_layer_in_channels (l),
+                                   imp_vgg_layer_out_channels (l), algorithm);
+  return self;
+}
+
+static void
+free_buffers (ImpVgg *self)
+{
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    {
+      g_clear_pointer (&self->acts[l], g_free);
+      g_clear_pointer (&self->grads[l], g_free);
+    }
+  for (guint b = 0; b < 4; b++)
+    g_clear_pointer (&self->pools[b], g_free);
+  g_clear_pointer (&self->input, g_free);
+  g_clear_pointer (&self->work[0], g_free);
+  g_clear_pointer (&self->work[1], g_free);
+  imp_scratch_clear (&self->scratch);
+  self->width = self->height = 0;
+}
+
+void
+imp_vgg_free (ImpVgg *self)
+{
+  if (self == NULL)
+    return;
+  free_buffers (self);
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    imp_conv_free (self->convs[l]);
+  g_free (self);
+}
+
+ImpVggLayer
+imp_vgg_get_deepest (ImpVgg *self)
+{
+  return self->deepest;
+}
+
+static gsize
+layer_floats (ImpVggLayer layer,
+              guint       width,
+              guint       height)
+{
+  guint b = imp_vgg_layer_block (layer);
+
+  return (gsize) imp_vgg_layer_out_channels (layer) * (height >> b) * (width >> b);
+}
+
+/* A pool is stored only when a layer after it runs. */
+static gboolean
+keeps_pool (ImpVggLayer deepest,
+            guint       block)
+{
+  return block < 4 && imp_vgg_layer_block (deepest) > block;
+}
+
+static gsize
+pool_floats (guint block,
+             guint width,
+             guint height)
+{
+  /* pool b has the channels of block b and the size of block b + 1 */
+  static const guint channels[4] = { 64, 128, 256, 512 };
+
+  return (gsize) channels[block] * (height >> (block + 1)) * (width >> (block + 1));
+}
+
+static gsize
+largest_map (ImpVggLayer deepest,
+             guint       width,
+             guint       height)
+{
+  gsize n = (gsize) 3 * width * height;
+
+  for (guint l = 0; l <= deepest; l++)
+    n = MAX (n, layer_floats (l, width, height));
+  return n;
+}
+
+gboolean
+imp_vgg_set_size (ImpVgg  *self,
+                  guint    width,
+                  guint    height,
+                  GError **error)
+{
+  guint need = 1u << imp_vgg_layer_block (self->deepest);
+  gsize work;
+
+  if (width == self->width && height == self->height)
+    return TRUE;
+  if (width < need || height < need)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "An image of %u×%u pixels is too small for layer %s (at least %u×%u)",
+                   width, height, imp_vgg_layer_name (self->deepest), need, need);
+      return FALSE;
+    }
+  free_buffers (self);
+  for (guint l = 0; l <= self->deepest; l++)
+    self->acts[l] = g_new (float, layer_floats (l, width, height));
+  for (guint b = 0; b < 4; b++)
+    if (keeps_pool (self->deepest, b))
+      self->pools[b] = g_new (float, pool_floats (b, width, height));
+  self->input = g_new (float, (gsize) 3 * width * height);
+  work = largest_map (self->deepest, width, height);
+  self->work[0] = g_new (float, work);
+  self->work[1] = g_new (float, work);
+  self->width = width;
+  self->height = height;
+  return TRUE;
+}
+
+void
+imp_vgg_layer_size (ImpVgg      *self,
+                    ImpVggLayer  layer,
+                    guint       *width,
+                    guint       *height)
+{
+  guint b = imp_vgg_layer_block (layer);
+
+  *width = self->width >> b;
+  *height = self->height >> b;
+}
+
+/* network_input[c] = (pixel[src(c)] * scale / 255 - mean[c]) / std[c] */
+static void
+preprocess (ImpVgg      *self,
+            const float *image)
+{
+  gsize plane = (gsize) self->width * self->height;
+
+  for (guint c = 0; c < 3; c++)
+    {
+      const float *src = image + (self->pre.bgr ? 2 - c : c) * plane;
+      float *dst = self->input + c * plane;
+      float a = (float) (self->pre.scale / 255.0 / self->pre.std[c]);
+      float b = (float) (self->pre.mean[c] / self->pre.std[c]);
+      if (a == 1.f)
+        for (gsize i = 0; i < plane; i++)
+          dst[i] = src[i] - b;
+      else
+        for (gsize i = 0; i < plane; i++)
+          dst[i] = src[i] * a - b;
+    }
+}
+
+gboolean
+imp_vgg_forward (ImpVgg        *self,
+                 const float   *image,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  const float *in = self->input;
+  guint w = self->width, h = self->height;
+
+  g_return_val_if_fail (self->width > 0, FALSE);
+  preprocess (self, image);
+  for (guint l = 0; l <= self->deepest; l++)
+    {
+      if (!imp_conv_forward (self->convs[l], in, h, w, TRUE, self->acts[l], &self->scratch,
+                             cancellable, error))
+        return FALSE;
+      in = self->acts[l];
+      if (imp_vgg_layer_pool_after (l) && l < self->deepest)
+        {
+          guint b = imp_vgg_layer_block (l);
+          imp_pool_forward (self->pool, in, imp_vgg_layer_out_channels (l), h, w, self->pools[b]);
+          in = self->pools[b];
+          h /= 2;
+          w /= 2;
+        }
+    }
+  return TRUE;
+}
+
+const float *
+imp_vgg_get_activation (ImpVgg      *self,
+                        ImpVggLayer  layer)
+{
+  g_return_val_if_fail (layer <= self->deepest, NULL);
+  return self->acts[layer];
+}
+
+const float *
+imp_vgg_get_pool (ImpVgg *self,
+                  guint   block)
+{
+  g_return_val_if_fail (block < 4, NULL);
+  return self->pools[block];
+}
+
+float *
+imp_vgg_get_layer_gradient (ImpVgg      *self,
+                            ImpVggLayer  layer)
+{
+  g_return_val_if_fail (layer <= self->deepest && self->width > 0, NULL);
+  if (self->grads[layer] == NULL)
+    self->grads[layer] = g_new0 (float, layer_floats (layer, self->width, self->height));
+  return self->grads[layer];
+}
+
+void
+imp_vgg_zero_gradients (ImpVgg *self)
+{
+  for (guint l = 0; l <= self->deepest; l++)
+    if (self->grads[l] != NULL)
+      memset (self->grads[l], 0, layer_floats (l, self->width, self->height) * sizeof (float));
+}
+
+/* d/dpixel = d/dinput * scale / (255 std), back in RGB order. */
+static void
+unpreprocess_gradient (ImpVgg      *self,
+                       const float *grad_input,
+                       float       *grad_image)
+{
+  gsize plane = (gsize) self->width * self->height;
+
+  for (guint c = 0; c < 3; c++)
+    {
+      const float *src = grad_input + c * plane;
+      float *dst = grad_image + (self->pre.bgr ? 2 - c : c) * plane;
+      float a = (float) (self->pre.scale / 255.0 / self->pre.std[c]);
+      for (gsize i = 0; i < plane; i++)
+        dst[i] = src[i] * a;
+    }
+}
+
+static void
+relu_mask (float       *grad,
+           const float *act,
+           gsize        n)
+{
+  /* act = max(0, z): act > 0 exactly where z > 0 */
+  for (gsize i = 0; i < n; i++)
+    if (!(act[i] > 0.f))
+      grad[i] = 0.f;
+}
+
+static void
+add_into (float       *dst,
+          const float *src,
+          gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    dst[i] += src[i];
+}
+
+gboolean
+imp_vgg_backward (ImpVgg        *self,
+                  float         *grad_image,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  float *cur = self->work[0], *other = self->work[1];
+  int start = (int) self->deepest;
+
+  while (start >= 0 && self->grads[start] == NULL)
+    start--;
+  if (start < 0)
+    {
+      memset (grad_image, 0, (gsize) 3 * self->width * self->height * sizeof (float));
+      return TRUE;
+    }
+  memcpy (cur, self->grads[start], layer_floats (start, self->width, self->height) * sizeof (float));
+  for (int l = start; l >= 0; l--)
+    {
+      guint w, h;
+      gsize n = layer_floats (l, self->width, self->height);
+
+      imp_vgg_layer_size (self, l, &w, &h);
+      if (l < start && self->grads[l] != NULL)
+        add_into (cur, self->grads[l], n);
+      relu_mask (cur, self->acts[l], n);
+      if (!imp_conv_backward_input (self->convs[l], cur, h, w, other, &self->scratch,
+                                    cancellable, error))
+        return FALSE;
+      if (l == 0)
+        break;
+      if (imp_vgg_layer_pool_after (l - 1))
+        {
+          guint pw, ph;
+          imp_vgg_layer_size (self, l - 1, &pw, &ph);
+          imp_pool_backward (self->pool, self->acts[l - 1], other,
+                             imp_vgg_layer_out_channels (l - 1), ph, pw, cur);
+        }
+      else
+        {
+          float *t = cur;
+          cur = other;
+          other = t;
+        }
+    }
+  unpreprocess_gradient (self, other, grad_image);
+  return TRUE;
+}
+
+guint64
+imp_vgg_estimate_memory (ImpVggLayer deepest,
+                         guint       width,
+                         guint       height)
+{
+  guint64 floats = (guint64) 3 * width * height + 2 * largest_map (deepest, width, height);
+
+  for (guint l = 0; l <= deepest; l++)
+    {
+      floats += layer_floats (l, width, height);
+      /* kernel + transposed kernel + bias */
+      floats += (guint64) 2 * imp_vgg_layer_in_channels (l) * imp_vgg_layer_out_channels (l) * 9 +
+                imp_vgg_layer_out_channels (l);
+    }
+  for (guint b = 0; b < 4; b++)
+    if (keeps_pool (deepest, b))
+      floats += pool_floats (b, width, height);
+  return floats * sizeof (float) + CONV_SCRATCH_BYTES;
+}

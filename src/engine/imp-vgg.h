@@ -1,0 +1,77 @@
+/* imp-vgg.h: VGG19 features up to one layer, forward and input-gradient backward
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "imp-conv.h"
+#include "imp-params.h"
+#include "imp-weights.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ImpVgg ImpVgg;
+
+/* The network conv1_1 .. @deepest. The weights' preprocessing (channel order,
+ * scale, mean, std) is its fixed first step: the input is the planar RGB
+ * image in pixel units (0..255). */
+ImpVgg      *imp_vgg_new                (ImpWeights        *weights,
+                                         ImpVggLayer        deepest,
+                                         ImpPoolKind        pool,
+                                         ImpConvAlgorithm   algorithm);
+void         imp_vgg_free               (ImpVgg            *self);
+ImpVggLayer  imp_vgg_get_deepest        (ImpVgg            *self);
+
+/* Allocates every buffer for images of this size (again only when it
+ * changes). FALSE when the image is too small to reach @deepest (each pool
+ * halves it: at least 2^pools pixels per side). */
+gboolean     imp_vgg_set_size           (ImpVgg            *self,
+                                         guint              width,
+                                         guint              height,
+                                         GError           **error);
+/* Spatial size of @layer's output (and of the pool after block @block). */
+void         imp_vgg_layer_size         (ImpVgg            *self,
+                                         ImpVggLayer        layer,
+                                         guint             *width,
+                                         guint             *height);
+
+/* Runs the network on @image ([3, H, W], the set size) and keeps every
+ * post-ReLU activation for backward. Checks @cancellable between layers and
+ * between the convolution tiles. */
+gboolean     imp_vgg_forward            (ImpVgg            *self,
+                                         const float       *image,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
+/* Post-ReLU output of @layer from the last forward, [C, H, W]. */
+const float *imp_vgg_get_activation     (ImpVgg            *self,
+                                         ImpVggLayer        layer);
+/* Output of the pool after conv@block+1_x (0 = pool1), or NULL if not computed. */
+const float *imp_vgg_get_pool           (ImpVgg            *self,
+                                         guint              block);
+
+/* d loss / d (activation of @layer), the same shape, owned by @self: the
+ * losses add into it. Allocated on first request for this size; only layers
+ * requested take part in backward. */
+float       *imp_vgg_get_layer_gradient (ImpVgg            *self,
+                                         ImpVggLayer        layer);
+void         imp_vgg_zero_gradients     (ImpVgg            *self);
+
+/* Backpropagates the layer gradients to d loss / d image (pixel units,
+ * [3, H, W], overwritten). */
+gboolean     imp_vgg_backward           (ImpVgg            *self,
+                                         float             *grad_image,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
+
+/* Bytes imp_vgg_set_size() allocates for this size (activations, pools, work
+ * buffers, convolution scratch) plus the convolutions' copies of the weights.
+ * Layer gradient buffers are not included (the caller knows which it asks for). */
+guint64      imp_vgg_estimate_memory    (ImpVggLayer        deepest,
+                                         guint              width,
+                                         guint              height);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpVgg, imp_vgg_free)
+
+G_END_DECLS
