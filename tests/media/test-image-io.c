@@ -457,6 +457,74 @@ test_broken_files (void)
   assert_load_fails (text, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
 }
 
+/* The end-marker check must not refuse valid variants: progressive JPEG
+ * (several scans), bytes after the end (phones append videos to JPEGs). */
+static void
+test_valid_variants (void)
+{
+  g_autoptr(ImpImage) image = media_test_pattern (40, 30, 0.5);
+  g_autofree char *png = tmp_path ("tail.png");
+  g_autofree char *jpg = tmp_path ("tail.jpg");
+  g_autofree char *progressive = tmp_path ("progressive.jpg");
+  const char *paths[] = { png, jpg, progressive };
+  g_autofree char *data = NULL;
+  gsize length;
+
+  g_assert_true (imp_image_io_save (image, png, NULL));
+  g_assert_true (imp_image_io_save (image, jpg, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *padded = NULL;
+
+      g_assert_true (g_file_get_contents (paths[i], &data, &length, NULL));
+      padded = g_malloc (length + 100);
+      memcpy (padded, data, length);
+      memset (padded + length, 0xd9, 100);
+      media_test_write_file (paths[i], padded, length + 100);
+      g_clear_pointer (&data, g_free);
+    }
+  if (!have_convert ())
+    return;
+  run_convert (jpg, "-interlace", "JPEG", progressive, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(ImpImage) back = load_ok (paths[i], 0);
+
+      g_assert_cmpfloat (media_test_mean_abs_diff (image, back), <, 3.0);
+    }
+}
+
+/* Real photographs (EXIF thumbnails, ICC profiles...) from the test images. */
+static void
+test_real_images (void)
+{
+  const char *dir = g_getenv ("IMPASTO_TEST_IMAGES");
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+  guint count = 0;
+
+  if (dir == NULL)
+    {
+      g_test_skip ("IMPASTO_TEST_IMAGES is not set");
+      return;
+    }
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(ImpImage) image = NULL;
+
+      if (!g_str_has_suffix (name, ".jpg") && !g_str_has_suffix (name, ".png"))
+        continue;
+      image = load_ok (path, 128);
+      g_test_message ("%s: %u×%u at most 128", name, image->width, image->height);
+      g_assert_cmpuint (MAX (image->width, image->height), ==, 128);
+      count++;
+    }
+  g_assert_cmpuint (count, >, 0);
+}
+
 static void
 test_not_regular_files (void)
 {
@@ -643,6 +711,8 @@ main (int    argc,
   g_test_add_func ("/media/image-io/huge-declared-size", test_huge_declared_size);
   g_test_add_func ("/media/image-io/tiny-and-empty", test_tiny_and_empty);
   g_test_add_func ("/media/image-io/broken-files", test_broken_files);
+  g_test_add_func ("/media/image-io/valid-variants", test_valid_variants);
+  g_test_add_func ("/media/image-io/real-images", test_real_images);
   g_test_add_func ("/media/image-io/not-regular-files", test_not_regular_files);
   g_test_add_func ("/media/image-io/save-bad-names", test_save_bad_names);
   g_test_add_func ("/media/image-io/save-read-only", test_save_read_only);
