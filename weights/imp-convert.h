@@ -56,6 +56,12 @@ void          imp_weight_set_set_metadata    (ImpWeightSet       *self,
 gboolean      imp_weight_set_check           (const ImpWeightSet *self,
                                               const char         *path,
                                               GError            **error);
+/* FALSE with IMP_CONVERT_ERROR_VALUE naming @path and @tensor on a NaN or infinity. */
+gboolean      imp_check_finite               (const float        *data,
+                                              gsize               n,
+                                              const char         *path,
+                                              const char         *tensor,
+                                              GError            **error);
 /* Writes a safetensors file atomically (temporary file in the same folder, then
  * rename): @path is either untouched or complete. */
 gboolean      imp_weight_set_write           (const ImpWeightSet *self,

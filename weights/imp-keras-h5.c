@@ -339,6 +339,11 @@ read_layer (const KerasFile *kf,
     return h5_error (error, IMP_CONVERT_ERROR_LAYER, kf->path,
                      _("layer %s (%s) lacks its %s in weight_names"), group_name,
                      imp_vgg_layer_name (layer), kernel_hwio == NULL ? _("kernel") : _("bias"));
+  /* Checked here so the error names the Keras layer, before reading the rest. */
+  if (!imp_check_finite (kernel_hwio, imp_weight_set_kernel_size (layer), kf->path, group_name,
+                         error) ||
+      !imp_check_finite (bias, imp_vgg_layer_out_channels (layer), kf->path, group_name, error))
+    return FALSE;
   set->kernel[layer] = hwio_to_oihw (kernel_hwio, layer);
   set->bias[layer] = g_steal_pointer (&bias);
   return TRUE;

@@ -71,12 +71,12 @@ imp_weight_set_set_metadata (ImpWeightSet       *self,
   self->metadata[IMP_N_METADATA_KEYS - 1] = g_strdup (source);
 }
 
-static gboolean
-check_finite (const float *data,
-              gsize        n,
-              const char  *path,
-              const char  *tensor,
-              GError     **error)
+gboolean
+imp_check_finite (const float *data,
+                  gsize        n,
+                  const char  *path,
+                  const char  *tensor,
+                  GError     **error)
 {
   for (gsize i = 0; i < n; i++)
     {
@@ -106,8 +106,8 @@ imp_weight_set_check (const ImpWeightSet *self,
                        _("%s: layer %s is missing"), path, name);
           return FALSE;
         }
-      if (!check_finite (self->kernel[l], imp_weight_set_kernel_size (l), path, name, error) ||
-          !check_finite (self->bias[l], imp_vgg_layer_out_channels (l), path, name, error))
+      if (!imp_check_finite (self->kernel[l], imp_weight_set_kernel_size (l), path, name, error) ||
+          !imp_check_finite (self->bias[l], imp_vgg_layer_out_channels (l), path, name, error))
         return FALSE;
     }
   return TRUE;
