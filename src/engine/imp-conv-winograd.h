@@ -16,6 +16,10 @@ G_BEGIN_DECLS
  * transformed weights (the backward pass uses them transposed). */
 typedef struct _ImpWinograd ImpWinograd;
 
+/* Below this many input channels (conv1_1's 3) the 36 products are too thin
+ * for sgemm and im2col is faster: IMP_CONV_ALGORITHM_AUTO keeps im2col there. */
+#define IMP_WINOGRAD_MIN_IN_CHANNELS 16
+
 /* @kernel is OIHW [out, in, 3, 3], @bias [out]; both are transformed or copied,
  * the caller keeps ownership. */
 ImpWinograd *imp_winograd_new              (const float   *kernel,
