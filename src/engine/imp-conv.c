@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "imp-conv.h"
+#include "imp-conv-winograd.h"
 
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct _ImpConv
   float           *kernel;     /* [out, in * 9]: OIHW as given */
   float           *kernel_t;   /* [in, out * 9]: flipped, in/out swapped (input gradient) */
   float           *bias;       /* [out] */
+  ImpWinograd     *winograd;   /* the fast path; kernel and kernel_t are then dropped */
 };
 
 float *
@@ -71,10 +73,20 @@ imp_conv_new (const float      *kernel,
 
   switch (algorithm)
     {
-    case IMP_CONV_ALGORITHM_WINOGRAD:
-      /* The performance issue adds the Winograd branch here (imp-conv-winograd.h);
-       * until then every request runs the im2col reference path. */
     case IMP_CONV_ALGORITHM_AUTO:
+      /* conv1_1 (3 input channels) is faster and smaller as im2col. */
+      if (in_channels < IMP_WINOGRAD_MIN_IN_CHANNELS)
+        {
+          self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case IMP_CONV_ALGORITHM_WINOGRAD:
+      self->winograd = imp_winograd_new (kernel, self->bias, in_channels, out_channels);
+      self->algorithm = IMP_CONV_ALGORITHM_WINOGRAD;
+      g_clear_pointer (&self->kernel, g_free);
+      g_clear_pointer (&self->kernel_t, g_free);
+      break;
     case IMP_CONV_ALGORITHM_IM2COL:
     default:
       self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
@@ -91,6 +103,7 @@ imp_conv_free (ImpConv *self)
   g_free (self->kernel);
   g_free (self->kernel_t);
   g_free (self->bias);
+  imp_winograd_free (self->winograd);
   g_free (self);
 }
 
@@ -299,9 +312,13 @@ imp_conv_forward (ImpConv       *self,
   gboolean ok;
 
   g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
-  ok = conv_im2col (self->kernel, self->in_channels, self->out_channels, self->bias, relu,
-                    input, height, width, output, scratch ? scratch : &local,
-                    cancellable, error);
+  if (self->winograd != NULL)
+    ok = imp_winograd_forward (self->winograd, input, height, width, relu, output,
+                               scratch ? scratch : &local, cancellable, error);
+  else
+    ok = conv_im2col (self->kernel, self->in_channels, self->out_channels, self->bias, relu,
+                      input, height, width, output, scratch ? scratch : &local,
+                      cancellable, error);
   imp_scratch_clear (&local);
   return ok;
 }
@@ -320,7 +337,10 @@ imp_conv_backward_input (ImpConv       *self,
   gboolean ok;
 
   g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
-  if (self->in_channels < self->out_channels)
+  if (self->winograd != NULL)
+    ok = imp_winograd_backward_input (self->winograd, grad_output, height, width, grad_input,
+                                      scratch ? scratch : &local, cancellable, error);
+  else if (self->in_channels < self->out_channels)
     ok = backward_col2im (self, grad_output, height, width, grad_input,
                           scratch ? scratch : &local, cancellable, error);
   else
