@@ -1,15 +1,26 @@
-/* main.c: placeholder until the window issue fills it
+/* main.c: the Impasto window
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
-#include <glib.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "imp-application.h"
 
 int
 main (int    argc,
       char **argv)
 {
-  g_printerr ("impasto %s: the window is not implemented yet\n", PACKAGE_VERSION);
-  return 1;
+  g_autoptr(ImpApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_set_application_name (_("Impasto"));
+  app = imp_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,111 @@
+/* imp-preferences-window.c: default folder, threads, memory limit
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "imp-preferences-window.h"
+
+struct _ImpPreferencesWindow
+{
+  AdwPreferencesWindow parent_instance;
+
+  /* Template widgets */
+  AdwActionRow  *folder_row;
+  GtkSpinButton *threads_spin;
+  GtkSpinButton *memory_spin;
+
+  /* Owned */
+  GSettings     *settings;
+};
+
+G_DEFINE_FINAL_TYPE (ImpPreferencesWindow, imp_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+show_folder (ImpPreferencesWindow *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "default-folder");
+
+  adw_action_row_set_subtitle (self->folder_row,
+                               *folder != '\0' ? folder : _("The Pictures folder"));
+}
+
+static void
+on_folder_response (GtkNativeDialog      *chooser,
+                    int                   response,
+                    ImpPreferencesWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (g_file_peek_path (folder) != NULL)
+        g_settings_set_string (self->settings, "default-folder", g_file_peek_path (folder));
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+choose_folder (ImpPreferencesWindow *self)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Default Folder"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Select"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_folder_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+imp_preferences_window_dispose (GObject *object)
+{
+  ImpPreferencesWindow *self = IMP_PREFERENCES_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (imp_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+imp_preferences_window_class_init (ImpPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = imp_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/impasto/Impasto/imp-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ImpPreferencesWindow, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, ImpPreferencesWindow, threads_spin);
+  gtk_widget_class_bind_template_child (widget_class, ImpPreferencesWindow, memory_spin);
+  gtk_widget_class_bind_template_callback (widget_class, choose_folder);
+}
+
+static void
+imp_preferences_window_init (ImpPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  g_settings_bind (self->settings, "threads", self->threads_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "memory-limit", self->memory_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::default-folder",
+                           G_CALLBACK (show_folder), self, G_CONNECT_SWAPPED);
+  show_folder (self);
+}
+
+GtkWindow *
+imp_preferences_window_new (GtkWindow *parent)
+{
+  return g_object_new (IMP_TYPE_PREFERENCES_WINDOW,
+                       "transient-for", parent,
+                       "modal", TRUE,
+                       NULL);
+}

@@ -1,0 +1,297 @@
+/* imp-window-actions.c: ImpWindow's actions: run, export, weights, zoom
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "imp-export.h"
+#include "imp-window-private.h"
+
+void
+imp_window_show_toast (ImpWindow  *self,
+                       const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+}
+
+void
+imp_window_update_actions (ImpWindow *self)
+{
+  gboolean running = imp_run_controller_get_running (self->controller);
+  gboolean has_result = imp_run_controller_get_result (self->controller) != NULL;
+  gboolean has_images = imp_image_well_get_image (self->content_well) != NULL
+                        && imp_image_well_get_image (self->style_well) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
+                                 !running && has_images && self->weights_path != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_result);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_result);
+  /* The frame recorder and encoders are not in src/media yet. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation", FALSE);
+}
+
+void
+imp_window_set_weights_path (ImpWindow  *self,
+                             const char *path)
+{
+  g_autofree char *description = NULL;
+
+  g_free (self->weights_path);
+  self->weights_path = g_strdup (path);
+  gtk_stack_set_visible_child_name (self->main_stack, path != NULL ? "main" : "weights");
+  imp_window_update_actions (self);
+  if (path != NULL)
+    return;
+
+  description = g_strdup_printf (
+    _("Impasto paints with the VGG19 network, whose weights (about 80 MB) are fetched separately. "
+      "In a source checkout, run <tt>weights/fetch</tt>, which stores them in %s; "
+      "or choose a <tt>vgg19-conv.safetensors</tt> file you already have."),
+    "<tt>~/.local/share/impasto/weights/</tt>");
+  adw_status_page_set_description (self->weights_page, description);
+}
+
+static void
+start_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  imp_window_start (IMP_WINDOW (widget));
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  imp_run_controller_stop (IMP_WINDOW (widget)->controller);
+}
+
+typedef struct
+{
+  ImpWindow *self;
+  GFile     *file;
+} SaveData;
+
+static void
+on_saved (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  SaveData *data = user_data;
+  g_autoptr(ImpWindow) self = data->self;
+  g_autoptr(GFile) file = data->file;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *text = NULL;
+
+  if (imp_export_save_finish (result, &error))
+    text = g_strdup_printf (_("Saved “%s”"), name);
+  else
+    text = g_strdup_printf (_("Could not save “%s”: %s. The painting is kept: save it elsewhere."),
+                            name, error->message);
+  imp_window_show_toast (self, text);
+  imp_window_emit_image_saved (self, file, error);
+  g_free (data);
+}
+
+void
+imp_window_save_image (ImpWindow *self,
+                       GFile     *file)
+{
+  const ImpImage *result;
+  SaveData *data;
+
+  g_return_if_fail (IMP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  result = imp_run_controller_get_result (self->controller);
+  if (result == NULL)
+    {
+      imp_window_show_toast (self, _("There is no painting to save yet"));
+      return;
+    }
+  data = g_new0 (SaveData, 1);
+  data->self = g_object_ref (self);
+  data->file = g_object_ref (file);
+  imp_export_save_async (result, file, NULL, on_saved, data);
+}
+
+static GFile *
+default_folder (ImpWindow *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "default-folder");
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+
+  if (*folder != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (folder);
+  if (pictures != NULL && g_file_test (pictures, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (pictures);
+  return NULL;
+}
+
+static void
+on_save_response (GtkNativeDialog *chooser,
+                  int              response,
+                  ImpWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      imp_window_save_image (self, file);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+add_save_filters (GtkFileChooser *chooser)
+{
+  g_autoptr(GtkFileFilter) png = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) jpeg = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (png, _("PNG Image"));
+  gtk_file_filter_add_mime_type (png, "image/png");
+  gtk_file_chooser_add_filter (chooser, png);
+  gtk_file_filter_set_name (jpeg, _("JPEG Image"));
+  gtk_file_filter_add_mime_type (jpeg, "image/jpeg");
+  gtk_file_chooser_add_filter (chooser, jpeg);
+}
+
+static void
+save_image_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+  g_autoptr(GFile) folder = default_folder (self);
+  g_autofree char *name = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
+                                                   imp_image_well_get_name (self->style_well));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Save Painting"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  add_save_filters (GTK_FILE_CHOOSER (chooser));
+  if (folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+save_animation_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  imp_window_show_toast (IMP_WINDOW (widget), _("Saving the progress animation is not available yet"));
+}
+
+static void
+copy_image_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+  const ImpImage *result = imp_run_controller_get_result (self->controller);
+
+  if (result == NULL)
+    return;
+  imp_export_copy_to_clipboard (gtk_widget_get_clipboard (widget), result);
+  imp_window_show_toast (self, _("Painting copied"));
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+
+  imp_image_well_open (g_str_equal (action_name, "win.open-style") ? self->style_well
+                                                                   : self->content_well);
+}
+
+static void
+zoom_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+
+  imp_preview_set_zoom (self->preview, g_str_equal (action_name, "win.zoom-original") ? 1.0 : 0.0);
+}
+
+static void
+on_weights_response (GtkNativeDialog *chooser,
+                     int              response,
+                     ImpWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      /* Checked when a run loads it; a bad file comes back here with a toast. */
+      if (g_file_peek_path (file) != NULL)
+        imp_window_set_weights_path (self, g_file_peek_path (file));
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+choose_weights_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Choose the VGG19 Weights"), GTK_WINDOW (widget),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_filter_set_name (filter, _("Safetensors Weights"));
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_weights_response), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+imp_window_class_init_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "win.save-image", NULL, save_image_action);
+  gtk_widget_class_install_action (widget_class, "win.save-animation", NULL, save_animation_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-image", NULL, copy_image_action);
+  gtk_widget_class_install_action (widget_class, "win.open-content", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-style", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-original", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-weights", NULL, choose_weights_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-image", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.save-animation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.copy-image", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-content", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.open-style", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-original", NULL);
+}

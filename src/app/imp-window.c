@@ -1,0 +1,575 @@
+/* imp-window.c: the main window: images, parameters, the live painting
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "imp-samples.h"
+#include "imp-window-private.h"
+
+G_DEFINE_FINAL_TYPE (ImpWindow, imp_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  IMAGE_SAVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Keys that only weigh the loss: a running session takes them at its next step. */
+static const char * const steering_keys[] = {
+  "content-weight", "style-weight", "tv-weight",
+};
+
+/* Keys that need a new session (image sizes, network, optimiser). */
+static const char * const restart_keys[] = {
+  "size", "style-size", "style-scale", "content-layers", "style-layers", "pool",
+  "optimizer", "init", "preserve-colors", "preset",
+};
+
+static char *
+format_duration (double seconds)
+{
+  guint s = (guint) MAX (0, seconds + 0.5);
+
+  if (s >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+static void
+show_progress (ImpWindow         *self,
+               const ImpProgress *p)
+{
+  g_autofree char *elapsed = format_duration (p->seconds);
+  g_autofree char *text = NULL;
+
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 p->n_iterations > 0 ? (double) p->iteration / p->n_iterations : 0);
+  if (p->seconds_left >= 0)
+    {
+      g_autofree char *left = format_duration (p->seconds_left);
+
+      /* Translators: iteration N of M · elapsed time · time left */
+      text = g_strdup_printf (_("Iteration %u of %u · %s elapsed · %s left"),
+                              p->iteration, p->n_iterations, elapsed, left);
+    }
+  else
+    text = g_strdup_printf (_("Iteration %u of %u · %s elapsed"),
+                            p->iteration, p->n_iterations, elapsed);
+  gtk_label_set_label (self->status_label, text);
+}
+
+static void
+on_frame (ImpRunController *controller,
+          ImpWindow        *self)
+{
+  ImpProgress progress;
+
+  imp_preview_set_texture (self->preview, imp_run_controller_get_frame (controller));
+  if (!imp_run_controller_get_progress (controller, &progress))
+    return;
+  show_progress (self, &progress);
+  if (progress.iteration != self->last_plotted)
+    {
+      imp_loss_plot_add (self->loss_plot, progress.iteration, &progress.losses);
+      self->last_plotted = progress.iteration;
+    }
+}
+
+/* The preview between runs: the result if there is one, else the content. */
+static void
+show_idle_preview (ImpWindow *self)
+{
+  GdkTexture *result = imp_run_controller_get_result_texture (self->controller);
+
+  imp_preview_set_compare_texture (self->preview, imp_image_well_get_texture (self->content_well));
+  imp_preview_set_texture (self->preview,
+                           result != NULL ? result : imp_image_well_get_texture (self->content_well));
+}
+
+static char *
+describe_run_error (const GError *error)
+{
+  if (g_error_matches (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE))
+    return g_strdup_printf (_("Not enough memory for this size: %s. Choose a smaller output size."),
+                            error->message);
+  if (error->domain == IMP_WEIGHTS_ERROR)
+    return g_strdup_printf (_("The network weights cannot be used: %s"), error->message);
+  return g_strdup_printf (_("The painting failed: %s"), error->message);
+}
+
+static void
+on_finished (ImpRunController *controller,
+             const GError     *error,
+             ImpWindow        *self)
+{
+  ImpProgress progress;
+  gboolean has_progress = imp_run_controller_get_progress (controller, &progress);
+
+  show_idle_preview (self);
+  imp_window_update_actions (self);
+
+  if (error != NULL)
+    {
+      g_autofree char *text = describe_run_error (error);
+
+      gtk_label_set_label (self->status_label, _("Failed"));
+      imp_window_show_toast (self, text);
+      if (error->domain == IMP_WEIGHTS_ERROR)
+        imp_window_set_weights_path (self, NULL);
+    }
+  else if (has_progress && progress.iteration < progress.n_iterations)
+    {
+      g_autofree char *text = g_strdup_printf (_("Stopped at iteration %u of %u"),
+                                               progress.iteration, progress.n_iterations);
+      gtk_label_set_label (self->status_label, text);
+    }
+  else if (has_progress)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      gtk_label_set_label (self->status_label, _("Finished"));
+    }
+  else
+    gtk_label_set_label (self->status_label, _("Stopped"));
+
+  if (self->restart_after_stop)
+    {
+      self->restart_after_stop = FALSE;
+      imp_window_start (self);
+    }
+}
+
+static void
+on_running_changed (ImpRunController *controller,
+                    GParamSpec       *pspec,
+                    ImpWindow        *self)
+{
+  gboolean running = imp_run_controller_get_running (controller);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->start_button), !running);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), running);
+  self->restart_asked = FALSE;
+  imp_window_update_actions (self);
+}
+
+static void
+on_state_changed (ImpRunController *controller,
+                  GParamSpec       *pspec,
+                  ImpWindow        *self)
+{
+  switch (imp_run_controller_get_state (controller))
+    {
+    case IMP_RUN_LOADING:
+      gtk_label_set_label (self->status_label, _("Loading the network…"));
+      break;
+    case IMP_RUN_PREPARING:
+      gtk_label_set_label (self->status_label, _("Preparing…"));
+      break;
+    case IMP_RUN_STOPPING:
+      gtk_label_set_label (self->status_label, _("Stopping…"));
+      break;
+    case IMP_RUN_PAINTING:
+    case IMP_RUN_IDLE:
+    default:
+      break;
+    }
+}
+
+void
+imp_window_start (ImpWindow *self)
+{
+  const ImpImage *content = imp_image_well_get_image (self->content_well);
+  const ImpImage *style = imp_image_well_get_image (self->style_well);
+  g_autoptr(GError) error = NULL;
+  ImpParams params;
+
+  if (imp_run_controller_get_running (self->controller))
+    return;
+  if (content == NULL || style == NULL)
+    {
+      imp_window_show_toast (self, _("Choose a content and a style image first"));
+      return;
+    }
+  if (self->weights_path == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "weights");
+      return;
+    }
+
+  if (!imp_params_from_settings (self->settings, &params, &error)
+      || !imp_run_controller_start (self->controller, self->weights_path,
+                                    content, style, &params, &error))
+    {
+      imp_window_show_toast (self, error->message);
+      return;
+    }
+
+  self->last_plotted = G_MAXUINT;
+  imp_loss_plot_clear (self->loss_plot);
+  imp_loss_plot_set_range (self->loss_plot, params.iterations);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  imp_preview_set_compare_texture (self->preview, imp_image_well_get_texture (self->content_well));
+}
+
+static void
+on_steering_key_changed (GSettings  *settings,
+                         const char *key,
+                         ImpWindow  *self)
+{
+  imp_run_controller_set_loss_weights (self->controller,
+                                       g_settings_get_double (settings, "content-weight"),
+                                       g_settings_get_double (settings, "style-weight"),
+                                       g_settings_get_double (settings, "tv-weight"));
+}
+
+static void
+on_restart_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     ImpWindow        *self)
+{
+  if (g_str_equal (response, "restart") && imp_run_controller_get_running (self->controller))
+    {
+      self->restart_after_stop = TRUE;
+      imp_run_controller_stop (self->controller);
+    }
+}
+
+/* Asked once per run: the change only counts for the next run otherwise. */
+static void
+ask_restart (ImpWindow *self)
+{
+  GtkWidget *dialog;
+
+  if (!imp_run_controller_get_running (self->controller) || self->restart_asked)
+    return;
+  self->restart_asked = TRUE;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Restart the Painting?"),
+                                   _("This change only takes effect in a new run. "
+                                     "Restarting starts the painting over."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Painting"),
+                                    "restart", _("_Restart"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "restart",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_restart_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_restart_key_changed (GSettings  *settings,
+                        const char *key,
+                        ImpWindow  *self)
+{
+  ask_restart (self);
+}
+
+static void
+remember_file (ImpWindow    *self,
+               ImpImageWell *well)
+{
+  GFile *file = imp_image_well_get_file (well);
+  const char *path = file != NULL ? g_file_peek_path (file) : NULL;
+  g_autofree char *samples = g_strdup (imp_samples_get_dir ());
+
+  /* Samples are found again by default; only the user's own files are remembered. */
+  if (path == NULL || (samples != NULL && g_str_has_prefix (path, samples)))
+    path = "";
+  if (well == self->content_well)
+    g_settings_set_string (self->settings, "last-content", path);
+  else
+    {
+      const char *paths[] = { path, NULL };
+
+      g_settings_set_strv (self->settings, "last-styles", *path != '\0' ? paths : NULL);
+    }
+}
+
+static void
+on_well_loaded (ImpImageWell *well,
+                ImpWindow    *self)
+{
+  remember_file (self, well);
+  if (!imp_run_controller_get_running (self->controller))
+    {
+      if (well == self->content_well)
+        show_idle_preview (self);
+    }
+  else
+    ask_restart (self);
+  imp_window_update_actions (self);
+}
+
+static void
+on_well_load_failed (ImpImageWell *well,
+                     const GError *error,
+                     ImpWindow    *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Could not open the image: %s"), error->message);
+
+  imp_window_show_toast (self, text);
+}
+
+static GFile *
+initial_file (ImpWindow     *self,
+              ImpSampleRole  role)
+{
+  g_autofree char *path = NULL;
+  const ImpSample *sample = imp_samples_get_default (role);
+
+  if (role == IMP_SAMPLE_CONTENT)
+    path = g_settings_get_string (self->settings, "last-content");
+  else
+    {
+      g_auto(GStrv) paths = g_settings_get_strv (self->settings, "last-styles");
+
+      path = g_strdup (paths[0]);
+    }
+  if (path != NULL && *path != '\0' && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return g_file_new_for_path (path);
+  return sample != NULL ? imp_samples_get_file (sample) : NULL;
+}
+
+static void
+load_initial_images (ImpWindow *self)
+{
+  g_autoptr(GFile) content = initial_file (self, IMP_SAMPLE_CONTENT);
+  g_autoptr(GFile) style = initial_file (self, IMP_SAMPLE_STYLE);
+
+  if (content != NULL)
+    imp_image_well_load_file (self->content_well, content);
+  if (style != NULL)
+    imp_image_well_load_file (self->style_well, style);
+}
+
+static void
+find_weights (ImpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = imp_weights_find (NULL, &error);
+
+  imp_window_set_weights_path (self, path);
+}
+
+static void
+connect_settings (ImpWindow *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (steering_keys); i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", steering_keys[i], NULL);
+
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (on_steering_key_changed), self, 0);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (restart_keys); i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", restart_keys[i], NULL);
+
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (on_restart_key_changed), self, 0);
+    }
+}
+
+static void
+connect_controller (ImpWindow *self)
+{
+  g_signal_connect_object (self->controller, "frame", G_CALLBACK (on_frame), self, 0);
+  g_signal_connect_object (self->controller, "finished", G_CALLBACK (on_finished), self, 0);
+  g_signal_connect_object (self->controller, "notify::running", G_CALLBACK (on_running_changed), self, 0);
+  g_signal_connect_object (self->controller, "notify::state", G_CALLBACK (on_state_changed), self, 0);
+}
+
+static void
+restore_window_state (ImpWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+imp_window_close_request (GtkWindow *window)
+{
+  ImpWindow *self = IMP_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (self->settings);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_apply (self->settings);
+
+  return GTK_WINDOW_CLASS (imp_window_parent_class)->close_request (window);
+}
+
+static void
+imp_window_dispose (GObject *object)
+{
+  ImpWindow *self = IMP_WINDOW (object);
+
+  /* The worker holds its own reference and ends at its next layer boundary. */
+  if (self->controller != NULL)
+    imp_run_controller_stop (self->controller);
+  gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_WINDOW);
+  g_clear_object (&self->controller);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (imp_window_parent_class)->dispose (object);
+}
+
+static void
+imp_window_finalize (GObject *object)
+{
+  ImpWindow *self = IMP_WINDOW (object);
+
+  g_free (self->weights_path);
+  g_free (self->last_toast);
+
+  G_OBJECT_CLASS (imp_window_parent_class)->finalize (object);
+}
+
+static void
+imp_window_class_init (ImpWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = imp_window_dispose;
+  object_class->finalize = imp_window_finalize;
+  window_class->close_request = imp_window_close_request;
+
+  signals[IMAGE_SAVED] =
+    g_signal_new ("image-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_POINTER);
+
+  g_type_ensure (IMP_TYPE_IMAGE_WELL);
+  g_type_ensure (IMP_TYPE_PARAMS_PANEL);
+  g_type_ensure (IMP_TYPE_PREVIEW);
+  g_type_ensure (IMP_TYPE_LOSS_PLOT);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/impasto/Impasto/imp-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, start_button);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, weights_page);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, content_well);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, style_well);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, params_panel);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, preview);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, loss_plot);
+
+  imp_window_class_init_actions (widget_class);
+}
+
+static void
+imp_window_init (ImpWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->controller = imp_run_controller_new ();
+  imp_params_panel_set_settings (self->params_panel, self->settings);
+  g_object_bind_property (self->compare_button, "active", self->preview, "comparing",
+                          G_BINDING_BIDIRECTIONAL);
+
+  connect_controller (self);
+  connect_settings (self);
+  g_signal_connect_object (self->content_well, "loaded", G_CALLBACK (on_well_loaded), self, 0);
+  g_signal_connect_object (self->style_well, "loaded", G_CALLBACK (on_well_loaded), self, 0);
+  g_signal_connect_object (self->content_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
+  g_signal_connect_object (self->style_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
+
+  restore_window_state (self);
+  find_weights (self);
+  load_initial_images (self);
+  imp_window_update_actions (self);
+}
+
+ImpWindow *
+imp_window_new (AdwApplication *application)
+{
+  return g_object_new (IMP_TYPE_WINDOW, "application", application, NULL);
+}
+
+void
+imp_window_emit_image_saved (ImpWindow    *self,
+                             GFile        *file,
+                             const GError *error)
+{
+  g_signal_emit (self, signals[IMAGE_SAVED], 0, file, error);
+}
+
+ImpImageWell *
+imp_window_get_content_well (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->content_well;
+}
+
+ImpImageWell *
+imp_window_get_style_well (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->style_well;
+}
+
+ImpParamsPanel *
+imp_window_get_params_panel (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->params_panel;
+}
+
+ImpPreview *
+imp_window_get_preview (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->preview;
+}
+
+ImpLossPlot *
+imp_window_get_loss_plot (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->loss_plot;
+}
+
+ImpRunController *
+imp_window_get_run_controller (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->controller;
+}
+
+GtkProgressBar *
+imp_window_get_progress_bar (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->progress_bar;
+}
+
+const char *
+imp_window_get_last_toast (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+const char *
+imp_window_get_weights_path (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->weights_path;
+}
