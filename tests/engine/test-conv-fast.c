@@ -1,0 +1,250 @@
+/* test-conv-fast.c: the Winograd convolution against the im2col reference path
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/imp-conv.h"
+#include "engine/imp-conv-winograd.h"
+
+/* The bound the performance issue states for layer outputs and input gradients,
+ * relative to the largest magnitude of the reference. F(4x4,3x3) in float32
+ * measures 1e-6..2e-5 on these shapes. */
+#define REL_BOUND 1e-3
+
+typedef struct
+{
+  guint in;
+  guint out;
+  guint height;
+  guint width;
+} Shape;
+
+static float *
+random_floats (GRand *rand,
+               gsize  n,
+               double scale)
+{
+  float *p = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    p[i] = (float) (scale * g_rand_double_range (rand, -1.0, 1.0));
+  return p;
+}
+
+static double
+relative_error (const float *fast,
+                const float *reference,
+                gsize        n)
+{
+  double max_ref = 0.0, max_diff = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      max_ref = MAX (max_ref, fabs (reference[i]));
+      max_diff = MAX (max_diff, fabs ((double) fast[i] - reference[i]));
+    }
+  return max_ref > 0.0 ? max_diff / max_ref : max_diff;
+}
+
+/* Runs forward (with and without ReLU) and the input gradient through both
+ * algorithms and returns the worst relative error; asserts the bound. */
+static double
+compare_shape (GRand       *rand,
+               const Shape *s)
+{
+  gsize n_in = (gsize) s->in * s->height * s->width;
+  gsize n_out = (gsize) s->out * s->height * s->width;
+  g_autofree float *kernel = random_floats (rand, (gsize) s->out * s->in * 9, 0.2);
+  g_autofree float *bias = random_floats (rand, s->out, 1.0);
+  /* VGG-like input: positive activations of a previous ReLU, large values. */
+  g_autofree float *input = random_floats (rand, n_in, 100.0);
+  g_autofree float *grad = random_floats (rand, n_out, 1.0);
+  g_autofree float *ref = g_new (float, MAX (n_in, n_out));
+  g_autofree float *fast = g_new (float, MAX (n_in, n_out));
+  g_autoptr(ImpConv) plain = imp_conv_new (kernel, bias, s->in, s->out, IMP_CONV_ALGORITHM_IM2COL);
+  g_autoptr(ImpConv) wino = imp_conv_new (kernel, bias, s->in, s->out, IMP_CONV_ALGORITHM_WINOGRAD);
+  ImpScratch scratch = { NULL, 0 };
+  double worst = 0.0;
+
+  for (gsize i = 0; i < n_in; i++)
+    input[i] = fabsf (input[i]);
+  for (int relu = 0; relu <= 1; relu++)
+    {
+      g_assert_true (imp_conv_forward (plain, input, s->height, s->width, relu, ref, &scratch, NULL, NULL));
+      g_assert_true (imp_conv_forward (wino, input, s->height, s->width, relu, fast, &scratch, NULL, NULL));
+      worst = MAX (worst, relative_error (fast, ref, n_out));
+      g_assert_cmpfloat (relative_error (fast, ref, n_out), <=, REL_BOUND);
+    }
+  g_assert_true (imp_conv_backward_input (plain, grad, s->height, s->width, ref, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (wino, grad, s->height, s->width, fast, &scratch, NULL, NULL));
+  worst = MAX (worst, relative_error (fast, ref, n_in));
+  g_assert_cmpfloat (relative_error (fast, ref, n_in), <=, REL_BOUND);
+  imp_scratch_clear (&scratch);
+  return worst;
+}
+
+static void
+test_fixed_shapes (void)
+{
+  static const Shape shapes[] = {
+    { 3, 64, 1, 1 }, { 3, 64, 2, 3 }, { 5, 7, 5, 7 }, { 64, 64, 13, 9 },
+    { 3, 64, 64, 64 }, { 64, 64, 64, 64 }, { 128, 256, 19, 21 }, { 512, 512, 8, 8 },
+    { 16, 16, 37, 70 }, { 32, 24, 4, 36 },
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      double err = compare_shape (rand, &shapes[i]);
+
+      g_test_message ("%u->%u %ux%u: worst relative error %.2g", shapes[i].in,
+                      shapes[i].out, shapes[i].height, shapes[i].width, err);
+    }
+}
+
+static void
+test_random_shapes (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+
+  for (guint i = 0; i < 12; i++)
+    {
+      Shape s = {
+        g_rand_int_range (rand, 1, 80), g_rand_int_range (rand, 1, 80),
+        g_rand_int_range (rand, 1, 50), g_rand_int_range (rand, 1, 50),
+      };
+      double err = compare_shape (rand, &s);
+
+      g_test_message ("%u->%u %ux%u: worst relative error %.2g", s.in, s.out, s.height,
+                      s.width, err);
+    }
+}
+
+/* Both paths could share a mistake; a double-precision direct convolution
+ * settles a small case independently. */
+static void
+test_direct_reference (void)
+{
+  enum { C = 4, O = 5, H = 9, W = 11 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autofree float *kernel = random_floats (rand, O * C * 9, 1.0);
+  g_autofree float *bias = random_floats (rand, O, 1.0);
+  g_autofree float *input = random_floats (rand, C * H * W, 1.0);
+  g_autofree float *grad = random_floats (rand, O * H * W, 1.0);
+  float out[O * H * W], expect[O * H * W], gin[C * H * W], gexpect[C * H * W];
+  g_autoptr(ImpConv) wino = imp_conv_new (kernel, bias, C, O, IMP_CONV_ALGORITHM_WINOGRAD);
+  ImpScratch scratch = { NULL, 0 };
+
+  memset (gexpect, 0, sizeof gexpect);
+  for (int o = 0; o < O; o++)
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++)
+        {
+          double sum = bias[o];
+
+          for (int c = 0; c < C; c++)
+            for (int k = 0; k < 9; k++)
+              {
+                int yy = y + k / 3 - 1, xx = x + k % 3 - 1;
+                double wgt = kernel[(o * C + c) * 9 + k];
+
+                if (yy < 0 || xx < 0 || yy >= H || xx >= W)
+                  continue;
+                sum += wgt * input[(c * H + yy) * W + xx];
+                gexpect[(c * H + yy) * W + xx] += wgt * grad[(o * H + y) * W + x];
+              }
+          expect[(o * H + y) * W + x] = sum;
+        }
+  g_assert_true (imp_conv_forward (wino, input, H, W, FALSE, out, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (wino, grad, H, W, gin, &scratch, NULL, NULL));
+  g_assert_cmpfloat (relative_error (out, expect, O * H * W), <=, 1e-5);
+  g_assert_cmpfloat (relative_error (gin, gexpect, C * H * W), <=, 1e-5);
+  imp_scratch_clear (&scratch);
+}
+
+/* One thread and two must agree: the blocks of tiles are split differently, so
+ * sgemm sums in a different order (measured 5e-6 apart). */
+static void
+test_threads_agree (void)
+{
+  enum { C = 48, O = 40, H = 45, W = 67 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autofree float *kernel = random_floats (rand, O * C * 9, 0.2);
+  g_autofree float *bias = random_floats (rand, O, 1.0);
+  g_autofree float *input = random_floats (rand, C * H * W, 10.0);
+  g_autofree float *one = g_new (float, O * H * W);
+  g_autofree float *two = g_new (float, O * H * W);
+  g_autoptr(ImpWinograd) wino = imp_winograd_new (kernel, bias, C, O);
+  ImpScratch scratch = { NULL, 0 };
+  int saved = openblas_get_num_threads ();
+
+  openblas_set_num_threads (1);
+  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, one, &scratch, NULL, NULL));
+  openblas_set_num_threads (2);
+  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, two, &scratch, NULL, NULL));
+  g_assert_cmpint (openblas_get_num_threads (), ==, 2);
+  openblas_set_num_threads (saved);
+  g_assert_cmpfloat (relative_error (two, one, O * H * W), <=, 1e-4);
+  g_assert_cmpuint (scratch.n_floats, <=, imp_winograd_scratch_floats (C, O, 2));
+  imp_scratch_clear (&scratch);
+}
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  g_usleep (2000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+static void
+test_cancel (void)
+{
+  enum { C = 256, O = 256, H = 256, W = 256 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  g_autofree float *kernel = random_floats (rand, (gsize) O * C * 9, 0.2);
+  g_autofree float *bias = random_floats (rand, O, 1.0);
+  g_autofree float *input = random_floats (rand, (gsize) C * H * W, 1.0);
+  g_autofree float *output = g_new (float, (gsize) O * H * W);
+  g_autoptr(ImpConv) wino = imp_conv_new (kernel, bias, C, O, IMP_CONV_ALGORITHM_WINOGRAD);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  ImpScratch scratch = { NULL, 0 };
+  GThread *thread;
+  gint64 start;
+
+  /* Already cancelled: nothing is written. */
+  output[0] = 12345.0f;
+  g_cancellable_cancel (cancellable);
+  g_assert_false (imp_conv_forward (wino, input, H, W, TRUE, output, &scratch, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (output[0], ==, 12345.0f);
+  g_clear_error (&error);
+
+  /* Cancelled while running: a full pass takes ~19 GFLOP of direct work
+   * (0.1..1 s here); between blocks of tiles it stops within milliseconds. */
+  g_cancellable_reset (cancellable);
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_soon, cancellable);
+  g_assert_false (imp_conv_backward_input (wino, input, H, W, output, &scratch, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_test_message ("stopped after %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_thread_join (thread);
+  imp_scratch_clear (&scratch);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/conv-fast/direct-reference", test_direct_reference);
+  g_test_add_func ("/engine/conv-fast/fixed-shapes", test_fixed_shapes);
+  g_test_add_func ("/engine/conv-fast/random-shapes", test_random_shapes);
+  g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
+  g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
+  return g_test_run ();
+}
