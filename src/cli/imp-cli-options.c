@@ -1,0 +1,639 @@
+/* imp-cli-options.c: impasto-cli's command line
+ *
+ * Options are recorded in the order given while GOptionContext parses, then
+ * applied after the preset: "--lr 2 --preset gatys" still means gatys with lr 2.
+ * One table below lists every option; adding one (the animation options to come)
+ * is one row and one small setter.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "imp-cli-options.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (imp-cli-usage-error-quark, imp_cli_usage_error)
+
+typedef gboolean (*Setter) (ImpCliOptions *o,
+                            const char    *option,
+                            const char    *value,
+                            GError       **error);
+
+typedef struct
+{
+  const char *long_name;
+  char        short_name;
+  gboolean    flag;          /* takes no value */
+  const char *arg;           /* for --help */
+  const char *help;
+  Setter      set;
+} OptionSpec;
+
+typedef struct
+{
+  const OptionSpec *spec;
+  char             *value;
+} Given;
+
+static gboolean
+usage_error (GError    **error,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+usage_error (GError    **error,
+             const char *format,
+             ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (IMP_CLI_USAGE_ERROR, 0, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+/* Value parsers: the whole string must be the number. */
+
+static gboolean
+parse_uint64 (const char *option,
+              const char *value,
+              guint64     max,
+              guint64    *out,
+              GError    **error)
+{
+  guint64 v = 0;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 0, max, &v, NULL))
+    return usage_error (error, _("%s: “%s” is not a whole number between 0 and %" G_GUINT64_FORMAT),
+                        option, value, max);
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_uint (const char *option,
+            const char *value,
+            guint      *out,
+            GError    **error)
+{
+  guint64 v = 0;
+
+  if (!parse_uint64 (option, value, G_MAXINT, &v, error))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_double (const char *option,
+              const char *value,
+              double     *out,
+              GError    **error)
+{
+  char *end = NULL;
+  double v;
+
+  errno = 0;
+  v = g_ascii_strtod (value, &end);
+  if (*value == '\0' || end == value || *end != '\0' || errno != 0 || !isfinite (v))
+    return usage_error (error, _("%s: “%s” is not a number"), option, value);
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_choice (const char         *option,
+              const char         *value,
+              const char * const *choices,
+              int                *out,
+              GError            **error)
+{
+  g_autofree char *list = NULL;
+
+  for (int i = 0; choices[i] != NULL; i++)
+    if (g_strcmp0 (value, choices[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  list = g_strjoinv (", ", (char **) choices);
+  return usage_error (error, _("%s: “%s” is not one of %s"), option, value, list);
+}
+
+/* Setters */
+
+static gboolean
+set_content (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->content);
+  o->content = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_style (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_ptr_array_add (o->styles, g_strdup (value));
+  return TRUE;
+}
+
+static gboolean
+set_output (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->output);
+  o->output = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_weights (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->weights);
+  o->weights = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_size (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint (option, value, &o->params.size, error);
+}
+
+static gboolean
+set_style_size (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  guint v = 0;
+
+  if (!parse_uint (option, value, &v, error))
+    return FALSE;
+  o->params.style_size = (int) v;
+  return TRUE;
+}
+
+static gboolean
+set_style_scale (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  if (!parse_double (option, value, &o->params.style_scale, error))
+    return FALSE;
+  if (!(o->params.style_scale > 0.0))
+    return usage_error (error, _("%s must be above 0"), option);
+  return TRUE;
+}
+
+static gboolean
+set_iterations (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint (option, value, &o->params.iterations, error);
+}
+
+static gboolean
+set_content_weight (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.content_weight, error);
+}
+
+static gboolean
+set_style_weight (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.style_weight, error);
+}
+
+static gboolean
+set_tv_weight (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.tv_weight, error);
+}
+
+static gboolean
+set_layers (ImpLayerSet *set,
+            const char  *option,
+            const char  *value,
+            GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!imp_layer_set_parse (set, value, &local))
+    return usage_error (error, "%s: %s", option, local->message);
+  return TRUE;
+}
+
+static gboolean
+set_content_layers (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return set_layers (&o->params.content_layers, option, value, error);
+}
+
+static gboolean
+set_style_layers (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return set_layers (&o->params.style_layers, option, value, error);
+}
+
+static gboolean
+set_style_blend (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_auto(GStrv) items = g_strsplit (value, ",", -1);
+
+  g_clear_pointer (&o->style_blend, g_array_unref);
+  o->style_blend = g_array_new (FALSE, FALSE, sizeof (double));
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autofree char *item = g_strstrip (g_strdup (items[i]));
+      double w;
+
+      if (!parse_double (option, item, &w, error))
+        return FALSE;
+      if (w < 0.0)
+        return usage_error (error, _("%s: weights must be 0 or more"), option);
+      g_array_append_val (o->style_blend, w);
+    }
+  return TRUE;
+}
+
+static gboolean
+set_optimizer (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  static const char * const choices[] = { "adam", "lbfgs", NULL };
+  int v = 0;
+
+  if (!parse_choice (option, value, choices, &v, error))
+    return FALSE;
+  /* Adam's learning rate means nothing to L-BFGS (whose step scale is 1, as in
+   * jcjohnson/neural-style) and back; --lr given later still wins. */
+  if ((ImpOptimizerKind) v != o->params.optimizer)
+    o->params.lr = v == IMP_OPTIMIZER_LBFGS ? 1.0 : 5.0;
+  o->params.optimizer = (ImpOptimizerKind) v;
+  return TRUE;
+}
+
+static gboolean
+set_lr (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.lr, error);
+}
+
+static gboolean
+set_beta1 (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.beta1, error);
+}
+
+static gboolean
+set_beta2 (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.beta2, error);
+}
+
+static gboolean
+set_epsilon (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.epsilon, error);
+}
+
+static gboolean
+set_lbfgs_history (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint (option, value, &o->params.lbfgs_history, error);
+}
+
+static gboolean
+set_init (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  static const char * const choices[] = { "content", "noise", "style", NULL };
+  int v = 0;
+
+  if (!parse_choice (option, value, choices, &v, error))
+    return FALSE;
+  o->params.init = (ImpInitKind) v;
+  return TRUE;
+}
+
+static gboolean
+set_seed (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint64 (option, value, G_MAXUINT64, &o->params.seed, error);
+}
+
+static gboolean
+set_pool (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  static const char * const choices[] = { "max", "avg", NULL };
+  int v = 0;
+
+  if (!parse_choice (option, value, choices, &v, error))
+    return FALSE;
+  o->params.pool = (ImpPoolKind) v;
+  return TRUE;
+}
+
+static gboolean
+set_preserve_colors (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  static const char * const choices[] = { "none", "luminance", "histogram", NULL };
+  int v = 0;
+
+  if (!parse_choice (option, value, choices, &v, error))
+    return FALSE;
+  o->params.preserve_colors = (ImpPreserveColors) v;
+  return TRUE;
+}
+
+static gboolean
+set_threads (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint (option, value, &o->params.threads, error);
+}
+
+static gboolean
+set_memory_limit (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  guint64 mb = 0;
+
+  if (!parse_uint64 (option, value, G_MAXUINT64 >> 20, &mb, error))
+    return FALSE;
+  o->params.memory_limit = mb << 20;
+  return TRUE;
+}
+
+static gboolean
+set_log_json (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->log_json);
+  o->log_json = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_save_every (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  if (!parse_uint (option, value, &o->save_every, error))
+    return FALSE;
+  if (o->save_every == 0)
+    return usage_error (error, _("%s must be at least 1"), option);
+  return TRUE;
+}
+
+static gboolean
+set_save_dir (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->save_dir);
+  o->save_dir = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+set_quiet (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  o->quiet = TRUE;
+  return TRUE;
+}
+
+static gboolean
+set_save_on_interrupt (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  o->save_on_interrupt = TRUE;
+  return TRUE;
+}
+
+static gboolean
+set_list_presets (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  o->list_presets = TRUE;
+  return TRUE;
+}
+
+static gboolean
+set_version (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  o->version = TRUE;
+  return TRUE;
+}
+
+/* --preset is read before the others and has no setter of its own. */
+#define PRESET_OPTION "preset"
+
+static const OptionSpec option_specs[] = {
+  { "content", 'c', FALSE, N_("FILE"), N_("Content image"), set_content },
+  { "style", 's', FALSE, N_("FILE"), N_("Style image (repeat for several)"), set_style },
+  { "output", 'o', FALSE, N_("FILE"), N_("Output image, PNG or JPEG by extension"), set_output },
+  { PRESET_OPTION, 0, FALSE, N_("NAME"), N_("tutorial (default), gatys, fast or best"), NULL },
+  { "weights", 0, FALSE, N_("FILE"), N_("VGG19 weights (safetensors)"), set_weights },
+  { "size", 0, FALSE, N_("N"), N_("Longer side of the output; 0 = the content's own"), set_size },
+  { "style-size", 0, FALSE, N_("N"), N_("Longer side of each style image; 0 = its own"), set_style_size },
+  { "style-scale", 0, FALSE, N_("F"), N_("Style size as a multiple of the output size"), set_style_scale },
+  { "iterations", 0, FALSE, N_("N"), N_("Number of iterations (across all scales)"), set_iterations },
+  { "content-weight", 0, FALSE, N_("W"), N_("Weight of the content loss"), set_content_weight },
+  { "style-weight", 0, FALSE, N_("W"), N_("Weight of the style loss"), set_style_weight },
+  { "tv-weight", 0, FALSE, N_("W"), N_("Weight of the total-variation loss"), set_tv_weight },
+  { "content-layers", 0, FALSE, N_("L[,L]"), N_("Content layers, e.g. conv4_2"), set_content_layers },
+  { "style-layers", 0, FALSE, N_("L[:W][,L[:W]]"), N_("Style layers with optional weights"), set_style_layers },
+  { "style-blend", 0, FALSE, N_("W[,W]"), N_("Blend weight of each style image"), set_style_blend },
+  { "optimizer", 0, FALSE, N_("adam|lbfgs"), N_("Optimiser"), set_optimizer },
+  { "lr", 0, FALSE, N_("X"), N_("Learning rate (Adam) or step scale (L-BFGS)"), set_lr },
+  { "beta1", 0, FALSE, N_("X"), N_("Adam β1"), set_beta1 },
+  { "beta2", 0, FALSE, N_("X"), N_("Adam β2"), set_beta2 },
+  { "epsilon", 0, FALSE, N_("X"), N_("Adam ε"), set_epsilon },
+  { "lbfgs-history", 0, FALSE, N_("N"), N_("L-BFGS history size"), set_lbfgs_history },
+  { "init", 0, FALSE, N_("content|noise|style"), N_("Initial image"), set_init },
+  { "seed", 0, FALSE, N_("N"), N_("Seed of the noise initialisation"), set_seed },
+  { "pool", 0, FALSE, N_("max|avg"), N_("Pooling"), set_pool },
+  { "preserve-colors", 0, FALSE, N_("none|luminance|histogram"), N_("Keep the content's colours"), set_preserve_colors },
+  { "threads", 0, FALSE, N_("N"), N_("Threads; 0 = all cores"), set_threads },
+  { "memory-limit", 0, FALSE, N_("MB"), N_("Refuse runs needing more memory; 0 = 75 % of RAM"), set_memory_limit },
+  { "log-json", 0, FALSE, N_("FILE"), N_("Write the losses of each iteration as JSON Lines"), set_log_json },
+  { "save-every", 0, FALSE, N_("N"), N_("Save the image every N iterations into --save-dir"), set_save_every },
+  { "save-dir", 0, FALSE, N_("DIR"), N_("Folder of the intermediate images"), set_save_dir },
+  { "save-on-interrupt", 0, TRUE, NULL, N_("On Ctrl+C, save the result so far"), set_save_on_interrupt },
+  { "quiet", 'q', TRUE, NULL, N_("No progress output"), set_quiet },
+  { "list-presets", 0, TRUE, NULL, N_("List the presets and exit"), set_list_presets },
+  { "version", 0, TRUE, NULL, N_("Show the version and exit"), set_version },
+};
+
+typedef struct
+{
+  GPtrArray *given;        /* Given *, in command-line order */
+  char      *preset;
+} ParseState;
+
+static void
+given_free (gpointer data)
+{
+  Given *g = data;
+
+  g_free (g->value);
+  g_free (g);
+}
+
+static const OptionSpec *
+find_spec (const char *option_name)
+{
+  const char *name = option_name;
+
+  while (*name == '-')
+    name++;
+  for (guint i = 0; i < G_N_ELEMENTS (option_specs); i++)
+    {
+      const OptionSpec *s = &option_specs[i];
+
+      if (g_strcmp0 (name, s->long_name) == 0
+          || (s->short_name != 0 && name[0] == s->short_name && name[1] == '\0'))
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+record_option (const char *option_name,
+               const char *value,
+               gpointer    data,
+               GError    **error)
+{
+  ParseState *state = data;
+  const OptionSpec *spec = find_spec (option_name);
+  Given *g;
+
+  g_return_val_if_fail (spec != NULL, FALSE);
+  if (spec->set == NULL)
+    {
+      g_free (state->preset);
+      state->preset = g_strdup (value);
+      return TRUE;
+    }
+  g = g_new0 (Given, 1);
+  g->spec = spec;
+  g->value = g_strdup (value);
+  g_ptr_array_add (state->given, g);
+  return TRUE;
+}
+
+static GOptionEntry *
+build_entries (void)
+{
+  GOptionEntry *entries = g_new0 (GOptionEntry, G_N_ELEMENTS (option_specs) + 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (option_specs); i++)
+    {
+      const OptionSpec *s = &option_specs[i];
+
+      entries[i].long_name = s->long_name;
+      entries[i].short_name = s->short_name;
+      entries[i].flags = s->flag ? G_OPTION_FLAG_NO_ARG : 0;
+      entries[i].arg = G_OPTION_ARG_CALLBACK;
+      entries[i].arg_data = (gpointer) record_option;
+      entries[i].description = s->help;
+      entries[i].arg_description = s->arg;
+    }
+  return entries;
+}
+
+static gboolean
+check_required (ImpCliOptions *o,
+                GError       **error)
+{
+  if (o->list_presets || o->version)
+    return TRUE;
+  if (o->content == NULL)
+    return usage_error (error, _("a content image is needed: -c FILE"));
+  if (o->styles->len == 0)
+    return usage_error (error, _("a style image is needed: -s FILE"));
+  if (o->output == NULL)
+    return usage_error (error, _("an output file is needed: -o FILE"));
+  if (o->style_blend != NULL && o->style_blend->len != o->styles->len)
+    return usage_error (error, _("--style-blend has %u weights for %u style images"),
+                        o->style_blend->len, o->styles->len);
+  if ((o->save_every > 0) != (o->save_dir != NULL))
+    return usage_error (error, _("--save-every and --save-dir go together"));
+  return TRUE;
+}
+
+static gboolean
+apply_options (ImpCliOptions *o,
+               ParseState    *state,
+               GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean has_style_size = FALSE, has_style_scale = FALSE;
+
+  if (!imp_params_init_preset (&o->params,
+                               state->preset != NULL ? state->preset
+                                                     : imp_params_default_preset (),
+                               &local))
+    return usage_error (error, "%s", local->message);
+
+  for (guint i = 0; i < state->given->len; i++)
+    {
+      Given *g = g_ptr_array_index (state->given, i);
+      g_autofree char *option = g_strconcat ("--", g->spec->long_name, NULL);
+
+      has_style_size |= g->spec->set == set_style_size;
+      has_style_scale |= g->spec->set == set_style_scale;
+      if (!g->spec->set (o, option, g->value, error))
+        return FALSE;
+    }
+  if (has_style_size && has_style_scale)
+    return usage_error (error, _("--style-scale and --style-size cannot be used together"));
+  return check_required (o, error);
+}
+
+gboolean
+imp_cli_options_parse (ImpCliOptions  *options,
+                       int            *argc,
+                       char         ***argv,
+                       GError        **error)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree GOptionEntry *entries = build_entries ();
+  g_autoptr(GPtrArray) given = g_ptr_array_new_with_free_func (given_free);
+  g_autofree char *preset = NULL;
+  ParseState state = { given, NULL };
+  GOptionGroup *group;
+  gboolean ok;
+
+  memset (options, 0, sizeof *options);
+  options->styles = g_ptr_array_new_with_free_func (g_free);
+
+  context = g_option_context_new (_("— paint a picture in the style of another"));
+  g_option_context_set_summary (context,
+                                _("impasto-cli -c CONTENT -s STYLE [-s STYLE2 …] -o OUTPUT [options]"));
+  g_option_context_set_description (context,
+                                    _("Exit status: 0 done, 1 failed, 2 usage error, 130 interrupted."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  group = g_option_group_new ("impasto", NULL, NULL, &state, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, group);
+
+  ok = g_option_context_parse (context, argc, argv, error);
+  preset = state.preset;
+  if (!ok)
+    {
+      /* GOptionContext's own errors (unknown option, missing value) are usage errors. */
+      if (error != NULL && *error != NULL && (*error)->domain != IMP_CLI_USAGE_ERROR)
+        {
+          (*error)->domain = IMP_CLI_USAGE_ERROR;
+          (*error)->code = 0;
+        }
+      return FALSE;
+    }
+  if (*argc > 1)
+    return usage_error (error, _("unexpected argument “%s”"), (*argv)[1]);
+  return apply_options (options, &state, error);
+}
+
+void
+imp_cli_options_clear (ImpCliOptions *o)
+{
+  g_clear_pointer (&o->content, g_free);
+  g_clear_pointer (&o->styles, g_ptr_array_unref);
+  g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->weights, g_free);
+  g_clear_pointer (&o->style_blend, g_array_unref);
+  g_clear_pointer (&o->log_json, g_free);
+  g_clear_pointer (&o->save_dir, g_free);
+}

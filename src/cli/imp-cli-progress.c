@@ -1,0 +1,153 @@
+/* imp-cli-progress.c: progress on the terminal and the JSON Lines log
+ *
+ * Progress goes to stdout, errors to stderr, so a script can keep one and
+ * drop the other. On a terminal it is one bar redrawn in place; otherwise a
+ * plain line every PLAIN_EVERY iterations and at the last one.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "imp-cli-progress.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define PLAIN_EVERY 10
+#define BAR_WIDTH 24
+
+struct _ImpCliProgress
+{
+  gboolean  quiet;
+  gboolean  tty;
+  gboolean  bar_drawn;
+  FILE     *log;
+};
+
+ImpCliProgress *
+imp_cli_progress_new (gboolean     quiet,
+                      const char  *log_path,
+                      GError     **error)
+{
+  g_autoptr(ImpCliProgress) self = g_new0 (ImpCliProgress, 1);
+
+  self->quiet = quiet;
+  self->tty = isatty (STDOUT_FILENO);
+  if (log_path != NULL)
+    {
+      self->log = g_fopen (log_path, "w");
+      if (self->log == NULL)
+        {
+          int saved = errno;
+          g_autofree char *name = g_filename_display_name (log_path);
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Cannot write the log “%s”: %s"), name, g_strerror (saved));
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&self);
+}
+
+static char *
+format_duration (double seconds)
+{
+  guint s;
+
+  if (seconds < 0.0)
+    return g_strdup ("--:--");
+  s = (guint) (seconds + 0.5);
+  if (s >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+static void
+write_log (ImpCliProgress    *self,
+           const ImpProgress *p)
+{
+  char total[G_ASCII_DTOSTR_BUF_SIZE], style[G_ASCII_DTOSTR_BUF_SIZE];
+  char content[G_ASCII_DTOSTR_BUF_SIZE], tv[G_ASCII_DTOSTR_BUF_SIZE];
+  char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* g_ascii_dtostr: shortest round-trip form, '.' whatever the locale. */
+  fprintf (self->log,
+           "{\"iteration\":%u,\"total\":%s,\"style\":%s,\"content\":%s,\"tv\":%s,\"seconds\":%s}\n",
+           p->iteration,
+           g_ascii_dtostr (total, sizeof total, p->losses.total),
+           g_ascii_dtostr (style, sizeof style, p->losses.style),
+           g_ascii_dtostr (content, sizeof content, p->losses.content),
+           g_ascii_dtostr (tv, sizeof tv, p->losses.tv),
+           g_ascii_formatd (seconds, sizeof seconds, "%.3f", p->seconds));
+  fflush (self->log);
+}
+
+static void
+draw_bar (ImpCliProgress    *self,
+          const ImpProgress *p)
+{
+  guint done = p->iteration + 1;
+  guint filled = p->n_iterations > 0 ? BAR_WIDTH * done / p->n_iterations : 0;
+  g_autofree char *left = format_duration (p->seconds_left);
+  char bar[BAR_WIDTH + 1];
+
+  for (guint i = 0; i < BAR_WIDTH; i++)
+    bar[i] = i < filled ? '#' : '.';
+  bar[BAR_WIDTH] = '\0';
+  /* \033[K clears what a longer previous line left behind. */
+  printf ("\r[%s] %u/%u  %ux%u  total %.3e  style %.3e  content %.3e  %s %s\033[K",
+          bar, done, p->n_iterations, p->width, p->height, p->losses.total,
+          p->losses.style, p->losses.content, left, _("left"));
+  fflush (stdout);
+  self->bar_drawn = TRUE;
+}
+
+static void
+print_line (const ImpProgress *p)
+{
+  g_autofree char *left = format_duration (p->seconds_left);
+
+  printf (_("iteration %u/%u  %ux%u  total %.4e  style %.4e  content %.4e  tv %.4e  %.1f s  %s left\n"),
+          p->iteration, p->n_iterations, p->width, p->height, p->losses.total,
+          p->losses.style, p->losses.content, p->losses.tv, p->seconds, left);
+  fflush (stdout);
+}
+
+void
+imp_cli_progress_update (ImpCliProgress    *self,
+                         const ImpProgress *p)
+{
+  if (self->log != NULL)
+    write_log (self, p);
+  if (self->quiet)
+    return;
+  if (self->tty)
+    draw_bar (self, p);
+  else if (p->iteration % PLAIN_EVERY == 0 || p->iteration + 1 == p->n_iterations)
+    print_line (p);
+}
+
+void
+imp_cli_progress_finish (ImpCliProgress *self)
+{
+  if (self->bar_drawn)
+    {
+      printf ("\n");
+      fflush (stdout);
+      self->bar_drawn = FALSE;
+    }
+}
+
+void
+imp_cli_progress_free (ImpCliProgress *self)
+{
+  if (self == NULL)
+    return;
+  imp_cli_progress_finish (self);
+  if (self->log != NULL)
+    fclose (self->log);
+  g_free (self);
+}
