@@ -205,21 +205,24 @@ imp_frame_recorder_wants (ImpFrameRecorder *self,
   return wants;
 }
 
-/* Scales with gdk-pixbuf's bilinear filter, which averages the covered area
- * when shrinking, and packs the rows (rowstride 3 * width). */
-static ImpFrame *
-frame_new_scaled (const guint8 *pixels,
-                  guint         width,
-                  guint         height,
-                  gsize         rowstride,
-                  guint         frame_width,
-                  guint         frame_height,
-                  guint         iteration)
+ImpFrame *
+imp_frame_new_scaled (const guint8 *pixels,
+                      guint         width,
+                      guint         height,
+                      gsize         rowstride,
+                      guint         frame_width,
+                      guint         frame_height,
+                      guint         iteration)
 {
   g_autoptr(GdkPixbuf) source = NULL;
   g_autoptr(GdkPixbuf) scaled = NULL;
-  ImpFrame *frame = g_atomic_rc_box_new0 (ImpFrame);
+  ImpFrame *frame;
   gsize row = (gsize) 3 * frame_width;
+
+  g_return_val_if_fail (pixels != NULL && width > 0 && height > 0, NULL);
+  g_return_val_if_fail (frame_width > 0 && frame_height > 0, NULL);
+
+  frame = g_atomic_rc_box_new0 (ImpFrame);
 
   frame->iteration = iteration;
   frame->width = frame_width;
@@ -271,7 +274,7 @@ imp_frame_recorder_add_rgb8 (ImpFrameRecorder *self,
     return FALSE;
 
   /* Scaling outside the lock: the window may read meanwhile. */
-  frame = frame_new_scaled (pixels, width, height, rowstride, self->width, self->height,
+  frame = imp_frame_new_scaled (pixels, width, height, rowstride, self->width, self->height,
                             iteration);
   g_mutex_lock (&self->mutex);
   kept = wants_locked (self, iteration, total_iterations);
@@ -312,7 +315,7 @@ imp_frame_recorder_add_final (ImpFrameRecorder *self,
   g_return_if_fail (self != NULL && image != NULL);
 
   pixels = imp_image_to_rgb8 (image);
-  frame = frame_new_scaled (pixels, image->width, image->height, (gsize) 3 * image->width,
+  frame = imp_frame_new_scaled (pixels, image->width, image->height, (gsize) 3 * image->width,
                             self->width, self->height, iteration);
   g_mutex_lock (&self->mutex);
   last = last_frame (self);

@@ -23,6 +23,15 @@ typedef struct
   guint8 *pixels;
 } ImpFrame;
 
+/* A new frame from interleaved 8-bit RGB scaled to @frame_width x @frame_height
+ * (gdk-pixbuf's bilinear filter, which averages the covered area when shrinking). */
+ImpFrame *imp_frame_new_scaled (const guint8 *pixels,
+                                guint         width,
+                                guint         height,
+                                gsize         rowstride,
+                                guint         frame_width,
+                                guint         frame_height,
+                                guint         iteration);
 ImpFrame *imp_frame_ref   (ImpFrame *frame);
 void      imp_frame_unref (ImpFrame *frame);
 /* (transfer full) the frame as the engine's float image */

@@ -42,6 +42,13 @@ media_test_remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
+static inline int
+media_test_compare_names (gconstpointer a,
+                          gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 /* The names in @dir, sorted and joined by spaces: "what is left" in one string
  * so a failing assertion shows any stray temporary file. */
 static inline char *
@@ -54,7 +61,7 @@ media_test_list_dir (const char *dir)
   g_assert_nonnull (d);
   while ((name = g_dir_read_name (d)) != NULL)
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, media_test_compare_names);
   g_ptr_array_add (names, NULL);
   return g_strjoinv (" ", (char **) names->pdata);
 }
