@@ -1,0 +1,381 @@
+/* bench-iteration.c: seconds per style-transfer iteration, as one JSON object
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One case per run, so peak RSS belongs to that case alone (run-bench.sh runs
+ * the set). Modes:
+ *   objective  imp_objective_evaluate () with a gradient, as a session's step
+ *              does: forward to the preset's deepest layer, input gradient, Grams
+ *   network    ImpVgg forward + backward with a chosen convolution algorithm
+ *              (plain im2col against Winograd in the same process)
+ * Every object also carries this process's sgemm GFLOP/s on a
+ * convolution-shaped problem (M=256 N=4096 K=2304), so the ratio to the machine
+ * is visible whatever the machine.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "engine/imp-objective.h"
+#include "engine/imp-params.h"
+#include "engine/imp-vgg.h"
+#include "engine/imp-weights.h"
+
+typedef struct
+{
+  char    *mode;
+  guint    size;
+  guint    threads;
+  char    *preset;
+  char    *algorithm;
+  guint    iterations;
+  guint    warmup;
+  gboolean long_run;
+} Options;
+
+typedef struct
+{
+  double  *seconds;
+  guint    n;
+  double   setup;
+  gsize    rss_after_first;   /* KiB, after the first measured iteration */
+  gsize    rss_last;          /* KiB, after the last one */
+} Timings;
+
+static gsize
+current_rss_kib (void)
+{
+  g_autofree char *statm = NULL;
+  unsigned long size = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL)
+      || sscanf (statm, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+static gsize
+peak_rss_kib (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+/* Best of three: the sgemm rate this process gets right now. */
+static double
+sgemm_gflops (void)
+{
+  const int m = 256, n = 4096, k = 2304;
+  g_autofree float *a = g_new (float, (gsize) m * k);
+  g_autofree float *b = g_new (float, (gsize) k * n);
+  g_autofree float *c = g_new (float, (gsize) m * n);
+  double best = G_MAXDOUBLE;
+
+  for (gsize i = 0; i < (gsize) m * k; i++)
+    a[i] = (float) (i % 7) * 0.01f;
+  for (gsize i = 0; i < (gsize) k * n; i++)
+    b[i] = (float) (i % 5) * 0.01f;
+  for (int r = 0; r < 4; r++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n,
+                   0.0f, c, n);
+      if (r > 0)
+        best = MIN (best, (g_get_monotonic_time () - start) / 1e6);
+    }
+  return 2.0 * m * n * k / best / 1e9;
+}
+
+/* A smooth synthetic picture: the cost does not depend on the content. */
+static ImpImage *
+synthetic_image (guint width,
+                 guint height,
+                 guint seed)
+{
+  ImpImage *image = imp_image_new (width, height);
+
+  for (guint c = 0; c < 3; c++)
+    for (guint y = 0; y < height; y++)
+      for (guint x = 0; x < width; x++)
+        imp_image_channel (image, c)[(gsize) y * width + x] =
+          127.5f + 120.0f * sinf ((x * (c + 1) + y * (seed + 2)) * 0.013f);
+  return image;
+}
+
+static ImpVggLayer
+deepest_layer (const ImpParams *params)
+{
+  ImpVggLayer deepest = IMP_CONV1_1;
+
+  for (guint i = 0; i < params->content_layers.n_layers; i++)
+    deepest = MAX (deepest, params->content_layers.layers[i]);
+  for (guint i = 0; i < params->style_layers.n_layers; i++)
+    deepest = MAX (deepest, params->style_layers.layers[i]);
+  return deepest;
+}
+
+/* The direct convolution's FLOPs of forward + input gradient to @deepest. */
+static double
+direct_gflop (ImpVggLayer deepest,
+              guint       width,
+              guint       height)
+{
+  double total = 0.0;
+
+  for (ImpVggLayer l = IMP_CONV1_1; l <= deepest; l++)
+    {
+      guint shift = imp_vgg_layer_block (l);
+      double pixels = (double) (width >> shift) * (height >> shift);
+
+      total += 2.0 * 2.0 * pixels * imp_vgg_layer_in_channels (l)
+               * imp_vgg_layer_out_channels (l) * 9;
+    }
+  return total / 1e9;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static gboolean
+load_weights (ImpWeights **weights,
+              GError     **error)
+{
+  const char *path = g_getenv ("IMPASTO_WEIGHTS");
+
+  if (path == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "IMPASTO_WEIGHTS is not set: the benchmark needs the VGG19 weights");
+      return FALSE;
+    }
+  *weights = imp_weights_load (path, error);
+  return *weights != NULL;
+}
+
+static void
+record (Timings *t,
+        guint    i,
+        gint64   start)
+{
+  t->seconds[i] = (g_get_monotonic_time () - start) / 1e6;
+  if (i == 0)
+    t->rss_after_first = current_rss_kib ();
+  t->rss_last = current_rss_kib ();
+}
+
+static gboolean
+run_objective (const Options *o,
+               ImpParams     *params,
+               ImpWeights    *weights,
+               Timings       *t,
+               GError       **error)
+{
+  g_autoptr(ImpImage) content = synthetic_image (o->size, o->size, 0);
+  g_autoptr(ImpImage) style = synthetic_image (o->size, o->size, 5);
+  const ImpImage *styles[] = { style };
+  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
+  g_autoptr(ImpObjective) objective = NULL;
+  gint64 start = g_get_monotonic_time ();
+  ImpLosses losses;
+
+  objective = imp_objective_new (weights, params, content, styles, NULL, 1, NULL, error);
+  if (objective == NULL)
+    return FALSE;
+  t->setup = (g_get_monotonic_time () - start) / 1e6;
+  for (guint i = 0; i < o->warmup + t->n; i++)
+    {
+      start = g_get_monotonic_time ();
+      if (!imp_objective_evaluate (objective, content, gradient, &losses, NULL, error))
+        return FALSE;
+      if (i >= o->warmup)
+        record (t, i - o->warmup, start);
+    }
+  return TRUE;
+}
+
+static void
+seed_gradient (ImpVgg            *vgg,
+               const ImpLayerSet *set)
+{
+  for (guint i = 0; i < set->n_layers; i++)
+    {
+      guint w, h, c = imp_vgg_layer_out_channels (set->layers[i]);
+      float *g = imp_vgg_get_layer_gradient (vgg, set->layers[i]);
+
+      imp_vgg_layer_size (vgg, set->layers[i], &w, &h);
+      for (gsize k = 0; k < (gsize) c * w * h; k += 7)
+        g[k] += 1e-3f;
+    }
+}
+
+/* Forward + backward with a gradient at the preset's content and style layers. */
+static gboolean
+run_network (const Options *o,
+             ImpParams     *params,
+             ImpWeights    *weights,
+             Timings       *t,
+             GError       **error)
+{
+  ImpConvAlgorithm algorithm = g_str_equal (o->algorithm, "im2col") ? IMP_CONV_ALGORITHM_IM2COL
+                             : g_str_equal (o->algorithm, "winograd") ? IMP_CONV_ALGORITHM_WINOGRAD
+                             : IMP_CONV_ALGORITHM_AUTO;
+  ImpVggLayer deepest = deepest_layer (params);
+  g_autoptr(ImpImage) image = synthetic_image (o->size, o->size, 0);
+  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
+  g_autoptr(ImpVgg) vgg = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  openblas_set_num_threads ((int) o->threads);
+  vgg = imp_vgg_new (weights, deepest, params->pool, algorithm);
+  if (!imp_vgg_set_size (vgg, o->size, o->size, error))
+    return FALSE;
+  t->setup = (g_get_monotonic_time () - start) / 1e6;
+  for (guint i = 0; i < o->warmup + t->n; i++)
+    {
+      start = g_get_monotonic_time ();
+      if (!imp_vgg_forward (vgg, image->data, NULL, error))
+        return FALSE;
+      imp_vgg_zero_gradients (vgg);
+      seed_gradient (vgg, &params->content_layers);
+      seed_gradient (vgg, &params->style_layers);
+      if (!imp_vgg_backward (vgg, gradient, NULL, error))
+        return FALSE;
+      if (i >= o->warmup)
+        record (t, i - o->warmup, start);
+    }
+  return TRUE;
+}
+
+static void
+print_json (const Options   *o,
+            const ImpParams *params,
+            const Timings   *t,
+            double           sgemm)
+{
+  g_autofree double *sorted = g_memdup2 (t->seconds, t->n * sizeof (double));
+  double gflop = direct_gflop (deepest_layer (params), o->size, o->size);
+  double median;
+
+  qsort (sorted, t->n, sizeof (double), compare_doubles);
+  median = t->n % 2 ? sorted[t->n / 2] : (sorted[t->n / 2 - 1] + sorted[t->n / 2]) / 2;
+  printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
+          "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
+          "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"setup_s\": %.3f, "
+          "\"direct_gflop\": %.1f, \"effective_gflops\": %.1f, "
+          "\"peak_rss_mb\": %.1f, \"rss_after_first_mb\": %.1f, \"rss_last_mb\": %.1f, "
+          "\"estimate_mb\": %.1f, \"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
+          o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, median,
+          sorted[0], sorted[t->n - 1], t->setup, gflop, gflop / median,
+          peak_rss_kib () / 1024.0, t->rss_after_first / 1024.0, t->rss_last / 1024.0,
+          imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0, sgemm,
+          gflop / median / sgemm);
+  fflush (stdout);
+}
+
+static gboolean
+parse_options (Options  *o,
+               int      *argc,
+               char   ***argv,
+               GError  **error)
+{
+  int size = 512, threads = 0, iterations = 5, warmup = 1;
+  GOptionEntry entries[] = {
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &o->mode, "objective (default) or network", "MODE" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (512)", "PX" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (0 = all cores)", "N" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &o->preset, "Preset (tutorial)", "NAME" },
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &o->algorithm,
+      "network mode: auto, im2col or winograd", "ALG" },
+    { "iterations", 0, 0, G_OPTION_ARG_INT, &iterations, "Measured iterations (5)", "N" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Iterations before measuring (1)", "N" },
+    { "long", 0, 0, G_OPTION_ARG_NONE, &o->long_run,
+      "1000 iterations at 512 px; RSS must stay flat", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- seconds per iteration");
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (o->long_run)
+    {
+      size = 512;
+      iterations = 1000;
+    }
+  if (size < 16 || iterations < 1 || warmup < 0 || threads < 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "size >= 16, iterations >= 1, warmup >= 0, threads >= 0");
+      return FALSE;
+    }
+  o->size = size;
+  o->threads = threads ? (guint) threads : g_get_num_processors ();
+  o->iterations = iterations;
+  o->warmup = warmup;
+  return TRUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Options o = { NULL };
+  ImpParams params;
+  Timings t = { NULL };
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  double sgemm;
+
+  if (!parse_options (&o, &argc, &argv, &error))
+    goto fail;
+  o.mode = o.mode ? o.mode : g_strdup ("objective");
+  o.preset = o.preset ? o.preset : g_strdup ("tutorial");
+  o.algorithm = o.algorithm ? o.algorithm : g_strdup ("auto");
+  if (!imp_params_init_preset (&params, o.preset, &error))
+    goto fail;
+  params.size = o.size;
+  params.threads = o.threads;
+  if (!imp_params_validate (&params, &error))
+    goto fail;
+  if (!load_weights (&weights, &error))
+    {
+      g_printerr ("skip: %s\n", error->message);
+      return 77;
+    }
+  openblas_set_num_threads ((int) o.threads);
+  sgemm = sgemm_gflops ();
+  t.n = o.iterations;
+  t.seconds = g_new0 (double, t.n);
+  if (g_str_equal (o.mode, "network"))
+    ok = run_network (&o, &params, weights, &t, &error);
+  else
+    ok = run_objective (&o, &params, weights, &t, &error);
+  if (!ok)
+    goto fail;
+  print_json (&o, &params, &t, sgemm);
+  if (o.long_run && t.rss_last > t.rss_after_first + 16 * 1024)
+    {
+      g_printerr ("RSS grew from %zu to %zu KiB over %u iterations\n", t.rss_after_first,
+                  t.rss_last, t.n);
+      return 1;
+    }
+  return 0;
+
+fail:
+  g_printerr ("bench-iteration: %s\n", error->message);
+  return 1;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Impasto's performance benchmark (performance issue): prints one JSON object
+# per case, each from its own process so that its peak RSS is its own.
+#
+#   tests/bench/run-bench.sh [BUILD_DIR]            default set, < 3 minutes
+#   tests/bench/run-bench.sh [BUILD_DIR] --full     adds 1024 px and 2048 px
+#   tests/bench/run-bench.sh [BUILD_DIR] --long     1000 iterations at 512 px, RSS flat
+#
+# Needs IMPASTO_WEIGHTS (the VGG19 weights); .ci/run's default is used when unset.
+# Other load on the machine shows in sgemm_gflops: compare ratios, not seconds.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build="$top/build"
+if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then
+  build=$1
+  shift
+fi
+bench="$build/tests/bench/bench-iteration"
+[ -x "$bench" ] || { echo "error: $bench not built (ninja -C $build)" >&2; exit 1; }
+
+export IMPASTO_WEIGHTS="${IMPASTO_WEIGHTS:-$top/../shared/weights/vgg19-conv.safetensors}"
+# The OpenBLAS environment the figures are quoted with (TOOLCHAIN.md).
+export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+export OPENBLAS_L2_SIZE="${OPENBLAS_L2_SIZE:-512}"
+
+mode=${1:-}
+case "$mode" in
+  --long)
+    "$bench" --long --warmup 1
+    ;;
+  ""|--full)
+    # The session's step at 512 px, both cores and one (scaling), then the plain
+    # im2col network against Winograd in the same conditions.
+    "$bench" --size 512 --threads 2 --iterations 5
+    "$bench" --size 512 --threads 1 --iterations 3
+    "$bench" --mode network --algorithm winograd --size 512 --threads 2 --iterations 3
+    "$bench" --mode network --algorithm im2col --size 512 --threads 2 --iterations 3
+    if [ "$mode" = --full ]; then
+      "$bench" --size 1024 --threads 2 --iterations 3
+      "$bench" --size 2048 --threads 2 --iterations 1 --warmup 0
+    fi
+    ;;
+  *)
+    echo "usage: $0 [BUILD_DIR] [--full|--long]" >&2
+    exit 2
+    ;;
+esac
