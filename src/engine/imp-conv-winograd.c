@@ -420,6 +420,27 @@ frame_offset (const WinoJob *job,
   return (gsize) y * job->width + x0;
 }
 
+/* Row i of 8 side-by-side patches from frame columns 0..35 of @row. */
+AVX2 static inline void
+load_patch_row8 (const float *row,
+                 gboolean     flip,
+                 __m256       d[PATCH])
+{
+  __m256 a0 = load8 (row, 0, flip), a1 = load8 (row, 8, flip);
+  __m256 a2 = load8 (row, 16, flip), a3 = load8 (row, 24, flip);
+  __m256 b0 = load8 (row, 4, flip), b1 = load8 (row, 12, flip);
+  __m256 b2 = load8 (row, 20, flip), b3 = load8 (row, 28, flip);
+
+  transpose4 (&a0, &a1, &a2, &a3);
+  transpose4 (&b0, &b1, &b2, &b3);
+  d[0] = a0;
+  d[1] = a1;
+  d[2] = a2;
+  d[3] = a3;
+  d[4] = b0;
+  d[5] = b1;
+}
+
 /* 8 patches side by side in one tile row, all inside the plane. */
 AVX2 static void
 load_group_fast (const WinoJob *job,
@@ -429,21 +450,37 @@ load_group_fast (const WinoJob *job,
                  __m256         d[NXI])
 {
   for (int i = 0; i < PATCH; i++)
-    {
-      const float *row = plane + frame_offset (job, y0 + i, x0);
-      __m256 a0 = load8 (row, 0, job->backward), a1 = load8 (row, 8, job->backward);
-      __m256 a2 = load8 (row, 16, job->backward), a3 = load8 (row, 24, job->backward);
-      __m256 b0 = load8 (row, 4, job->backward), b1 = load8 (row, 12, job->backward);
-      __m256 b2 = load8 (row, 20, job->backward), b3 = load8 (row, 28, job->backward);
+    load_patch_row8 (plane + frame_offset (job, y0 + i, x0), job->backward, d + i * 6);
+}
 
-      transpose4 (&a0, &a1, &a2, &a3);
-      transpose4 (&b0, &b1, &b2, &b3);
-      d[i * 6 + 0] = a0;
-      d[i * 6 + 1] = a1;
-      d[i * 6 + 2] = a2;
-      d[i * 6 + 3] = a3;
-      d[i * 6 + 4] = b0;
-      d[i * 6 + 5] = b1;
+/* 8 patches side by side in one tile row that crosses the plane's border:
+ * each row is copied with its zero padding first. */
+AVX2 static void
+load_group_rows (const WinoJob *job,
+                 const float   *plane,
+                 int            y0,
+                 int            x0,
+                 __m256         d[NXI])
+{
+  int h = job->height, w = job->width;
+  int lo = MAX (0, -x0), hi = MIN (36, w - x0);
+
+  for (int i = 0; i < PATCH; i++)
+    {
+      float buf[36] = { 0 };
+      int y = y0 + i;
+
+      if (y >= 0 && y < h && lo < hi)
+        {
+          const float *row = plane + frame_offset (job, y, x0);
+
+          if (job->backward)
+            for (int m = lo; m < hi; m++)
+              buf[m] = row[-m];
+          else
+            memcpy (buf + lo, row + lo, (hi - lo) * sizeof (float));
+        }
+      load_patch_row8 (buf, FALSE, d + i * 6);
     }
 }
 
@@ -531,11 +568,12 @@ transform_inputs_simd (const WinoJob *job,
           int y0 = ty * TILE - 1, x0 = tx * TILE - 1;
           __m256 d[NXI];
 
-          if (tx + 8 <= (int) job->tiles_w && y0 >= 0 && x0 >= 0 && y0 + PATCH <= h
-              && x0 + 36 <= w)
+          if (tx + 8 > (int) job->tiles_w)
+            load_group_slow (job, src, t, d);
+          else if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= h && x0 + 36 <= w)
             load_group_fast (job, src, y0, x0, d);
           else
-            load_group_slow (job, src, t, d);
+            load_group_rows (job, src, y0, x0, d);
           input_transform8 (d, v + (gsize) c * n + k, stride);
         }
     }
@@ -581,6 +619,27 @@ output_transform8 (const float *m,
            y + i * 4);
 }
 
+/* Row i of 8 side-by-side output tiles to frame columns 0..31 of @row. */
+AVX2 static inline void
+store_tile_row8 (const WinoJob *job,
+                 float         *row,
+                 gboolean       flip,
+                 float          bias,
+                 __m256        *r)
+{
+  __m256 b = _mm256_set1_ps (bias), zero = _mm256_setzero_ps ();
+
+  transpose4 (r, r + 1, r + 2, r + 3);
+  for (int k = 0; k < 4; k++)
+    {
+      __m256 value = _mm256_add_ps (r[k], b);
+
+      if (job->relu)
+        value = _mm256_max_ps (value, zero);
+      store8 (row, 8 * k, flip, value);
+    }
+}
+
 AVX2 static void
 store_group_fast (const WinoJob *job,
                   float         *plane,
@@ -589,22 +648,33 @@ store_group_fast (const WinoJob *job,
                   int            x0,
                   __m256         y[TILE * TILE])
 {
-  __m256 b = _mm256_set1_ps (bias), zero = _mm256_setzero_ps ();
-
   for (int i = 0; i < TILE; i++)
+    store_tile_row8 (job, plane + frame_offset (job, y0 + i, x0), job->backward, bias,
+                     y + i * 4);
+}
+
+/* 8 tiles of one tile row that reach past the plane: through a row buffer. */
+AVX2 static void
+store_group_rows (const WinoJob *job,
+                  float         *plane,
+                  float          bias,
+                  int            y0,
+                  int            x0,
+                  __m256         y[TILE * TILE])
+{
+  int hi = MIN (32, (int) job->width - x0);
+
+  for (int i = 0; i < TILE && y0 + i < (int) job->height; i++)
     {
+      float buf[32];
       float *row = plane + frame_offset (job, y0 + i, x0);
-      __m256 *r = y + i * 4;
 
-      transpose4 (r, r + 1, r + 2, r + 3);
-      for (int k = 0; k < 4; k++)
-        {
-          __m256 value = _mm256_add_ps (r[k], b);
-
-          if (job->relu)
-            value = _mm256_max_ps (value, zero);
-          store8 (row, 8 * k, job->backward, value);
-        }
+      store_tile_row8 (job, buf, FALSE, bias, y + i * 4);
+      if (job->backward)
+        for (int m = 0; m < hi; m++)
+          row[-m] = buf[m];
+      else
+        memcpy (row, buf, hi * sizeof (float));
     }
 }
 
@@ -653,10 +723,12 @@ transform_outputs_simd (const WinoJob *job,
           __m256 y[TILE * TILE];
 
           output_transform8 (m + (gsize) o * n + k, stride, y);
-          if (tx + 8 <= (int) job->tiles_w && ty * TILE + TILE <= h && tx * TILE + 32 <= w)
+          if (tx + 8 > (int) job->tiles_w)
+            store_group_slow (job, dst, bias, t, y);
+          else if (ty * TILE + TILE <= h && tx * TILE + 32 <= w)
             store_group_fast (job, dst, bias, ty * TILE, tx * TILE, y);
           else
-            store_group_slow (job, dst, bias, t, y);
+            store_group_rows (job, dst, bias, ty * TILE, tx * TILE, y);
         }
     }
 }
