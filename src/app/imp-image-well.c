@@ -32,7 +32,7 @@ struct _ImpImageWell
   GtkFlowBox    *samples_box;
   GtkButton     *open_button;
   GtkStack      *thumb_stack;
-  GtkPicture    *picture;
+  GtkImage      *picture;
   GtkSpinner    *spinner;
   GtkLabel      *name_label;
   GtkLabel      *size_label;
@@ -153,7 +153,7 @@ show_current (ImpImageWell *self)
 
   /* Translators: image size in pixels, width × height */
   size = g_strdup_printf (_("%u × %u pixels"), self->image->width, self->image->height);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->texture));
+  gtk_image_set_from_paintable (self->picture, GDK_PAINTABLE (self->texture));
   gtk_label_set_label (self->name_label, self->name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), self->name);
   gtk_label_set_label (self->size_label, size);
@@ -371,10 +371,9 @@ sample_button_new (ImpImageWell    *self,
   g_autoptr(GFile) file = imp_samples_get_file (sample);
   GtkWidget *button = gtk_button_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *picture = gtk_picture_new_for_file (file);
+  GtkWidget *picture = gtk_image_new_from_file (g_file_peek_path (file));
 
-  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
-  gtk_widget_set_size_request (picture, 96, 72);
+  gtk_image_set_pixel_size (GTK_IMAGE (picture), 88);
   gtk_box_append (GTK_BOX (box), picture);
   gtk_box_append (GTK_BOX (box), gtk_label_new (_(sample->title)));
   gtk_button_set_child (GTK_BUTTON (button), box);

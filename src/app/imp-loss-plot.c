@@ -98,6 +98,23 @@ draw_series (ImpLossPlot *self,
   cairo_stroke (cr);
 }
 
+/* "⁻³" for -3: the axis labels of the log scale. Returns a static buffer. */
+static const char *
+superscript (double exponent)
+{
+  static const char *digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  static char buffers[2][64];
+  static guint which;
+  char *out = buffers[which++ % 2];
+  char plain[16];
+
+  g_snprintf (plain, sizeof plain, "%d", (int) exponent);
+  out[0] = '\0';
+  for (const char *p = plain; *p != '\0'; p++)
+    g_strlcat (out, *p == '-' ? "⁻" : digits[*p - '0'], 64);
+  return out;
+}
+
 static void
 draw_legend (ImpLossPlot *self,
              cairo_t     *cr,
@@ -125,12 +142,33 @@ draw_legend (ImpLossPlot *self,
     }
 
   /* The decades the log axis spans, so the fall can be read off. */
-  text = g_strdup_printf ("10^%.0f … 10^%.0f", lo, hi);
+  text = g_strdup_printf ("10%s … 10%s", superscript (lo), superscript (hi));
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
   fg.alpha *= 0.6;
   gdk_cairo_set_source_rgba (cr, &fg);
   cairo_move_to (cr, PAD, PAD);
   pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+static void
+draw_placeholder (ImpLossPlot *self,
+                  GtkSnapshot *snapshot,
+                  double       w,
+                  double       h)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
+                                                        _("The loss curves appear here during a run"));
+  GdkRGBA fg;
+  int tw, th;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
+  fg.alpha *= 0.5;
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (floor ((w - tw) / 2), floor ((h - th) / 2)));
+  gtk_snapshot_append_layout (snapshot, layout, &fg);
+  gtk_snapshot_restore (snapshot);
   g_object_unref (layout);
 }
 
@@ -145,7 +183,10 @@ imp_loss_plot_snapshot (GtkWidget   *widget,
   cairo_t *cr;
 
   if (self->points->len == 0 || !value_range (self, &lo, &hi))
-    return;
+    {
+      draw_placeholder (self, snapshot, w, h);
+      return;
+    }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);

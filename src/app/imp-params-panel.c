@@ -265,6 +265,35 @@ log_set_mapping (const GValue       *value,
   return g_variant_new_double (g_ascii_strtod (text, NULL));
 }
 
+/* 0.01, 1000, 2.5×10⁶: plain where short, powers of ten beyond. */
+static char *
+format_weight (double v)
+{
+  static const char *superscripts[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  GString *s;
+  int exponent;
+  double mantissa;
+  char digits[16];
+
+  g_ascii_formatd (digits, sizeof digits, "%.3g", v);
+  v = g_ascii_strtod (digits, NULL);
+  if (v == 0 || (v >= 1e-3 && v < 1e5))
+    return g_strdup_printf ("%.6g", v);
+
+  exponent = (int) floor (log10 (v) + 1e-9);
+  mantissa = v / pow (10, exponent);
+  s = g_string_new (NULL);
+  if (fabs (mantissa - 1) > 0.005)
+    g_string_append_printf (s, "%.2g×", mantissa);
+  g_string_append (s, "10");
+  if (exponent < 0)
+    g_string_append (s, "⁻");
+  g_snprintf (digits, sizeof digits, "%d", ABS (exponent));
+  for (const char *d = digits; *d != '\0'; d++)
+    g_string_append (s, superscripts[*d - '0']);
+  return g_string_free (s, FALSE);
+}
+
 static char *
 format_log_value (GtkScale *scale,
                   double    x,
@@ -274,7 +303,7 @@ format_log_value (GtkScale *scale,
 
   if (x <= gtk_adjustment_get_lower (adjustment) + 1e-9)
     return g_strdup (_("off"));
-  return g_strdup_printf ("%.3g", pow (10, x));
+  return format_weight (pow (10, x));
 }
 
 static void
@@ -414,7 +443,25 @@ format_log_plain (GtkScale *scale,
                   double    x,
                   gpointer  user_data)
 {
-  return g_strdup_printf ("%.3g", pow (10, x));
+  return format_weight (pow (10, x));
+}
+
+static const char *
+preset_label (const char *preset)
+{
+  struct { const char *name; const char *label; } labels[] = {
+    /* Translators: preset that reproduces the TensorFlow tutorial */
+    { "tutorial", N_("Tutorial") },
+    /* Translators: preset after Gatys et al.'s paper (a surname) */
+    { "gatys", N_("Gatys") },
+    { "fast", N_("Fast") },
+    { "best", N_("Best") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_str_equal (labels[i].name, preset))
+      return _(labels[i].label);
+  return preset;
 }
 
 static void
@@ -424,7 +471,7 @@ fill_presets (ImpParamsPanel *self)
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
 
   for (guint i = 0; presets[i] != NULL; i++)
-    gtk_string_list_append (list, presets[i]);
+    gtk_string_list_append (list, preset_label (presets[i]));
   gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (list));
 }
 

@@ -98,13 +98,10 @@ on_scroll (GtkEventControllerScroll *controller,
            ImpPreview               *self)
 {
   GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
-  double zoom;
-
   if (!(state & GDK_CONTROL_MASK) || self->texture == NULL)
     return FALSE;
 
-  zoom = effective_zoom (self, self->texture) * pow (1.1, -dy);
-  imp_preview_set_zoom (self, CLAMP (zoom, MIN_ZOOM, MAX_ZOOM));
+  imp_preview_zoom_by (self, pow (1.1, -dy));
   return TRUE;
 }
 
@@ -257,8 +254,8 @@ imp_preview_init (ImpPreview *self)
 
   press = gtk_gesture_long_press_new ();
   g_signal_connect (press, "pressed", G_CALLBACK (on_long_press), self);
-  gtk_gesture_group (press, drag);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (press));
+  gtk_gesture_group (press, drag);
 
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -343,4 +340,15 @@ imp_preview_get_zoom (ImpPreview *self)
 {
   g_return_val_if_fail (IMP_IS_PREVIEW (self), 0);
   return self->zoom;
+}
+
+void
+imp_preview_zoom_by (ImpPreview *self,
+                     double      factor)
+{
+  g_return_if_fail (IMP_IS_PREVIEW (self));
+
+  if (self->texture == NULL)
+    return;
+  imp_preview_set_zoom (self, CLAMP (effective_zoom (self, self->texture) * factor, MIN_ZOOM, MAX_ZOOM));
 }

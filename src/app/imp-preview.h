@@ -26,5 +26,8 @@ gboolean    imp_preview_get_comparing       (ImpPreview *self);
 void        imp_preview_set_zoom            (ImpPreview *self,
                                              double      zoom);
 double      imp_preview_get_zoom            (ImpPreview *self);
+/* Multiplies the zoom shown now (fit included) by @factor. */
+void        imp_preview_zoom_by             (ImpPreview *self,
+                                             double      factor);
 
 G_END_DECLS

@@ -229,7 +229,12 @@ zoom_action (GtkWidget  *widget,
 {
   ImpWindow *self = IMP_WINDOW (widget);
 
-  imp_preview_set_zoom (self->preview, g_str_equal (action_name, "win.zoom-original") ? 1.0 : 0.0);
+  if (g_str_equal (action_name, "win.zoom-in"))
+    imp_preview_zoom_by (self->preview, 1.25);
+  else if (g_str_equal (action_name, "win.zoom-out"))
+    imp_preview_zoom_by (self->preview, 0.8);
+  else
+    imp_preview_set_zoom (self->preview, g_str_equal (action_name, "win.zoom-original") ? 1.0 : 0.0);
 }
 
 static void
@@ -279,6 +284,8 @@ imp_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-style", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-original", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.choose-weights", NULL, choose_weights_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.start", NULL);
@@ -294,4 +301,7 @@ imp_window_class_init_actions (GtkWidgetClass *widget_class)
                                        "win.open-style", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-original", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out", NULL);
 }

@@ -1,0 +1,137 @@
+/* impasto-screenshots.c: drives the real window through a run and renders it
+ * to data/screenshots/{main-window,painting,finished}.png (make-screenshots.sh)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "imp-application.h"
+#include "imp-window.h"
+
+typedef enum
+{
+  WAIT_IMAGES,
+  WAIT_PAINTING,
+  WAIT_FINISHED,
+  DONE,
+} Stage;
+
+static const char *out_dir;
+static Stage stage = WAIT_IMAGES;
+static guint settle;
+
+static gboolean
+shoot (GtkWidget  *window,
+       const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (out_dir, name, NULL);
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_print ("%s (%d x %d)\n", path, width, height);
+  return gdk_texture_save_to_png (texture, path);
+}
+
+static gboolean
+images_ready (ImpWindow *window)
+{
+  ImpImageWell *content = imp_window_get_content_well (window);
+  ImpImageWell *style = imp_window_get_style_well (window);
+
+  return imp_image_well_get_image (content) != NULL && imp_image_well_get_image (style) != NULL
+         && !imp_image_well_get_loading (content) && !imp_image_well_get_loading (style);
+}
+
+static gboolean
+tick (gpointer data)
+{
+  ImpWindow *window = data;
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpProgress progress;
+
+  /* Let a few frames draw after each change before rendering. */
+  if (settle > 0)
+    {
+      settle--;
+      return G_SOURCE_CONTINUE;
+    }
+
+  switch (stage)
+    {
+    case WAIT_IMAGES:
+      if (!images_ready (window))
+        break;
+      shoot (GTK_WIDGET (window), "main-window.png");
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+      stage = WAIT_PAINTING;
+      break;
+    case WAIT_PAINTING:
+      if (!imp_run_controller_get_progress (controller, &progress)
+          || progress.iteration * 10 < progress.n_iterations * 3)
+        break;
+      shoot (GTK_WIDGET (window), "painting.png");
+      stage = WAIT_FINISHED;
+      break;
+    case WAIT_FINISHED:
+      if (imp_run_controller_get_running (controller))
+        break;
+      if (imp_run_controller_get_result (controller) == NULL)
+        {
+          g_printerr ("The run ended without a result: %s\n",
+                      imp_window_get_last_toast (window));
+          exit (1);
+        }
+      stage = DONE;
+      settle = 3;
+      break;
+    case DONE:
+    default:
+      shoot (GTK_WIDGET (window), "finished.png");
+      gtk_window_close (GTK_WINDOW (window));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  settle = 5;
+  g_timeout_add (200, tick, window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(ImpApplication) app = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (argc < 4)
+    {
+      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS\n", argv[0]);
+      return 2;
+    }
+  out_dir = argv[1];
+
+  settings = g_settings_new (APP_ID);
+  g_settings_set_uint (settings, "size", atoi (argv[2]));
+  g_settings_set_uint (settings, "iterations", atoi (argv[3]));
+  g_settings_set_int (settings, "window-width", 1200);
+  g_settings_set_int (settings, "window-height", 760);
+
+  app = imp_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_activate), NULL);
+  return g_application_run (G_APPLICATION (app), 1, argv);
+}
