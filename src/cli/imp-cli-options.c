@@ -547,6 +547,15 @@ check_required (ImpCliOptions *o,
   if (o->style_blend != NULL && o->style_blend->len != o->styles->len)
     return usage_error (error, _("--style-blend has %u weights for %u style images"),
                         o->style_blend->len, o->styles->len);
+  if (o->style_blend != NULL)
+    {
+      double sum = 0.0;
+
+      for (guint i = 0; i < o->style_blend->len; i++)
+        sum += g_array_index (o->style_blend, double, i);
+      if (!(sum > 0.0))
+        return usage_error (error, _("--style-blend: at least one weight must be above 0"));
+    }
   if ((o->save_every > 0) != (o->save_dir != NULL))
     return usage_error (error, _("--save-every and --save-dir go together"));
   return TRUE;

@@ -145,9 +145,10 @@ check_output (const ImpCliOptions *o)
       print_error (msg);
       return EXIT_FAILED;
     }
-  if (g_access (dir, W_OK) != 0)
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_access (dir, W_OK) != 0)
     {
-      int saved = errno;
+      int saved = g_file_test (dir, G_FILE_TEST_EXISTS)
+                  && !g_file_test (dir, G_FILE_TEST_IS_DIR) ? ENOTDIR : errno;
       g_autofree char *dname = g_filename_display_name (dir);
       g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: folder “%s”: %s"),
                                               name, dname, g_strerror (saved));
@@ -325,6 +326,9 @@ run (const ImpCliOptions *o,
       || (styles = load_styles (o)) == NULL
       || (weights = load_weights (o)) == NULL)
     return EXIT_FAILED;
+  /* Loading does not watch for Ctrl+C; stop here rather than start the run. */
+  if (g_cancellable_is_cancelled (cancellable))
+    return EXIT_INTERRUPTED;
   if (o->save_dir != NULL && g_mkdir_with_parents (o->save_dir, 0777) != 0)
     {
       int saved = errno;

@@ -1,0 +1,613 @@
+/* test-cli.c: drives the real impasto-cli binary
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "media/imp-image-io.h"
+
+#define SENTINEL "not an image: must survive failed runs\n"
+
+static char *cli_path;
+static char *tmp_dir;
+static const char *images_dir;
+
+typedef struct
+{
+  int   status;     /* exit code, or 128 + signal */
+  char *out;
+  char *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (tmp_dir, name, NULL);
+}
+
+static char *
+test_image (const char *name)
+{
+  return g_build_filename (images_dir, name, NULL);
+}
+
+/* Runs impasto-cli with @args (NULL-terminated) and @env_extra ("NAME=value"
+ * entries, NULL-terminated, may be NULL). */
+static void
+run_cli (Result             *r,
+         const char * const *args,
+         const char * const *env_extra)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) env = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, cli_path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  for (guint i = 0; env_extra != NULL && env_extra[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env_extra[i], "=", 2);
+
+      env = kv[1] != NULL ? g_environ_setenv (env, kv[0], kv[1], TRUE)
+                          : g_environ_unsetenv (env, kv[0]);
+    }
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &wait_status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status)
+                                      : 128 + WTERMSIG (wait_status);
+}
+
+static void
+assert_one_line (const char *err)
+{
+  const char *nl = strchr (err, '\n');
+
+  g_assert_nonnull (nl);
+  g_assert_cmpstr (nl + 1, ==, "");
+  g_assert_true (g_str_has_prefix (err, "impasto-cli: "));
+  g_assert_cmpuint (strlen (err), >, strlen ("impasto-cli: ") + 10);
+}
+
+static gboolean
+need_images (void)
+{
+  if (images_dir == NULL)
+    {
+      g_test_skip ("IMPASTO_TEST_IMAGES is not set: no test images");
+      return FALSE;
+    }
+  if (g_getenv ("IMPASTO_WEIGHTS") == NULL)
+    {
+      g_test_skip ("IMPASTO_WEIGHTS is not set: no weights to run the network");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_tiny_run (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *out = tmp_path ("tiny.png");
+  g_autofree char *log = tmp_path ("tiny.jsonl");
+  g_autofree char *log_text = NULL;
+  g_autoptr(ImpImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  g_assert_true (g_file_set_contents (out, SENTINEL, -1, NULL));
+  run_cli (&r, (const char *[]) { "-c", content, "-s", style, "-o", out, "--size", "32",
+                                  "--iterations", "3", "--log-json", log, NULL }, NULL);
+  g_test_message ("stdout: %s\nstderr: %s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_nonnull (strstr (r.out, "iteration 2/3"));
+
+  image = imp_image_io_load (out, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 32);
+  g_assert_cmpuint (image->height, ==, 24);
+
+  g_assert_true (g_file_get_contents (log, &log_text, NULL, NULL));
+  lines = g_strsplit (log_text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);   /* 3 lines + the empty rest */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, &error));
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (o, "iteration"), ==, i);
+      g_assert_cmpfloat (json_object_get_double_member (o, "total"), >, 1e6);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "total"),
+                                      json_object_get_double_member (o, "style")
+                                      + json_object_get_double_member (o, "content")
+                                      + json_object_get_double_member (o, "tv"),
+                                      1e-6 * json_object_get_double_member (o, "total"));
+      g_assert_true (json_object_has_member (o, "seconds"));
+    }
+}
+
+/* Writes a PNG of @width x @height whose IHDR is right but whose pixel data is a
+ * few bytes: decoders must refuse it by its declared size or as truncated. */
+static guint32
+crc32 (const guint8 *data,
+       gsize         n,
+       guint32       crc)
+{
+  crc = ~crc;
+  for (gsize i = 0; i < n; i++)
+    {
+      crc ^= data[i];
+      for (guint k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+  return ~crc;
+}
+
+static void
+put_chunk (GByteArray   *png,
+           const char   *type,
+           const guint8 *data,
+           guint32       n)
+{
+  guint8 be[4] = { n >> 24, n >> 16, n >> 8, n };
+  guint32 crc;
+
+  g_byte_array_append (png, be, 4);
+  g_byte_array_append (png, (const guint8 *) type, 4);
+  g_byte_array_append (png, data, n);
+  crc = crc32 ((const guint8 *) type, 4, 0);
+  crc = crc32 (data, n, crc);
+  be[0] = crc >> 24; be[1] = crc >> 16; be[2] = crc >> 8; be[3] = crc;
+  g_byte_array_append (png, be, 4);
+}
+
+static void
+write_declared_png (const char *path,
+                    guint32     width,
+                    guint32     height)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 idat[] = { 0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01 };
+  guint8 ihdr[13] = {
+    width >> 24, width >> 16, width >> 8, width,
+    height >> 24, height >> 16, height >> 8, height,
+    8, 2, 0, 0, 0
+  };
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+
+  g_byte_array_append (png, signature, sizeof signature);
+  put_chunk (png, "IHDR", ihdr, sizeof ihdr);
+  put_chunk (png, "IDAT", idat, sizeof idat);
+  put_chunk (png, "IEND", NULL, 0);
+  g_assert_true (g_file_set_contents (path, (const char *) png->data, png->len, NULL));
+}
+
+typedef struct
+{
+  const char *name;
+  int         expected;        /* exit code */
+  const char *args[16];        /* %C content, %S style, %O output, %T tmp file prefix */
+} BadCase;
+
+static char *
+expand (const char *arg,
+        const char *content,
+        const char *style,
+        const char *output)
+{
+  if (g_strcmp0 (arg, "%C") == 0)
+    return g_strdup (content);
+  if (g_strcmp0 (arg, "%S") == 0)
+    return g_strdup (style);
+  if (g_strcmp0 (arg, "%O") == 0)
+    return g_strdup (output);
+  if (g_str_has_prefix (arg, "%T"))
+    return tmp_path (arg + 2);
+  return g_strdup (arg);
+}
+
+static void
+prepare_bad_files (const char *content)
+{
+  g_autofree char *corrupt = tmp_path ("corrupt.jpg");
+  g_autofree char *truncated = tmp_path ("truncated.jpg");
+  g_autofree char *empty = tmp_path ("empty.png");
+  g_autofree char *huge = tmp_path ("huge.png");
+  g_autofree char *zero = tmp_path ("zero.png");
+  g_autofree char *weights_trunc = tmp_path ("truncated.safetensors");
+  g_autofree char *weights_garbage = tmp_path ("garbage.safetensors");
+  g_autofree char *data = NULL;
+  gsize len;
+  guint8 noise[4096];
+
+  for (guint i = 0; i < sizeof noise; i++)
+    noise[i] = (guint8) (i * 2654435761u >> 13);
+  g_assert_true (g_file_set_contents (corrupt, (const char *) noise, sizeof noise, NULL));
+  g_assert_true (g_file_get_contents (content, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (truncated, data, len / 3, NULL));
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  write_declared_png (huge, 30000, 30000);
+  write_declared_png (zero, 0, 0);
+  g_clear_pointer (&data, g_free);
+  g_assert_true (g_file_get_contents (g_getenv ("IMPASTO_WEIGHTS"), &data, &len, NULL));
+  g_assert_true (g_file_set_contents (weights_trunc, data, MIN (len, 100000), NULL));
+  g_assert_true (g_file_set_contents (weights_garbage, (const char *) noise, sizeof noise, NULL));
+}
+
+static const BadCase bad_cases[] = {
+  { "missing content", 1, { "-c", "%Tnope.jpg", "-s", "%S", "-o", "%O" } },
+  { "content is a folder", 1, { "-c", "/", "-s", "%S", "-o", "%O" } },
+  { "corrupt content", 1, { "-c", "%Tcorrupt.jpg", "-s", "%S", "-o", "%O" } },
+  { "truncated content", 1, { "-c", "%Ttruncated.jpg", "-s", "%S", "-o", "%O" } },
+  { "empty style file", 1, { "-c", "%C", "-s", "%Tempty.png", "-o", "%O" } },
+  { "30000x30000 style", 1, { "-c", "%C", "-s", "%Thuge.png", "-o", "%O" } },
+  { "0x0 content", 1, { "-c", "%Tzero.png", "-s", "%S", "-o", "%O" } },
+  { "weights missing", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--weights", "%Tnone.safetensors" } },
+  { "weights truncated", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--weights", "%Ttruncated.safetensors" } },
+  { "weights garbage", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--weights", "%Tgarbage.safetensors" } },
+  { "output folder missing", 1, { "-c", "%C", "-s", "%S", "-o", "%Tno/such/dir/x.png" } },
+  { "output under a file", 1, { "-c", "%C", "-s", "%S", "-o", "%Tcorrupt.jpg/x.png" } },
+  { "memory limit", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--memory-limit", "1" } },
+  { "output is the content", 2, { "-c", "%C", "-s", "%S", "-o", "%C" } },
+  { "output is the style", 2, { "-c", "%C", "-s", "%S", "-s", "%C", "-o", "%S" } },
+  { "output extension", 2, { "-c", "%C", "-s", "%S", "-o", "%Tout.gif" } },
+  { "no output", 2, { "-c", "%C", "-s", "%S" } },
+  { "no style", 2, { "-c", "%C", "-o", "%O" } },
+  { "unknown option", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--colour", "red" } },
+  { "stray argument", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "extra" } },
+  { "size not a number", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "big" } },
+  { "size negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "-5" } },
+  { "size too large", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "99999" } },
+  { "iterations 0", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--iterations", "0" } },
+  { "lr negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--lr", "-1" } },
+  { "beta1 is 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--beta1", "1" } },
+  { "epsilon nan", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--epsilon", "nan" } },
+  { "style weight", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-weight", "-3" } },
+  { "unknown preset", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--preset", "monet" } },
+  { "unknown optimizer", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--optimizer", "sgd" } },
+  { "unknown init", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--init", "zeros" } },
+  { "unknown pool", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--pool", "min" } },
+  { "bad style layer", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-layers", "conv9_1" } },
+  { "bad layer weight", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-layers", "conv1_1:x" } },
+  { "bad content layer", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--content-layers", "" } },
+  { "blend count", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-blend", "0.5,0.5" } },
+  { "blend all zero", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-blend", "0" } },
+  { "style scale and size", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--style-scale", "0.5", "--style-size", "100" } },
+  { "save-every alone", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--save-every", "5" } },
+  { "threads", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--threads", "many" } },
+  { "memory limit text", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--memory-limit", "1GB" } },
+  { "seed negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--seed", "-1" } },
+};
+
+static void
+run_bad_case (gconstpointer data)
+{
+  const BadCase *c = data;
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *output = tmp_path ("existing.png");
+  g_autofree char *after = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  prepare_bad_files (content);
+  g_assert_true (g_file_set_contents (output, SENTINEL, -1, NULL));
+
+  /* Small and short by default; a case's own --size or --iterations comes
+   * later on the command line and wins. */
+  g_ptr_array_add (args, g_strdup ("--size"));
+  g_ptr_array_add (args, g_strdup ("32"));
+  g_ptr_array_add (args, g_strdup ("--iterations"));
+  g_ptr_array_add (args, g_strdup ("2"));
+  for (guint i = 0; c->args[i] != NULL; i++)
+    g_ptr_array_add (args, expand (c->args[i], content, style, output));
+  g_ptr_array_add (args, NULL);
+
+  run_cli (&r, (const char * const *) args->pdata, NULL);
+  g_test_message ("%s: status %d, stderr: %s", c->name, r.status, r.err);
+  g_assert_cmpint (r.status, ==, c->expected);
+  assert_one_line (r.err);
+  g_assert_true (g_file_get_contents (output, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, SENTINEL);
+  /* the inputs are never touched either */
+  g_assert_true (g_file_test (content, G_FILE_TEST_IS_REGULAR));
+}
+
+/* With no weights anywhere, the error names the command that fetches them. */
+static void
+test_no_weights (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *output = tmp_path ("existing.png");
+  g_autofree char *xdg = tmp_path ("xdg");
+  g_autofree char *xdg_env = g_strconcat ("XDG_DATA_HOME=", xdg, NULL);
+  g_autofree char *after = NULL;
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  g_assert_true (g_file_set_contents (output, SENTINEL, -1, NULL));
+  run_cli (&r, (const char *[]) { "-c", content, "-s", style, "-o", output, "--size", "32",
+                                  NULL },
+           (const char *[]) { "IMPASTO_WEIGHTS", xdg_env, NULL });
+  if (r.status == 0)
+    {
+      g_test_skip ("weights are installed or in the build tree: cannot test their absence");
+      return;
+    }
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_line (r.err);
+  g_assert_nonnull (strstr (r.err, "weights/fetch"));
+  g_assert_true (g_file_get_contents (output, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, SENTINEL);
+}
+
+/* Odd but valid images are converted and run: grey, alpha, 16-bit PNG, CMYK
+ * JPEG (made with ImageMagick when present), a 1x1 image. */
+static void
+test_odd_images (void)
+{
+  static const char * const kinds[][2] = {
+    { "gray.png", "-colorspace Gray" },
+    { "alpha.png", "-alpha set -channel A -evaluate set 50% +channel" },
+    { "deep.png", "-depth 16" },
+    { "cmyk.jpg", "-colorspace CMYK" },
+    { "one.png", "-resize 1x1!" },
+  };
+  g_autofree char *convert = g_find_program_in_path ("convert");
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+
+  if (!need_images ())
+    return;
+  if (convert == NULL)
+    {
+      g_test_skip ("ImageMagick's convert is not installed");
+      return;
+    }
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *path = tmp_path (kinds[i][0]);
+      g_autofree char *out = tmp_path ("odd-out.png");
+      g_autofree char *cmd = g_strdup_printf ("%s '%s' -resize 64x64 %s '%s'", convert,
+                                              content, kinds[i][1], path);
+      g_autoptr(ImpImage) image = NULL;
+      g_auto(Result) r = { 0 };
+      int wait_status;
+
+      g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &wait_status, NULL));
+      g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+      g_remove (out);
+      run_cli (&r, (const char *[]) { "-c", path, "-s", style, "-o", out, "--size", "32",
+                                      "--iterations", "1", "-q", NULL }, NULL);
+      g_test_message ("%s: status %d %s", kinds[i][0], r.status, r.err);
+      g_assert_cmpint (r.status, ==, 0);
+      image = imp_image_io_load (out, 0, NULL);
+      g_assert_nonnull (image);
+      g_assert_cmpuint (MAX (image->width, image->height), ==, 32);
+    }
+}
+
+static gboolean
+wait_for_iteration (GDataInputStream *stream)
+{
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (stream, NULL, NULL, NULL);
+
+      if (line == NULL)
+        return FALSE;
+      if (g_str_has_prefix (line, "iteration"))
+        return TRUE;
+    }
+}
+
+/* Ctrl+C mid-run: exit 130 and the existing output untouched, or replaced by a
+ * valid image with --save-on-interrupt. */
+static void
+interrupt_run (gboolean save)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *output = tmp_path ("interrupted.png");
+  g_autofree char *after = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) err_bytes = NULL;
+  gint64 start;
+
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  g_assert_true (g_file_set_contents (output, SENTINEL, -1, NULL));
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                           &error, cli_path, "-c", content, "-s", style, "-o", output,
+                           "--size", "96", "--iterations", "10000",
+                           save ? "--save-on-interrupt" : "--seed=1", NULL);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  /* Interrupt a running iteration loop, not the loading. */
+  g_assert_true (wait_for_iteration (stream));
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (proc, SIGINT);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_test_message ("stopped %.2f s after SIGINT", (g_get_monotonic_time () - start) / 1e6);
+  /* Generous: a 96 px step takes a fraction of a second, but CI machines may be busy. */
+  g_assert_cmpfloat ((g_get_monotonic_time () - start) / 1e6, <, 20.0);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+
+  g_assert_true (g_file_get_contents (output, &after, NULL, NULL));
+  if (save)
+    {
+      g_autoptr(ImpImage) image = imp_image_io_load (output, 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (image->width, ==, 96);
+    }
+  else
+    g_assert_cmpstr (after, ==, SENTINEL);
+}
+
+static void
+test_interrupt (void)
+{
+  if (!need_images ())
+    return;
+  interrupt_run (FALSE);
+}
+
+static void
+test_interrupt_save (void)
+{
+  if (!need_images ())
+    return;
+  interrupt_run (TRUE);
+}
+
+static void
+test_save_every (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *output = tmp_path ("every.png");
+  g_autofree char *dir = tmp_path ("every");
+  g_autofree char *second = g_build_filename (dir, "impasto-000004.png", NULL);
+  g_autofree char *third = g_build_filename (dir, "impasto-000006.png", NULL);
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  run_cli (&r, (const char *[]) { "-c", content, "-s", style, "-o", output, "--size", "32",
+                                  "--iterations", "5", "--save-every", "2", "--save-dir", dir,
+                                  "--quiet", NULL }, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (third, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_help_and_presets (void)
+{
+  g_auto(Result) help = { 0 };
+  g_auto(Result) presets = { 0 };
+  static const char * const names[] = {
+    "--content", "--style", "--output", "--preset", "--weights", "--size", "--style-size",
+    "--iterations", "--content-weight", "--style-weight", "--tv-weight", "--content-layers",
+    "--style-layers", "--style-blend", "--optimizer", "--lr", "--beta1", "--beta2",
+    "--epsilon", "--init", "--seed", "--pool", "--threads", "--memory-limit", "--log-json",
+    "--save-every", "--save-dir", "--quiet", "--save-on-interrupt", "--style-scale",
+    "--preserve-colors",
+  };
+
+  run_cli (&help, (const char *[]) { "--help", NULL }, NULL);
+  g_assert_cmpint (help.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *needle = g_strconcat (names[i], "=", NULL);
+
+      if (strstr (help.out, needle) == NULL && strstr (help.out, names[i]) == NULL)
+        g_error ("--help does not list %s", names[i]);
+    }
+  run_cli (&presets, (const char *[]) { "--list-presets", NULL }, NULL);
+  g_assert_cmpint (presets.status, ==, 0);
+  g_assert_cmpstr (presets.out, ==, "tutorial (default)\ngatys\nfast\nbest\n");
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *build = g_getenv ("IMPASTO_BUILD_DIR");
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  images_dir = g_getenv ("IMPASTO_TEST_IMAGES");
+  if (images_dir != NULL && *images_dir == '\0')
+    images_dir = NULL;
+  cli_path = g_build_filename (build != NULL ? build : ".", "src", "cli", "impasto-cli", NULL);
+  tmp_dir = g_dir_make_tmp ("impasto-cli-test-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/help-and-presets", test_help_and_presets);
+  g_test_add_func ("/cli/tiny-run", test_tiny_run);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/bad/%s", bad_cases[i].name);
+
+      g_strdelimit (path + 5, " ", '-');
+      g_test_add_data_func (path, &bad_cases[i], run_bad_case);
+    }
+  g_test_add_func ("/cli/no-weights", test_no_weights);
+  g_test_add_func ("/cli/odd-images", test_odd_images);
+  g_test_add_func ("/cli/save-every", test_save_every);
+  g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/interrupt-save", test_interrupt_save);
+
+  status = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_free (cli_path);
+  return status;
+}
