@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "imp-objective.h"
+#include "imp-objective-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -230,6 +231,12 @@ imp_objective_new (ImpWeights             *weights,
   if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+ImpVgg *
+imp_objective_get_vgg (ImpObjective *self)
+{
+  return self->vgg;
 }
 
 void

@@ -591,6 +591,27 @@ imp_weights_load (const char  *path,
   return g_steal_pointer (&self);
 }
 
+ImpWeights *
+imp_weights_new_from_data (const float * const *kernels,
+                           const float * const *biases,
+                           const ImpPreprocess *preprocess)
+{
+  ImpWeights *self = g_new0 (ImpWeights, 1);
+
+  self->ref_count = 1;
+  self->path = g_strdup ("(memory)");
+  self->sha256 = g_strdup ("");
+  self->preprocess = *preprocess;
+  for (guint l = 0; l < IMP_N_VGG_LAYERS && kernels[l] != NULL && biases[l] != NULL; l++)
+    {
+      guint out = imp_vgg_layer_out_channels (l);
+      self->kernels[l] = g_memdup2 (kernels[l], (gsize) out * imp_vgg_layer_in_channels (l) * 9 *
+                                                sizeof (float));
+      self->biases[l] = g_memdup2 (biases[l], out * sizeof (float));
+    }
+  return self;
+}
+
 const char *
 imp_weights_get_path (ImpWeights *self)
 {

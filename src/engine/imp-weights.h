@@ -54,6 +54,14 @@ const float         *imp_weights_get_bias       (ImpWeights        *self,
 /* Hex sha256 of the whole file, computed while loading. */
 const char          *imp_weights_get_sha256     (ImpWeights        *self);
 
+/* Weights from memory (tests, converters): @kernels and @biases hold
+ * IMP_N_VGG_LAYERS pointers each, copied; layers from the first NULL on are
+ * absent (a network may only use the layers before it). No checks beyond
+ * the shapes implied by VGG19. */
+ImpWeights          *imp_weights_new_from_data  (const float * const *kernels,
+                                                 const float * const *biases,
+                                                 const ImpPreprocess *preprocess);
+
 /* The lookup order of the application and the CLI (weights/README.md):
  * @explicit_path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights/vgg19-conv.safetensors,
  * $datadir/impasto/weights/..., the build tree. Returns the first existing path
