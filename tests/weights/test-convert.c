@@ -212,6 +212,17 @@ test_keras_broken (Fixture       *fixture,
   spec.dangling_layer = -1;
   spec.no_layer_names = TRUE;
   expect_keras_error (fixture, &spec, IMP_CONVERT_ERROR_FORMAT, "not a Keras weights file");
+
+  /* Split layer_names and a whole saved model are read: the three layers written
+   * are found, and the first one absent is the one reported. */
+  test_keras_spec_init (&spec, TEST_KERAS_ORIGINAL);
+  spec.n_layers = 3;
+  spec.chunked_names = TRUE;
+  expect_keras_error (fixture, &spec, IMP_CONVERT_ERROR_LAYER, "block2_conv2 (conv2_2) is missing");
+  spec.chunked_names = FALSE;
+  spec.model_group = TRUE;
+  spec.variable_strings = TRUE;
+  expect_keras_error (fixture, &spec, IMP_CONVERT_ERROR_LAYER, "block2_conv2 (conv2_2) is missing");
 }
 
 static void

@@ -221,27 +221,41 @@ test_write_keras_h5 (const char          *path,
   g_autoptr(GPtrArray) layer_names = g_ptr_array_new_with_free_func (g_free);
   guint n_layers = spec->n_layers ? spec->n_layers : IMP_N_VGG_LAYERS;
   hid_t file = H5Fcreate (path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t root = file;
 
   g_assert_cmpint (file, >=, 0);
+  if (spec->model_group)
+    root = H5Gcreate2 (file, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   g_ptr_array_add (layer_names, g_strdup ("input_1"));
-  write_empty_layer (file, spec, "input_1");
+  write_empty_layer (root, spec, "input_1");
   for (guint l = 0; l < n_layers; l++)
     {
       if ((gint) l != spec->skip_layer)
         {
           g_ptr_array_add (layer_names, keras_name (l));
-          write_conv_layer (file, spec, tensors, l);
+          write_conv_layer (root, spec, tensors, l);
         }
       if (imp_vgg_layer_pool_after (l) || l == IMP_CONV5_4)
         {
           char *pool = g_strdup_printf ("block%u_pool", imp_vgg_layer_block (l) + 1);
-          write_empty_layer (file, spec, pool);
+          write_empty_layer (root, spec, pool);
           g_ptr_array_add (layer_names, pool);
         }
     }
-  if (!spec->no_layer_names)
-    write_strings (file, "layer_names", (const char * const *) layer_names->pdata,
+  if (spec->chunked_names)
+    {
+      /* as Keras splits attributes too large for an HDF5 object header */
+      guint half = layer_names->len / 2;
+      write_strings (root, "layer_names0", (const char * const *) layer_names->pdata, half,
+                     spec->variable_strings);
+      write_strings (root, "layer_names1", (const char * const *) layer_names->pdata + half,
+                     layer_names->len - half, spec->variable_strings);
+    }
+  else if (!spec->no_layer_names)
+    write_strings (root, "layer_names", (const char * const *) layer_names->pdata,
                    layer_names->len, spec->variable_strings);
+  if (root != file)
+    H5Gclose (root);
   H5Fclose (file);
 }
 

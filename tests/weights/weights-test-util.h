@@ -48,6 +48,8 @@ typedef struct
   gint     theano_layer;      /* -1, or a layer whose kernel is written OIHW */
   gint     dangling_layer;    /* -1, or a layer whose weight_names names a missing dataset */
   gboolean no_layer_names;
+  gboolean chunked_names;     /* layer_names split into layer_names0, layer_names1 */
+  gboolean model_group;       /* everything under /model_weights (a whole saved model) */
 } TestKerasSpec;
 
 void         test_keras_spec_init (TestKerasSpec     *spec,
