@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "imp-conv-winograd.h"
 #include "imp-pool.h"
 
 /* im2col tile bound of imp-conv.c, for the estimate. */
@@ -344,22 +345,40 @@ imp_vgg_backward (ImpVgg        *self,
   return TRUE;
 }
 
+/* What imp_conv_new () keeps for one layer with IMP_CONV_ALGORITHM_AUTO, and
+ * the scratch one call of it needs. */
+static guint64
+conv_bytes (ImpVggLayer layer,
+            guint64    *scratch_bytes)
+{
+  guint in = imp_vgg_layer_in_channels (layer), out = imp_vgg_layer_out_channels (layer);
+
+  if (in >= IMP_WINOGRAD_MIN_IN_CHANNELS)
+    {
+      guint64 s = (guint64) imp_winograd_scratch_floats (in, out, g_get_num_processors ()) *
+                  sizeof (float);
+      *scratch_bytes = MAX (*scratch_bytes, s);
+      return imp_winograd_weight_bytes (in, out) + out * sizeof (float);
+    }
+  /* kernel + transposed kernel + bias */
+  return ((guint64) 2 * in * out * 9 + out) * sizeof (float);
+}
+
 guint64
 imp_vgg_estimate_memory (ImpVggLayer deepest,
                          guint       width,
                          guint       height)
 {
   guint64 floats = (guint64) 3 * width * height + 2 * largest_map (deepest, width, height);
+  guint64 scratch = CONV_SCRATCH_BYTES, weights = 0;
 
   for (guint l = 0; l <= deepest; l++)
     {
       floats += layer_floats (l, width, height);
-      /* kernel + transposed kernel + bias */
-      floats += (guint64) 2 * imp_vgg_layer_in_channels (l) * imp_vgg_layer_out_channels (l) * 9 +
-                imp_vgg_layer_out_channels (l);
+      weights += conv_bytes (l, &scratch);
     }
   for (guint b = 0; b < 4; b++)
     if (keeps_pool (deepest, b))
       floats += pool_floats (b, width, height);
-  return floats * sizeof (float) + CONV_SCRATCH_BYTES;
+  return floats * sizeof (float) + weights + scratch;
 }
