@@ -391,7 +391,7 @@ read_layers (const KerasFile *kf,
         }
       else if (g_str_has_prefix (name, "block") && strstr (name, "_conv") != NULL)
         return h5_error (error, IMP_CONVERT_ERROR_LAYER, kf->path,
-                         _("layer %s is not a VGG19 convolution (is this VGG16?)"), name);
+                         _("layer %s is not one of VGG19's convolutions"), name);
     }
   return check_complete (kf, set, error);
 }

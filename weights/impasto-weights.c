@@ -95,7 +95,11 @@ info_safetensors (const char *path,
   GPtrArray *keys, *values, *tensors;
 
   if (reader == NULL)
-    return fail (error);
+    {
+      if (g_error_matches (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT))
+        g_printerr (_("impasto-weights: %s: neither a Keras HDF5 nor a safetensors file\n"), path);
+      return fail (error);
+    }
   keys = imp_st_reader_get_meta_keys (reader);
   values = imp_st_reader_get_meta_values (reader);
   tensors = imp_st_reader_get_tensors (reader);
