@@ -401,11 +401,15 @@ static void
 imp_image_well_dispose (GObject *object)
 {
   ImpImageWell *self = IMP_IMAGE_WELL (object);
+  GtkWidget *child;
 
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_IMAGE_WELL);
+  /* Unnamed template children are not cleared by dispose_template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->texture);
   g_clear_object (&self->file);
 

@@ -479,8 +479,12 @@ static void
 imp_params_panel_dispose (GObject *object)
 {
   ImpParamsPanel *self = IMP_PARAMS_PANEL (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_PARAMS_PANEL);
+  /* Unnamed template children are not cleared by dispose_template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (imp_params_panel_parent_class)->dispose (object);

@@ -8,9 +8,13 @@
  * backlog. Stop only cancels: the worker leaves its step at the next layer
  * boundary and queues the "finished" idle, which joins the (exiting) thread.
  */
+#define _GNU_SOURCE   /* gettid () */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "imp-run-controller.h"
 #include "imp-texture.h"
@@ -301,6 +305,12 @@ static gpointer
 run_thread (gpointer data)
 {
   RunJob *job = data;
+
+  /* On Linux nice is per thread: the painting yields to the window, so the
+   * window stays responsive even when the engine keeps every core busy. The
+   * BLAS threads the engine starts from here inherit it. */
+  if (setpriority (PRIO_PROCESS, gettid (), 10) != 0)
+    g_debug ("Could not lower the worker's priority: %s", g_strerror (errno));
 
   run_job (job);
   g_idle_add_full (G_PRIORITY_DEFAULT, finish_idle, job, NULL);

@@ -1,2 +1,485 @@
-#include <glib.h>
-int main (void) { return 77; }
+/* test-window.c: the real window under Xvfb with the real weights
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The tests run in order on one window, as a user would: open it, drop two
+ * images, paint at a tiny size, steer the style weight, stop, export. A 5 ms
+ * timeout measures how long the main loop is ever kept from running.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <time.h>
+
+#include "imp-window.h"
+
+#define RUN_ITERATIONS 400
+#define MAX_STALL_MS   250.0
+#define MAX_STOP_S     2.0
+
+static ImpWindow *window;
+static guint      output_size = 48;
+static double     max_stall_ms;
+static gint64     last_tick;
+static gint64     last_cpu;
+static gboolean   monitoring;
+static char      *tmp_dir;
+
+/* Saving: what "image-saved" reported. */
+static gboolean   saved;
+static GError    *saved_error;
+
+static guint current_iteration (void);
+
+static gboolean
+monitor_tick (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+  struct timespec ts;
+  gint64 cpu;
+
+  /* CPU time of this thread: tells a busy main loop from a starved one. */
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  cpu = ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+
+  if (monitoring && last_tick != 0)
+    {
+      double gap = (now - last_tick) / 1000.0;
+
+      if (gap > 50 && g_getenv ("IMPASTO_GUI_DEBUG_STALLS") != NULL)
+        g_printerr ("stall %.1f ms (%.1f ms on the CPU) at iteration %u, state %u\n", gap,
+                    (cpu - last_cpu) / 1000.0, current_iteration (),
+                    imp_run_controller_get_state (imp_window_get_run_controller (window)));
+      max_stall_ms = MAX (max_stall_ms, gap);
+    }
+  last_tick = now;
+  last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wait_until (Condition condition,
+            gpointer  data,
+            double    timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return TRUE;
+}
+
+static gboolean
+well_idle_with_image (gpointer data)
+{
+  ImpImageWell *well = data;
+
+  return !imp_image_well_get_loading (well) && imp_image_well_get_image (well) != NULL;
+}
+
+static gboolean
+well_idle (gpointer data)
+{
+  return !imp_image_well_get_loading (IMP_IMAGE_WELL (data));
+}
+
+static guint
+current_iteration (void)
+{
+  ImpProgress progress;
+
+  if (!imp_run_controller_get_progress (imp_window_get_run_controller (window), &progress))
+    return 0;
+  return progress.iteration;
+}
+
+static gboolean
+reached_iteration (gpointer data)
+{
+  return current_iteration () >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return !imp_run_controller_get_running (imp_window_get_run_controller (window));
+}
+
+static gboolean
+is_saved (gpointer data)
+{
+  return saved;
+}
+
+static void
+on_image_saved (ImpWindow    *win,
+                GFile        *file,
+                const GError *error,
+                gpointer      data)
+{
+  saved = TRUE;
+  g_clear_error (&saved_error);
+  if (error != NULL)
+    saved_error = g_error_copy (error);
+}
+
+static char *
+test_image (const char *name)
+{
+  return g_build_filename (g_getenv ("IMPASTO_TEST_IMAGES"), name, NULL);
+}
+
+/* The file manager's path: GtkDropTarget::drop with a GFile. */
+static gboolean
+drop_file (ImpImageWell *well,
+           const char   *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (imp_image_well_get_drop_target (well), "drop", &value, 20.0, 20.0, &accepted);
+  g_value_unset (&value);
+  return accepted;
+}
+
+static gboolean
+textures_differ (GdkTexture *a,
+                 GdkTexture *b)
+{
+  int w = gdk_texture_get_width (a), h = gdk_texture_get_height (a);
+  g_autofree guchar *pa = NULL, *pb = NULL;
+
+  if (w != gdk_texture_get_width (b) || h != gdk_texture_get_height (b))
+    return TRUE;
+  pa = g_malloc ((gsize) w * h * 4);
+  pb = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (a, pa, (gsize) w * 4);
+  gdk_texture_download (b, pb, (gsize) w * 4);
+  return memcmp (pa, pb, (gsize) w * h * 4) != 0;
+}
+
+static void
+test_open (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_set_uint (settings, "size", output_size);
+  g_settings_set_uint (settings, "iterations", RUN_ITERATIONS);
+
+  window = imp_window_new (NULL);
+  g_signal_connect (window, "image-saved", G_CALLBACK (on_image_saved), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_nonnull (imp_window_get_weights_path (window));
+  /* The window opens with a sample pair, so Start works at once. */
+  g_assert_true (wait_until (well_idle_with_image, imp_window_get_content_well (window), 20));
+  g_assert_true (wait_until (well_idle_with_image, imp_window_get_style_well (window), 20));
+  g_assert_cmpstr (imp_image_well_get_name (imp_window_get_content_well (window)), ==, "astronaut.jpg");
+  g_assert_cmpstr (imp_image_well_get_name (imp_window_get_style_well (window)), ==, "scream.jpg");
+  /* Before a run the canvas shows the content. */
+  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+                 == imp_image_well_get_texture (imp_window_get_content_well (window)));
+}
+
+static void
+check_drop (ImpImageWell *well,
+            const char   *name)
+{
+  g_autofree char *path = test_image (name);
+  int width = 0, height = 0;
+  const ImpImage *image;
+
+  g_assert_nonnull (gdk_pixbuf_get_file_info (path, &width, &height));
+  g_assert_true (drop_file (well, path));
+  g_assert_true (imp_image_well_get_loading (well));
+  g_assert_true (wait_until (well_idle, well, 20));
+  g_assert_cmpstr (imp_image_well_get_name (well), ==, name);
+  image = imp_image_well_get_image (well);
+  g_assert_nonnull (image);
+  /* Only pictures beyond the well's limit are scaled while decoding. */
+  g_assert_cmpint (MAX (width, height), <=, IMP_IMAGE_WELL_MAX_SIDE);
+  g_assert_cmpuint (image->width, ==, width);
+  g_assert_cmpuint (image->height, ==, height);
+}
+
+static void
+test_drop (void)
+{
+  ImpImageWell *content = imp_window_get_content_well (window);
+  g_autofree char *not_image = test_image ("README.md");
+
+  check_drop (content, "tubingen.jpg");
+  check_drop (imp_window_get_style_well (window), "starry_night.jpg");
+
+  /* A file that is no image: a message in the window, the picture stays. */
+  if (g_file_test (not_image, G_FILE_TEST_IS_REGULAR))
+    {
+      g_assert_true (drop_file (content, not_image));
+      g_assert_true (wait_until (well_idle, content, 20));
+      g_assert_cmpstr (imp_image_well_get_name (content), ==, "tubingen.jpg");
+      g_assert_nonnull (imp_window_get_last_toast (window));
+      g_assert_nonnull (strstr (imp_window_get_last_toast (window), "Could not open"));
+    }
+}
+
+static void
+test_run (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpPreview *preview = imp_window_get_preview (window);
+  g_autoptr(GdkTexture) before = NULL;
+  g_autoptr(GdkTexture) first = NULL;
+  GdkTexture *later;
+  ImpProgress progress;
+  guint iteration;
+
+  before = g_object_ref (imp_preview_get_texture (preview));
+  last_tick = 0;
+  monitoring = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (imp_run_controller_get_running (controller));
+
+  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (3), 120));
+  first = g_object_ref (imp_preview_get_texture (preview));
+  g_assert_true (first != before);
+  g_assert_cmpuint (MAX (gdk_texture_get_width (first), gdk_texture_get_height (first)), ==, output_size);
+
+  g_assert_true (imp_run_controller_get_progress (controller, &progress));
+  g_assert_cmpuint (progress.n_iterations, ==, RUN_ITERATIONS);
+  iteration = progress.iteration;
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)),
+                                  (double) iteration / RUN_ITERATIONS, 1e-9);
+
+  /* The painting forms: a few steps later the canvas shows other pixels. */
+  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (iteration + 3), 60));
+  later = imp_preview_get_texture (preview);
+  g_assert_true (textures_differ (first, later));
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), >,
+                     (double) iteration / RUN_ITERATIONS);
+  g_assert_cmpuint (imp_loss_plot_get_n_points (imp_window_get_loss_plot (window)), >=, 2);
+}
+
+typedef struct
+{
+  double style_weight;
+} SentWeights;
+
+static gboolean
+engine_took_weights (gpointer data)
+{
+  SentWeights *want = data;
+  double style;
+  guint steps = 0;
+
+  return imp_run_controller_get_sent_weights (imp_window_get_run_controller (window),
+                                              NULL, &style, NULL, &steps)
+         && style == want->style_weight && steps >= 2;
+}
+
+static void
+test_steer (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  GtkAdjustment *style = imp_params_panel_get_adjustment (imp_window_get_params_panel (window),
+                                                          "style-weight");
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  SentWeights want = { 1.0 };
+  ImpProgress before, after;
+
+  g_assert_true (imp_run_controller_get_progress (controller, &before));
+  g_assert_cmpfloat (g_settings_get_double (settings, "style-weight"), ==, 1e-2);
+
+  /* The user drags the slider from 10⁻² to 10⁰ during the run. */
+  gtk_adjustment_set_value (style, 0.0);
+  g_assert_cmpfloat (g_settings_get_double (settings, "style-weight"), ==, 1.0);
+  g_assert_true (wait_until (engine_took_weights, &want, 60));
+  g_assert_true (imp_run_controller_get_running (controller));
+
+  /* The engine weighs the style loss 100 times more from then on: the same run,
+   * not a restart (the iteration count goes on). */
+  g_assert_true (imp_run_controller_get_progress (controller, &after));
+  g_assert_cmpuint (after.iteration, >, before.iteration);
+  g_test_message ("style loss %g -> %g after the weight change", before.losses.style, after.losses.style);
+  g_assert_cmpfloat (after.losses.style, >, 10 * before.losses.style);
+}
+
+static void
+test_stop (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  gint64 start = g_get_monotonic_time ();
+  double stop_s;
+  const ImpImage *result;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
+  g_assert_true (wait_until (not_running, NULL, 30));
+  stop_s = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  monitoring = FALSE;
+
+  g_test_message ("output %u px: Stop took %.3f s, longest main-loop stall %.1f ms",
+                  output_size, stop_s, max_stall_ms);
+  g_assert_cmpfloat (stop_s, <, MAX_STOP_S);
+  g_assert_cmpfloat (max_stall_ms, <, MAX_STALL_MS);
+  /* Stopped early, not finished. */
+  g_assert_cmpuint (current_iteration (), <, RUN_ITERATIONS);
+
+  result = imp_run_controller_get_result (controller);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (MAX (result->width, result->height), ==, output_size);
+  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+                 == imp_run_controller_get_result_texture (controller));
+}
+
+static void
+save_and_wait (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  saved = FALSE;
+  imp_window_save_image (window, file);
+  g_assert_true (wait_until (is_saved, NULL, 30));
+}
+
+static void
+test_export_png (void)
+{
+  const ImpImage *result = imp_run_controller_get_result (imp_window_get_run_controller (window));
+  g_autofree char *path = g_build_filename (tmp_dir, "painting.png", NULL);
+  g_autofree guint8 *expected = imp_image_to_rgb8 (result);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+
+  save_and_wait (path);
+  g_assert_no_error (saved_error);
+
+  pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, result->width);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, result->height);
+  g_assert_cmpint (gdk_pixbuf_get_n_channels (pixbuf), >=, 3);
+  /* PNG is lossless: the file holds exactly the result's pixels. */
+  for (guint y = 0; y < result->height; y++)
+    for (guint x = 0; x < result->width; x++)
+      {
+        const guint8 *p = gdk_pixbuf_get_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf)
+                          + x * gdk_pixbuf_get_n_channels (pixbuf);
+        const guint8 *q = expected + 3 * ((gsize) y * result->width + x);
+
+        g_assert_cmpmem (p, 3, q, 3);
+      }
+}
+
+static void
+test_export_unwritable (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  const ImpImage *result = imp_run_controller_get_result (controller);
+  g_autofree char *blocker = g_build_filename (tmp_dir, "a-file", NULL);
+  g_autofree char *path = g_build_filename (blocker, "painting.png", NULL);
+  g_autofree char *elsewhere = g_build_filename (tmp_dir, "elsewhere.png", NULL);
+
+  /* A path under a regular file cannot be written, even by root. */
+  g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
+  save_and_wait (path);
+  g_assert_nonnull (saved_error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "Could not save"));
+
+  /* Nothing is lost: the same result is still there and saves elsewhere. */
+  g_assert_true (imp_run_controller_get_result (controller) == result);
+  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+                 == imp_run_controller_get_result_texture (controller));
+  save_and_wait (elsewhere);
+  g_assert_no_error (saved_error);
+  g_assert_true (g_file_test (elsewhere, G_FILE_TEST_IS_REGULAR));
+}
+
+static gboolean
+have_environment (void)
+{
+  const char *weights = g_getenv ("IMPASTO_WEIGHTS");
+  const char *images = g_getenv ("IMPASTO_TEST_IMAGES");
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (weights == NULL || !g_file_test (weights, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("IMPASTO_WEIGHTS does not name the VGG19 weights file");
+      return FALSE;
+    }
+  if (images == NULL || !g_file_test (images, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("IMPASTO_TEST_IMAGES does not name the test image folder");
+      return FALSE;
+    }
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_test_skip ("The compiled GSettings schema is missing (GSETTINGS_SCHEMA_DIR)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_skipped (void)
+{
+  have_environment ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *bench_size = g_getenv ("IMPASTO_GUI_BENCH_SIZE");
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  if (!have_environment ())
+    {
+      g_test_add_func ("/gui/window/environment", test_skipped);
+      return g_test_run ();
+    }
+
+  /* The benchmark: the same run at a realistic size (e.g. 512) to report figures. */
+  if (bench_size != NULL)
+    output_size = atoi (bench_size);
+  tmp_dir = g_dir_make_tmp ("impasto-gui-XXXXXX", NULL);
+  g_timeout_add (5, monitor_tick, NULL);
+
+  g_test_add_func ("/gui/window/open-with-samples", test_open);
+  g_test_add_func ("/gui/window/load-by-drop", test_drop);
+  g_test_add_func ("/gui/window/run-preview-progress", test_run);
+  g_test_add_func ("/gui/window/steer-style-weight", test_steer);
+  g_test_add_func ("/gui/window/stop-keeps-result", test_stop);
+  g_test_add_func ("/gui/window/export-png", test_export_png);
+  g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
+  status = g_test_run ();
+
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_error (&saved_error);
+  if (tmp_dir != NULL)
+    {
+      const char *names[] = { "painting.png", "a-file", "elsewhere.png" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree char *path = g_build_filename (tmp_dir, names[i], NULL);
+          g_remove (path);
+        }
+      g_rmdir (tmp_dir);
+    }
+  return status;
+}
