@@ -61,6 +61,9 @@ png_step (ImpImageEnd  *self,
     }
   if (memcmp (self->header + 4, "IEND", 4) == 0)
     self->seen = TRUE;
+  else if (memcmp (self->header + 4, "IDAT", 4) != 0
+           && be32 (self->header) > IMP_IMAGE_END_MAX_PNG_CHUNK)
+    self->oversized = be32 (self->header);
   self->skip = (guint64) be32 (self->header) + 4;
   return used;
 }
@@ -163,7 +166,7 @@ imp_image_end_feed (ImpImageEnd  *self,
   if (self->format == FORMAT_UNDECIDED && length > 0)
     choose_format (self, data, length);
 
-  while (length > 0 && !self->seen)
+  while (length > 0 && !self->seen && self->oversized == 0)
     {
       gsize used;
 
@@ -184,4 +187,10 @@ imp_image_end_state (ImpImageEnd *self)
   if (self->format != FORMAT_PNG && self->format != FORMAT_JPEG)
     return IMP_IMAGE_END_UNKNOWN;
   return self->seen ? IMP_IMAGE_END_SEEN : IMP_IMAGE_END_MISSING;
+}
+
+guint32
+imp_image_end_get_oversized_chunk (ImpImageEnd *self)
+{
+  return self->oversized;
 }

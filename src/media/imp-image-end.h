@@ -31,12 +31,22 @@ typedef struct
   guint8   marker;            /* JPEG: the segment being read */
   gboolean in_scan;           /* JPEG: compressed data follows the segment */
   gboolean seen;
+  guint32  oversized;         /* PNG: length of a refused chunk, or 0 */
 } ImpImageEnd;
+
+/* libpng's progressive reader keeps every chunk but IDAT whole in memory before
+ * handling it, growing its buffer by copying: a file declaring a 2 GB text
+ * chunk costs gigabytes and quadratic time. Real metadata chunks (ICC profiles,
+ * EXIF, text) are far below this. */
+#define IMP_IMAGE_END_MAX_PNG_CHUNK (16 * 1024 * 1024)
 
 void             imp_image_end_init  (ImpImageEnd   *self);
 void             imp_image_end_feed  (ImpImageEnd   *self,
                                       const guint8  *data,
                                       gsize          length);
 ImpImageEndState imp_image_end_state (ImpImageEnd   *self);
+/* The length of a PNG chunk other than IDAT beyond IMP_IMAGE_END_MAX_PNG_CHUNK
+ * once its header was fed (refuse the file), else 0. */
+guint32          imp_image_end_get_oversized_chunk (ImpImageEnd *self);
 
 G_END_DECLS

@@ -106,12 +106,22 @@ feed (LoadContext   *ctx,
   ctx->bytes_fed += length;
   if (ctx->bytes_fed > IMP_IMAGE_IO_MAX_BYTES)
     {
-      g_autofree char *limit = g_format_size (IMP_IMAGE_IO_MAX_BYTES);
+      g_autofree char *limit = g_format_size_full (IMP_IMAGE_IO_MAX_BYTES,
+                                                   G_FORMAT_SIZE_IEC_UNITS);
       g_autofree char *reason = g_strdup_printf (_("the file is larger than %s"), limit);
 
       return set_unreadable_error (ctx, reason, error);
     }
   imp_image_end_feed (&ctx->end, data, length);
+  if (imp_image_end_get_oversized_chunk (&ctx->end) > 0)
+    {
+      g_autofree char *size = g_format_size_full (imp_image_end_get_oversized_chunk (&ctx->end),
+                                                  G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *reason = g_strdup_printf (_("the file declares a metadata block of %s"),
+                                                 size);
+
+      return set_unreadable_error (ctx, reason, error);
+    }
   if (gdk_pixbuf_loader_write (ctx->loader, data, length, &local_error))
     return TRUE;
   if (ctx->refused_size)
