@@ -142,6 +142,56 @@ test_find_explicit (void)
   g_assert_cmpstr (found, ==, path);
 }
 
+/* Lookup order: explicit path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights
+ * (the test runs with isolated XDG directories). */
+static void
+test_find_order (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("IMPASTO_WEIGHTS"));
+  g_autofree char *xdg_dir = g_build_filename (g_get_user_data_dir (), "impasto", "weights", NULL);
+  g_autofree char *xdg = g_build_filename (xdg_dir, "vgg19-conv.safetensors", NULL);
+  g_autofree char *env = write_temp ("env.safetensors", (const guint8 *) "x", 1);
+  g_autofree char *explicit = write_temp ("explicit2.safetensors", (const guint8 *) "x", 1);
+  g_autofree char *missing = g_build_filename (tmp_dir, "gone.safetensors", NULL);
+  char *found;
+
+  g_assert_cmpint (g_mkdir_with_parents (xdg_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (xdg, "x", 1, NULL));
+
+  g_setenv ("IMPASTO_WEIGHTS", env, TRUE);
+  found = imp_weights_find (explicit, NULL);
+  g_assert_cmpstr (found, ==, explicit);
+  g_free (found);
+  found = imp_weights_find (NULL, NULL);
+  g_assert_cmpstr (found, ==, env);
+  g_free (found);
+
+  /* A variable naming a missing file falls through to the user's data dir. */
+  g_setenv ("IMPASTO_WEIGHTS", missing, TRUE);
+  found = imp_weights_find (NULL, NULL);
+  g_assert_cmpstr (found, ==, xdg);
+  g_free (found);
+
+  g_unlink (xdg);
+  found = imp_weights_find (NULL, NULL);
+  if (found == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_assert_null (imp_weights_find (NULL, &error));
+      g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (error->message, "gone.safetensors"));
+      g_assert_nonnull (strstr (error->message, xdg));
+    }
+  else
+    g_assert_cmpstr (found, !=, xdg);   /* a build/install copy further down the list */
+  g_free (found);
+
+  if (saved != NULL)
+    g_setenv ("IMPASTO_WEIGHTS", saved, TRUE);
+  else
+    g_unsetenv ("IMPASTO_WEIGHTS");
+}
+
 static void
 test_truncated (void)
 {
@@ -483,7 +533,7 @@ main (int   argc,
   const char *weights = g_getenv ("IMPASTO_WEIGHTS");
   int ret;
 
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmp_dir = g_dir_make_tmp ("impasto-weights-XXXXXX", NULL);
   g_assert_nonnull (tmp_dir);
   if (weights != NULL && *weights != '\0')
@@ -497,6 +547,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/real", test_real);
   g_test_add_func ("/engine/weights/missing", test_missing);
   g_test_add_func ("/engine/weights/find-explicit", test_find_explicit);
+  g_test_add_func ("/engine/weights/find-order", test_find_order);
   g_test_add_func ("/engine/weights/truncated", test_truncated);
   g_test_add_func ("/engine/weights/garbage", test_garbage);
   g_test_add_func ("/engine/weights/header-past-eof", test_header_past_eof);
