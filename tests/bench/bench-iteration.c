@@ -44,6 +44,8 @@ typedef struct
   double   setup;
   gsize    rss_after_first;   /* KiB, after the first measured iteration */
   gsize    rss_last;          /* KiB, after the last one */
+  glong    faults_start;      /* minor page faults before the first measured iteration */
+  glong    faults_end;
 } Timings;
 
 static gsize
@@ -56,6 +58,15 @@ current_rss_kib (void)
       || sscanf (statm, "%lu %lu", &size, &resident) != 2)
     return 0;
   return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+static glong
+minor_faults (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
 }
 
 static gsize
@@ -174,6 +185,7 @@ record (Timings *t,
   if (i == 0)
     t->rss_after_first = current_rss_kib ();
   t->rss_last = current_rss_kib ();
+  t->faults_end = minor_faults ();
 }
 
 static gboolean
@@ -197,6 +209,8 @@ run_objective (const Options *o,
   t->setup = (g_get_monotonic_time () - start) / 1e6;
   for (guint i = 0; i < o->warmup + t->n; i++)
     {
+      if (i == o->warmup)
+        t->faults_start = minor_faults ();
       start = g_get_monotonic_time ();
       if (!imp_objective_evaluate (objective, content, gradient, &losses, NULL, error))
         return FALSE;
@@ -245,6 +259,8 @@ run_network (const Options *o,
   t->setup = (g_get_monotonic_time () - start) / 1e6;
   for (guint i = 0; i < o->warmup + t->n; i++)
     {
+      if (i == o->warmup)
+        t->faults_start = minor_faults ();
       start = g_get_monotonic_time ();
       if (!imp_vgg_forward (vgg, image->data, NULL, error))
         return FALSE;
@@ -276,11 +292,13 @@ print_json (const Options   *o,
           "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"setup_s\": %.3f, "
           "\"direct_gflop\": %.1f, \"effective_gflops\": %.1f, "
           "\"peak_rss_mb\": %.1f, \"rss_after_first_mb\": %.1f, \"rss_last_mb\": %.1f, "
-          "\"estimate_mb\": %.1f, \"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
+          "\"estimate_mb\": %.1f, \"page_faults_per_iteration\": %.0f, "
+          "\"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
           o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, median,
           sorted[0], sorted[t->n - 1], t->setup, gflop, gflop / median,
           peak_rss_kib () / 1024.0, t->rss_after_first / 1024.0, t->rss_last / 1024.0,
-          imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0, sgemm,
+          imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0,
+          (double) (t->faults_end - t->faults_start) / t->n, sgemm,
           gflop / median / sgemm);
   fflush (stdout);
 }
