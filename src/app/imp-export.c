@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "media/imp-animation.h"
 #include "media/imp-image-io.h"
 
 #include "imp-export.h"
@@ -59,6 +60,78 @@ imp_export_save_async (const ImpImage      *image,
 gboolean
 imp_export_save_finish (GAsyncResult  *result,
                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  ImpFrameRecorder    *recorder;
+  ImpImage            *first_frame;
+  ImpAnimationOptions  options;
+} AnimationJob;
+
+static void
+animation_job_free (AnimationJob *job)
+{
+  imp_frame_recorder_unref (job->recorder);
+  g_clear_pointer (&job->first_frame, imp_image_free);
+  g_free (job);
+}
+
+static void
+save_animation_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  AnimationJob *job = task_data;
+  GFile *file = g_object_get_data (G_OBJECT (task), "file");
+  const char *path = g_file_peek_path (file);
+  GError *error = NULL;
+
+  if (path == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             _("Only local files can be written"));
+  else if (imp_animation_save (job->recorder, path, &job->options, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+imp_export_save_animation_async (ImpFrameRecorder    *recorder,
+                                 GFile               *file,
+                                 guint                delay_ms,
+                                 guint                final_delay_ms,
+                                 guint                size,
+                                 const ImpImage      *first_frame,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  AnimationJob *job = g_new0 (AnimationJob, 1);
+
+  job->recorder = imp_frame_recorder_ref (recorder);
+  job->first_frame = first_frame != NULL ? imp_image_copy (first_frame) : NULL;
+  imp_animation_options_init (&job->options);
+  job->options.delay_ms = delay_ms;
+  job->options.final_delay_ms = final_delay_ms;
+  job->options.size = size;
+  job->options.first_frame = job->first_frame;
+
+  g_task_set_source_tag (task, imp_export_save_animation_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) animation_job_free);
+  g_object_set_data_full (G_OBJECT (task), "file", g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, save_animation_thread);
+}
+
+gboolean
+imp_export_save_animation_finish (GAsyncResult  *result,
+                                  GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "engine/imp-image.h"
+#include "media/imp-frame-recorder.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,21 @@ void     imp_export_save_async      (const ImpImage      *image,
                                      gpointer             user_data);
 gboolean imp_export_save_finish     (GAsyncResult        *result,
                                      GError             **error);
+
+/* Writes the recorder's frames (a snapshot) as GIF or WebP by @file's extension,
+ * on a worker thread and atomically. @first_frame (copied; may be NULL) is shown
+ * first: the content image. @size 0 keeps the frames' size. */
+void     imp_export_save_animation_async  (ImpFrameRecorder    *recorder,
+                                           GFile               *file,
+                                           guint                delay_ms,
+                                           guint                final_delay_ms,
+                                           guint                size,
+                                           const ImpImage      *first_frame,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean imp_export_save_animation_finish (GAsyncResult        *result,
+                                           GError             **error);
 
 void     imp_export_copy_to_clipboard (GdkClipboard      *clipboard,
                                        const ImpImage    *image);

@@ -16,6 +16,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "media/imp-frame-recorder.h"
+
 #include "imp-run-controller.h"
 #include "imp-texture.h"
 
@@ -27,6 +29,9 @@ typedef struct
   ImpImage         *style;
   ImpParams         params;
   GCancellable     *cancellable;
+  guint             animation_frames;
+  guint             animation_size;
+  ImpFrameRecorder *recorder;      /* created once the output size is known */
   ImpImage         *result;
   GError           *error;
 } RunJob;
@@ -50,11 +55,15 @@ struct _ImpRunController
   gboolean      weights_sent;
   double        sent_weights[3];
   guint         steps_since_sent;
+  guint         applied_iteration;  /* first step surely evaluated with them */
 
   /* Worker only (one worker at a time) */
   ImpWeights   *weights;
 
   /* Main thread */
+  guint         animation_frames;
+  guint         animation_size;
+  ImpFrameRecorder *recorder;
   GThread      *thread;
   GCancellable *cancellable;
   ImpRunState   state;
@@ -93,6 +102,7 @@ run_job_free (RunJob *job)
   g_clear_pointer (&job->style, imp_image_free);
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->result, imp_image_free);
+  g_clear_pointer (&job->recorder, imp_frame_recorder_unref);
   g_clear_error (&job->error);
   g_free (job);
 }
@@ -176,10 +186,9 @@ publish_state (ImpRunController *self,
 
 static void
 publish_frame (ImpRunController  *self,
-               ImpTransfer       *transfer,
+               const ImpImage    *current,
                const ImpProgress *progress)
 {
-  g_autoptr(ImpImage) current = imp_transfer_get_current (transfer);
   guint8 *rgb = imp_image_to_rgb8 (current);
 
   g_mutex_lock (&self->mutex);
@@ -189,8 +198,10 @@ publish_frame (ImpRunController  *self,
   self->frame_height = current->height;
   self->frame_progress = *progress;
   self->frame_has_progress = TRUE;
-  if (self->weights_sent)
-    self->steps_since_sent++;
+  /* A step already running when they were sent still used the old weights:
+   * the second step after is the first that surely used the new ones. */
+  if (self->weights_sent && ++self->steps_since_sent == 2)
+    self->applied_iteration = progress->iteration;
   queue_publish_locked (self);
   g_mutex_unlock (&self->mutex);
 }
@@ -222,10 +233,24 @@ attach_transfer (ImpRunController *self,
       imp_transfer_set_loss_weights (transfer, w[0], w[1], w[2]);
       memcpy (self->sent_weights, w, sizeof self->sent_weights);
       self->weights_sent = TRUE;
-      self->steps_since_sent = 0;
+      /* Before the first step: that step uses them. */
+      self->steps_since_sent = 1;
+      self->applied_iteration = 0;
       self->weights_pending = FALSE;
     }
   g_mutex_unlock (&self->mutex);
+}
+
+static void
+start_recorder (RunJob      *job,
+                ImpTransfer *transfer)
+{
+  g_autoptr(ImpImage) initial = imp_transfer_get_current (transfer);
+  guint width, height;
+
+  imp_transfer_get_output_size (transfer, &width, &height);
+  job->recorder = imp_frame_recorder_new (width, height, job->animation_frames, job->animation_size);
+  imp_frame_recorder_add (job->recorder, initial, 0, job->params.iterations);
 }
 
 static void
@@ -233,18 +258,26 @@ run_session (RunJob      *job,
              ImpTransfer *transfer)
 {
   ImpRunController *self = job->self;
+  ImpProgress progress = { 0 };
 
+  start_recorder (job, transfer);
   publish_state (self, IMP_RUN_PAINTING);
   while (!imp_transfer_is_done (transfer)
          && !g_cancellable_is_cancelled (job->cancellable))
     {
-      ImpProgress progress = { 0 };
+      g_autoptr(ImpImage) current = NULL;
 
       if (!imp_transfer_step (transfer, &progress, job->cancellable, &job->error))
         break;
-      publish_frame (self, transfer, &progress);
+      current = imp_transfer_get_current (transfer);
+      /* The last frame is the result, added below, as exports use it. */
+      if (progress.iteration < progress.n_iterations)
+        imp_frame_recorder_add (job->recorder, current, progress.iteration, progress.n_iterations);
+      publish_frame (self, current, &progress);
     }
   job->result = imp_transfer_get_result (transfer);
+  if (job->result != NULL)
+    imp_frame_recorder_add_final (job->recorder, job->result, progress.iteration);
 }
 
 static void
@@ -285,6 +318,8 @@ finish_idle (gpointer data)
 
   g_clear_pointer (&self->result, imp_image_free);
   g_clear_object (&self->result_texture);
+  g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
+  self->recorder = g_steal_pointer (&job->recorder);
   if (job->result != NULL)
     {
       self->result = g_steal_pointer (&job->result);
@@ -344,6 +379,8 @@ imp_run_controller_start (ImpRunController  *self,
   job->style = imp_image_copy (style);
   job->params = *params;
   job->cancellable = g_cancellable_new ();
+  job->animation_frames = self->animation_frames;
+  job->animation_size = self->animation_size;
 
   g_mutex_lock (&self->mutex);
   self->weights_pending = FALSE;
@@ -392,6 +429,7 @@ imp_run_controller_set_loss_weights (ImpRunController *self,
       memcpy (self->sent_weights, w, sizeof w);
       self->weights_sent = TRUE;
       self->steps_since_sent = 0;
+      self->applied_iteration = 0;
     }
   else
     {
@@ -406,7 +444,7 @@ imp_run_controller_get_sent_weights (ImpRunController *self,
                                      double           *content_weight,
                                      double           *style_weight,
                                      double           *tv_weight,
-                                     guint            *steps_since)
+                                     guint            *applied_iteration)
 {
   gboolean sent;
 
@@ -420,8 +458,8 @@ imp_run_controller_get_sent_weights (ImpRunController *self,
     *style_weight = self->sent_weights[1];
   if (tv_weight != NULL)
     *tv_weight = self->sent_weights[2];
-  if (steps_since != NULL)
-    *steps_since = self->steps_since_sent;
+  if (applied_iteration != NULL)
+    *applied_iteration = self->applied_iteration;
   g_mutex_unlock (&self->mutex);
 
   return sent;
@@ -480,6 +518,24 @@ imp_run_controller_get_n_frames (ImpRunController *self)
   return self->n_frames;
 }
 
+void
+imp_run_controller_set_animation (ImpRunController *self,
+                                  guint             max_frames,
+                                  guint             size)
+{
+  g_return_if_fail (IMP_IS_RUN_CONTROLLER (self));
+
+  self->animation_frames = max_frames;
+  self->animation_size = size;
+}
+
+ImpFrameRecorder *
+imp_run_controller_get_recorder (ImpRunController *self)
+{
+  g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), NULL);
+  return self->recorder;
+}
+
 static void
 imp_run_controller_dispose (GObject *object)
 {
@@ -500,6 +556,7 @@ imp_run_controller_finalize (GObject *object)
 
   g_clear_pointer (&self->result, imp_image_free);
   g_clear_pointer (&self->weights, imp_weights_unref);
+  g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
   g_free (self->frame_rgb);
   g_mutex_clear (&self->mutex);
 
@@ -558,6 +615,8 @@ static void
 imp_run_controller_init (ImpRunController *self)
 {
   g_mutex_init (&self->mutex);
+  self->animation_frames = IMP_FRAME_RECORDER_DEFAULT_MAX_FRAMES;
+  self->animation_size = IMP_FRAME_RECORDER_DEFAULT_SIZE;
 }
 
 ImpRunController *

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "engine/imp-transfer.h"
+#include "media/imp-frame-recorder.h"
 
 G_BEGIN_DECLS
 
@@ -53,12 +54,21 @@ const ImpImage   *imp_run_controller_get_result       (ImpRunController *self);
 GdkTexture       *imp_run_controller_get_result_texture (ImpRunController *self);
 guint             imp_run_controller_get_n_frames     (ImpRunController *self);
 
+/* The progress animation of the next run: at most @max_frames frames whose
+ * longer side is @size. */
+void              imp_run_controller_set_animation    (ImpRunController *self,
+                                                       guint             max_frames,
+                                                       guint             size);
+/* The frames of the last finished run, or NULL. */
+ImpFrameRecorder *imp_run_controller_get_recorder     (ImpRunController *self);
+
 /* For tests: the loss weights last handed to imp_transfer_set_loss_weights, and
- * how many steps completed since. FALSE when none were handed over yet. */
+ * the iteration of the first step known to have been evaluated with them (0
+ * while none is). FALSE when none were handed over yet. */
 gboolean          imp_run_controller_get_sent_weights (ImpRunController *self,
                                                        double           *content_weight,
                                                        double           *style_weight,
                                                        double           *tv_weight,
-                                                       guint            *steps_since);
+                                                       guint            *applied_iteration);
 
 G_END_DECLS

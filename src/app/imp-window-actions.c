@@ -34,8 +34,8 @@ imp_window_update_actions (ImpWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_result);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_result);
-  /* The frame recorder and encoders are not in src/media yet. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation",
+                                 imp_run_controller_get_recorder (self->controller) != NULL);
 }
 
 void
@@ -190,11 +190,103 @@ save_image_action (GtkWidget  *widget,
 }
 
 static void
+on_animation_saved (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SaveData *data = user_data;
+  g_autoptr(ImpWindow) self = data->self;
+  g_autoptr(GFile) file = data->file;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *text = NULL;
+
+  if (imp_export_save_animation_finish (result, &error))
+    text = g_strdup_printf (_("Saved “%s”"), name);
+  else
+    text = g_strdup_printf (_("Could not save “%s”: %s"), name, error->message);
+  imp_window_show_toast (self, text);
+  imp_window_emit_animation_saved (self, file, error);
+  g_free (data);
+}
+
+void
+imp_window_save_animation (ImpWindow *self,
+                           GFile     *file)
+{
+  ImpFrameRecorder *recorder;
+  SaveData *data;
+  const ImpImage *first = NULL;
+
+  g_return_if_fail (IMP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  recorder = imp_run_controller_get_recorder (self->controller);
+  if (recorder == NULL || imp_frame_recorder_get_n_frames (recorder) == 0)
+    {
+      imp_window_show_toast (self, _("There is no progress animation to save yet"));
+      return;
+    }
+  if (g_settings_get_boolean (self->settings, "animation-content-frame"))
+    first = imp_image_well_get_image (self->content_well);
+
+  data = g_new0 (SaveData, 1);
+  data->self = g_object_ref (self);
+  data->file = g_object_ref (file);
+  imp_export_save_animation_async (recorder, file,
+                                   g_settings_get_uint (self->settings, "animation-delay"),
+                                   g_settings_get_uint (self->settings, "animation-final-delay"),
+                                   /* The recorder already keeps frames at the animation
+                                    * size, never above the output's: no upscaling here. */
+                                   0, first, NULL, on_animation_saved, data);
+}
+
+static void
+on_save_animation_response (GtkNativeDialog *chooser,
+                            int              response,
+                            ImpWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      imp_window_save_animation (self, file);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
 save_animation_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  imp_window_show_toast (IMP_WINDOW (widget), _("Saving the progress animation is not available yet"));
+  ImpWindow *self = IMP_WINDOW (widget);
+  g_autoptr(GFile) folder = default_folder (self);
+  g_autoptr(GtkFileFilter) gif = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) webp = gtk_file_filter_new ();
+  g_autofree char *png = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
+                                                  imp_image_well_get_name (self->style_well));
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *chooser;
+
+  /* "astronaut-scream.png" -> "astronaut-scream.gif" */
+  png[strlen (png) - strlen (".png")] = '\0';
+  name = g_strconcat (png, ".gif", NULL);
+  chooser = gtk_file_chooser_native_new (_("Save Progress Animation"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_filter_set_name (gif, _("GIF Animation"));
+  gtk_file_filter_add_pattern (gif, "*.gif");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), gif);
+  gtk_file_filter_set_name (webp, _("WebP Animation"));
+  gtk_file_filter_add_pattern (webp, "*.webp");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), webp);
+  if (folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_animation_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void

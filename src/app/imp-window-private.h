@@ -52,5 +52,8 @@ void imp_window_start              (ImpWindow      *self);
 void imp_window_emit_image_saved   (ImpWindow      *self,
                                     GFile          *file,
                                     const GError   *error);
+void imp_window_emit_animation_saved (ImpWindow    *self,
+                                      GFile        *file,
+                                      const GError *error);
 
 G_END_DECLS

@@ -13,6 +13,7 @@ G_DEFINE_FINAL_TYPE (ImpWindow, imp_window, ADW_TYPE_APPLICATION_WINDOW)
 
 enum {
   IMAGE_SAVED,
+  ANIMATION_SAVED,
   N_SIGNALS
 };
 
@@ -199,6 +200,9 @@ imp_window_start (ImpWindow *self)
       return;
     }
 
+  imp_run_controller_set_animation (self->controller,
+                                    g_settings_get_uint (self->settings, "animation-frames"),
+                                    g_settings_get_uint (self->settings, "animation-size"));
   if (!imp_params_from_settings (self->settings, &params, &error)
       || !imp_run_controller_start (self->controller, self->weights_path,
                                     content, style, &params, &error))
@@ -449,6 +453,9 @@ imp_window_class_init (ImpWindowClass *klass)
   signals[IMAGE_SAVED] =
     g_signal_new ("image-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_POINTER);
+  signals[ANIMATION_SAVED] =
+    g_signal_new ("animation-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_POINTER);
 
   g_type_ensure (IMP_TYPE_IMAGE_WELL);
   g_type_ensure (IMP_TYPE_PARAMS_PANEL);
@@ -509,6 +516,14 @@ imp_window_emit_image_saved (ImpWindow    *self,
                              const GError *error)
 {
   g_signal_emit (self, signals[IMAGE_SAVED], 0, file, error);
+}
+
+void
+imp_window_emit_animation_saved (ImpWindow    *self,
+                                 GFile        *file,
+                                 const GError *error)
+{
+  g_signal_emit (self, signals[ANIMATION_SAVED], 0, file, error);
 }
 
 ImpImageWell *

@@ -25,6 +25,11 @@ ImpWindow        *imp_window_new                (AdwApplication *application);
 void              imp_window_save_image         (ImpWindow      *self,
                                                  GFile          *file);
 
+/* The same for the progress animation (GIF or WebP by extension):
+ * "animation-saved" (GFile *, const GError *) follows. */
+void              imp_window_save_animation     (ImpWindow      *self,
+                                                 GFile          *file);
+
 /* For tests and the screenshot script. */
 ImpImageWell     *imp_window_get_content_well   (ImpWindow      *self);
 ImpImageWell     *imp_window_get_style_well     (ImpWindow      *self);

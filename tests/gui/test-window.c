@@ -178,6 +178,7 @@ test_open (void)
 
   window = imp_window_new (NULL);
   g_signal_connect (window, "image-saved", G_CALLBACK (on_image_saved), NULL);
+  g_signal_connect (window, "animation-saved", G_CALLBACK (on_image_saved), NULL);
   gtk_window_present (GTK_WINDOW (window));
 
   g_assert_nonnull (imp_window_get_weights_path (window));
@@ -274,16 +275,17 @@ typedef struct
   double style_weight;
 } SentWeights;
 
+/* Sent to the engine, and the window has seen a step evaluated with them. */
 static gboolean
 engine_took_weights (gpointer data)
 {
   SentWeights *want = data;
   double style;
-  guint steps = 0;
+  guint applied = 0;
 
   return imp_run_controller_get_sent_weights (imp_window_get_run_controller (window),
-                                              NULL, &style, NULL, &steps)
-         && style == want->style_weight && steps >= 2;
+                                              NULL, &style, NULL, &applied)
+         && style == want->style_weight && applied > 0 && current_iteration () >= applied;
 }
 
 static void
@@ -380,6 +382,36 @@ test_export_png (void)
 }
 
 static void
+test_export_animation (void)
+{
+  ImpFrameRecorder *recorder = imp_run_controller_get_recorder (imp_window_get_run_controller (window));
+  g_autofree char *path = g_build_filename (tmp_dir, "progress.gif", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GdkPixbufAnimation) animation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  /* The initial image, some steps and the stopped result at least. */
+  g_assert_nonnull (recorder);
+  g_assert_cmpuint (imp_frame_recorder_get_n_frames (recorder), >=, 3);
+
+  saved = FALSE;
+  imp_window_save_animation (window, file);
+  g_assert_true (wait_until (is_saved, NULL, 30));
+  g_assert_no_error (saved_error);
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 6);
+  g_assert_cmpmem (contents, 6, "GIF89a", 6);
+  animation = gdk_pixbuf_animation_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (gdk_pixbuf_animation_is_static_image (animation));
+  g_assert_cmpint (MAX (gdk_pixbuf_animation_get_width (animation),
+                        gdk_pixbuf_animation_get_height (animation)), ==, output_size);
+}
+
+static void
 test_export_unwritable (void)
 {
   ImpRunController *controller = imp_window_get_run_controller (window);
@@ -464,6 +496,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/steer-style-weight", test_steer);
   g_test_add_func ("/gui/window/stop-keeps-result", test_stop);
   g_test_add_func ("/gui/window/export-png", test_export_png);
+  g_test_add_func ("/gui/window/export-animation", test_export_animation);
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
   status = g_test_run ();
 
@@ -472,7 +505,7 @@ main (int    argc,
   g_clear_error (&saved_error);
   if (tmp_dir != NULL)
     {
-      const char *names[] = { "painting.png", "a-file", "elsewhere.png" };
+      const char *names[] = { "painting.png", "progress.gif", "a-file", "elsewhere.png" };
 
       for (guint i = 0; i < G_N_ELEMENTS (names); i++)
         {
