@@ -143,7 +143,7 @@ test_find_explicit (void)
 }
 
 /* Lookup order: explicit path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights
- * (the test runs with isolated XDG directories). */
+ * (XDG_DATA_HOME points into the test's temporary directory). */
 static void
 test_find_order (void)
 {
@@ -513,17 +513,20 @@ test_f16 (void)
 }
 
 static void
-remove_tmp_dir (void)
+remove_tree (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
   while (dir && (name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
-      g_unlink (p);
+      g_autofree char *p = g_build_filename (path, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        remove_tree (p);
+      else
+        g_unlink (p);
     }
-  g_rmdir (tmp_dir);
+  g_rmdir (path);
 }
 
 int
@@ -533,9 +536,14 @@ main (int   argc,
   const char *weights = g_getenv ("IMPASTO_WEIGHTS");
   int ret;
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
   tmp_dir = g_dir_make_tmp ("impasto-weights-XXXXXX", NULL);
   g_assert_nonnull (tmp_dir);
+  {
+    /* A private XDG data dir, set before GLib first reads it (and caches it). */
+    g_autofree char *xdg = g_build_filename (tmp_dir, "xdg-data", NULL);
+    g_setenv ("XDG_DATA_HOME", xdg, TRUE);
+  }
   if (weights != NULL && *weights != '\0')
     {
       g_autofree char *contents = NULL;
@@ -561,7 +569,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/f16", test_f16);
   ret = g_test_run ();
 
-  remove_tmp_dir ();
+  remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_clear_pointer (&real_bytes, g_bytes_unref);
   return ret;
