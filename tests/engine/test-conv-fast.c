@@ -8,6 +8,8 @@
 
 #include "engine/imp-conv.h"
 #include "engine/imp-conv-winograd.h"
+#include "engine/imp-vgg.h"
+#include "engine/imp-weights.h"
 
 /* The bound the performance issue states for layer outputs and input gradients,
  * relative to the largest magnitude of the reference. F(4x4,3x3) in float32
@@ -236,6 +238,84 @@ test_cancel (void)
   imp_scratch_clear (&scratch);
 }
 
+static ImpVgg *
+run_network (ImpWeights       *weights,
+             ImpConvAlgorithm  algorithm,
+             const float      *image,
+             guint             width,
+             guint             height,
+             float            *grad_image)
+{
+  g_autoptr(GError) error = NULL;
+  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm);
+  static const ImpVggLayer seeded[] = { IMP_CONV1_1, IMP_CONV3_1, IMP_CONV5_2 };
+
+  g_assert_true (imp_vgg_set_size (vgg, width, height, &error));
+  g_assert_true (imp_vgg_forward (vgg, image, NULL, &error));
+  imp_vgg_zero_gradients (vgg);
+  for (guint i = 0; i < G_N_ELEMENTS (seeded); i++)
+    {
+      guint w, h;
+      gsize n;
+      float *g = imp_vgg_get_layer_gradient (vgg, seeded[i]);
+      const float *act = imp_vgg_get_activation (vgg, seeded[i]);
+
+      imp_vgg_layer_size (vgg, seeded[i], &w, &h);
+      n = (gsize) imp_vgg_layer_out_channels (seeded[i]) * w * h;
+      /* the content loss's gradient shape: proportional to the activation */
+      for (gsize k = 0; k < n; k++)
+        g[k] = act[k] * 1e-3f;
+    }
+  g_assert_true (imp_vgg_backward (vgg, grad_image, NULL, &error));
+  g_assert_no_error (error);
+  return vgg;
+}
+
+/* The real VGG19 to conv5_2 on a 60x44 picture: every layer's output and the
+ * image gradient of the Winograd network against the im2col network. */
+static void
+test_vgg_real_weights (void)
+{
+  const char *path = g_getenv ("IMPASTO_WEIGHTS");
+  enum { W = 60, H = 44 };
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(ImpVgg) plain = NULL;
+  g_autoptr(ImpVgg) fast = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
+  g_autoptr(GError) error = NULL;
+  float image[3 * W * H], grad_plain[3 * W * H], grad_fast[3 * W * H];
+  double worst = 0.0;
+
+  if (path == NULL)
+    {
+      g_test_skip ("IMPASTO_WEIGHTS is not set: no VGG19 weights to compare with");
+      return;
+    }
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3 * W * H; i++)
+    image[i] = 127.5f + 100.0f * sinf (i * 0.05f) + (float) g_rand_double_range (rand, -20, 20);
+  plain = run_network (weights, IMP_CONV_ALGORITHM_IM2COL, image, W, H, grad_plain);
+  fast = run_network (weights, IMP_CONV_ALGORITHM_WINOGRAD, image, W, H, grad_fast);
+  for (ImpVggLayer l = IMP_CONV1_1; l <= IMP_CONV5_2; l++)
+    {
+      guint w, h;
+      double err;
+
+      imp_vgg_layer_size (plain, l, &w, &h);
+      err = relative_error (imp_vgg_get_activation (fast, l), imp_vgg_get_activation (plain, l),
+                            (gsize) imp_vgg_layer_out_channels (l) * w * h);
+      g_test_message ("%s: relative error %.2g", imp_vgg_layer_name (l), err);
+      g_assert_cmpfloat (err, <=, REL_BOUND);
+      worst = MAX (worst, err);
+    }
+  g_test_message ("image gradient: relative error %.2g",
+                  relative_error (grad_fast, grad_plain, 3 * W * H));
+  g_assert_cmpfloat (relative_error (grad_fast, grad_plain, 3 * W * H), <=, REL_BOUND);
+  /* Both networks really ran: the gradient is not zero. */
+  g_assert_cmpfloat (fabsf (grad_plain[W * H / 2]) + fabsf (grad_plain[W * H]), >, 0.0f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -246,5 +326,6 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/random-shapes", test_random_shapes);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
+  g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
   return g_test_run ();
 }
