@@ -452,9 +452,18 @@ float_to_half (float f)
   return (guint16) (sign | (guint32) exp << 10 | mant >> 13);
 }
 
-/* Every tensor rewritten as F16: the loader converts them back to float32. */
+static guint16
+float_to_bf16 (float f)
+{
+  guint32 bits;
+
+  memcpy (&bits, &f, 4);
+  return (guint16) ((bits + 0x8000) >> 16);   /* round half up on the magnitude */
+}
+
+/* Every tensor rewritten as F16 or BF16: the loader converts them back to float32. */
 static void
-test_f16 (void)
+check_half (gboolean bf16)
 {
   g_autoptr(JsonObject) header = NULL;
   g_autoptr(GByteArray) payload = g_byte_array_new ();
@@ -485,14 +494,15 @@ test_f16 (void)
           float f;
           guint16 h;
           memcpy (&f, data + 8 + header_len + at, 4);
-          h = float_to_half (f);
+          h = bf16 ? float_to_bf16 (f) : float_to_half (f);
           g_byte_array_append (payload, (const guint8 *) &h, 2);
         }
       json_array_add_int_element (new_offs, payload->len);
       json_object_set_array_member (entry, "data_offsets", new_offs);
-      json_object_set_string_member (entry, "dtype", "F16");
+      json_object_set_string_member (entry, "dtype", bf16 ? "BF16" : "F16");
     }
-  path = write_with_header ("f16.safetensors", header, payload->data, payload->len);
+  path = write_with_header (bf16 ? "bf16.safetensors" : "f16.safetensors", header, payload->data,
+                            payload->len);
   half = imp_weights_load (path, &error);
   g_assert_no_error (error);
   real = imp_weights_load (g_getenv ("IMPASTO_WEIGHTS"), &error);
@@ -503,13 +513,26 @@ test_f16 (void)
       float b = imp_weights_get_kernel (half, IMP_CONV1_2)[i];
       if (fabsf (a) > 1e-4f)
         max_rel = MAX (max_rel, fabs ((double) b - a) / fabs (a));
-      else
+      else if (!bf16)
         g_assert_cmpfloat (fabsf (b - a), <=, 1e-4f);
     }
-  g_test_message ("F16 round trip: max relative error %.3g", max_rel);
-  g_assert_cmpfloat (max_rel, <=, 1.0 / 2048);
+  g_test_message ("%s round trip: max relative error %.3g", bf16 ? "BF16" : "F16", max_rel);
+  /* half an ulp: 11 significant bits for F16, 8 for BF16 */
+  g_assert_cmpfloat (max_rel, <=, bf16 ? 1.0 / 256 : 1.0 / 2048);
   g_assert_cmpfloat (max_rel, >, 0);   /* it really went through F16 */
   g_unlink (path);
+}
+
+static void
+test_f16 (void)
+{
+  check_half (FALSE);
+}
+
+static void
+test_bf16 (void)
+{
+  check_half (TRUE);
 }
 
 static void
@@ -567,6 +590,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/overlap", test_overlap);
   g_test_add_func ("/engine/weights/bad-metadata", test_bad_metadata);
   g_test_add_func ("/engine/weights/f16", test_f16);
+  g_test_add_func ("/engine/weights/bf16", test_bf16);
   ret = g_test_run ();
 
   remove_tree (tmp_dir);
