@@ -38,6 +38,8 @@
  * the same L1 sets (measured 5x slower transforms); a cache line apart they don't. */
 #define PLANE_PAD 16
 
+static gint force_portable;   /* tests: run the portable transforms */
+
 struct _ImpWinograd
 {
   guint  in_channels;
@@ -183,6 +185,12 @@ imp_winograd_free (ImpWinograd *self)
   free (self->weights);
   g_free (self->bias);
   g_free (self);
+}
+
+void
+imp_winograd_force_portable (gboolean portable)
+{
+  g_atomic_int_set (&force_portable, portable);
 }
 
 gsize
@@ -935,7 +943,7 @@ run (WinoJob       *job,
                                           + 2 * PLANE_PAD);
   job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * MIN (n_threads, 64));
   job->cancellable = cancellable;
-  job->simd = simd_supported ();
+  job->simd = !g_atomic_int_get (&force_portable) && simd_supported ();
 
   run_job (job);
 

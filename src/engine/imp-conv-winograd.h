@@ -58,6 +58,10 @@ gsize        imp_winograd_scratch_floats   (guint          in_channels,
 gsize        imp_winograd_weight_bytes     (guint          in_channels,
                                             guint          out_channels);
 
+/* For tests: TRUE runs the portable transforms even where AVX2 is available,
+ * so both paths are checked on one machine. */
+void         imp_winograd_force_portable   (gboolean       portable);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpWinograd, imp_winograd_free)
 
 G_END_DECLS

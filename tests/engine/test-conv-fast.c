@@ -107,6 +107,23 @@ test_fixed_shapes (void)
     }
 }
 
+/* The same shapes through the transforms of processors without AVX2. */
+static void
+test_portable_path (void)
+{
+  static const Shape shapes[] = {
+    { 3, 64, 2, 3 }, { 5, 7, 5, 7 }, { 64, 64, 13, 9 }, { 16, 24, 12, 128 }, { 8, 8, 21, 203 },
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+
+  imp_winograd_force_portable (TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    g_test_message ("portable %u->%u %ux%u: worst relative error %.2g", shapes[i].in,
+                    shapes[i].out, shapes[i].height, shapes[i].width,
+                    compare_shape (rand, &shapes[i]));
+  imp_winograd_force_portable (FALSE);
+}
+
 static void
 test_random_shapes (void)
 {
@@ -324,6 +341,7 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/direct-reference", test_direct_reference);
   g_test_add_func ("/engine/conv-fast/fixed-shapes", test_fixed_shapes);
   g_test_add_func ("/engine/conv-fast/random-shapes", test_random_shapes);
+  g_test_add_func ("/engine/conv-fast/portable", test_portable_path);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
   g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
