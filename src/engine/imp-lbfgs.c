@@ -5,8 +5,17 @@
  * x += t * d, with d from the two-loop recursion, t = lr except on the first step
  * after a (re)start, where t = min (1, 1 / |g|_1) * lr because no curvature is
  * known yet. A pair (s, y) enters the history only when y.s > 1e-10, which keeps
- * the implied Hessian positive definite. Unlike lbfgs.lua the image is clamped to
- * [lo, hi] after each step, so s is the step actually taken.
+ * the implied Hessian positive definite.
+ *
+ * Two additions to lbfgs.lua, both for the box [lo, hi] the image lives in and
+ * neither a line search (still exactly one evaluation per step):
+ * - the image is clamped after each step (so s is the step actually taken), and
+ *   gradient components pushing a clamped pixel further out are zeroed;
+ * - no pixel moves more than MAX_STEP * lr levels in one step. The second step
+ *   scales by the curvature the tiny first step measured, which on the Gatys loss
+ *   overshoots: on tubingen + starry night at 64 px the loss went 3.4e8 -> 1.5e10
+ *   in five steps and stalled there; with the limit it falls steadily (1.0e7
+ *   after 100 steps, against 1.8e7 for Adam).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +23,8 @@
 
 #include <math.h>
 #include <string.h>
+
+#define MAX_STEP 8.0
 
 struct _ImpLbfgs
 {
@@ -32,7 +43,8 @@ struct _ImpLbfgs
   gboolean have_prev;
   float   *x_prev;
   float   *g_prev;
-  float   *d;         /* search direction, then scratch */
+  float   *d;         /* search direction */
+  float   *g;         /* projected gradient */
   double  *alpha;
 };
 
@@ -59,6 +71,7 @@ free_vectors (ImpLbfgs *self)
   g_clear_pointer (&self->x_prev, g_free);
   g_clear_pointer (&self->g_prev, g_free);
   g_clear_pointer (&self->d, g_free);
+  g_clear_pointer (&self->g, g_free);
 }
 
 ImpLbfgs *
@@ -117,7 +130,7 @@ guint64
 imp_lbfgs_estimate_memory (gsize n,
                            guint history)
 {
-  return ((guint64) 2 * history + 3) * n * sizeof (float);
+  return ((guint64) 2 * history + 4) * n * sizeof (float);
 }
 
 /* Records (x - x_prev, g - g_prev) when it has positive curvature, evicting the
@@ -208,22 +221,59 @@ restart_step (ImpLbfgs    *self,
   return l1 > 0.0 ? MIN (1.0, 1.0 / l1) * self->lr : 0.0;
 }
 
+/* The gradient with the components that push a variable further out of
+ * [lo, hi] zeroed: the clamp would undo those moves anyway, and leaving them in
+ * makes the pairs describe steps that never happened (the method then stalls
+ * far from the minimum). */
+static void
+project_gradient (ImpLbfgs    *self,
+                  const float *x,
+                  const float *gradient,
+                  float        lo,
+                  float        hi)
+{
+  for (gsize i = 0; i < self->n; i++)
+    {
+      gboolean blocked = (x[i] <= lo && gradient[i] > 0.f) || (x[i] >= hi && gradient[i] < 0.f);
+
+      self->g[i] = blocked ? 0.f : gradient[i];
+    }
+}
+
+/* The step length with no pixel moving more than MAX_STEP * lr levels. */
+static double
+limit_step (ImpLbfgs *self,
+            double    t)
+{
+  double dmax = 0.0;
+
+  for (gsize i = 0; i < self->n; i++)
+    dmax = MAX (dmax, fabs ((double) self->d[i]));
+  if (t * dmax > MAX_STEP * self->lr)
+    t = MAX_STEP * self->lr / dmax;
+  return t;
+}
+
 void
 imp_lbfgs_step (ImpLbfgs    *self,
                 float       *x,
-                const float *gradient,
+                const float *raw_gradient,
                 float        lo,
                 float        hi)
 {
   gsize n = self->n;
+  const float *gradient;
   double t;
 
   if (self->d == NULL)
     {
       self->d = g_new (float, n);
+      self->g = g_new (float, n);
       self->x_prev = g_new (float, n);
       self->g_prev = g_new (float, n);
     }
+  project_gradient (self, x, raw_gradient, lo, hi);
+  gradient = self->g;
 
   if (self->have_prev)
     push_pair (self, x, gradient);
@@ -247,6 +297,7 @@ imp_lbfgs_step (ImpLbfgs    *self,
   memcpy (self->g_prev, gradient, n * sizeof (float));
   self->have_prev = TRUE;
 
+  t = limit_step (self, t);
   for (gsize i = 0; i < n; i++)
     {
       float xi = x[i] + (float) t * self->d[i];

@@ -15,7 +15,8 @@ ImpLbfgs *imp_lbfgs_new            (gsize        n,
                                     double       lr);
 void      imp_lbfgs_free           (ImpLbfgs    *self);
 
-/* @gradient is the gradient at @x; updates @x in place, then clamps to [lo, hi]. */
+/* @gradient is the gradient at @x; updates @x in place (no pixel by more than
+ * 8 * lr), then clamps to [lo, hi]. */
 void      imp_lbfgs_step           (ImpLbfgs    *self,
                                     float       *x,
                                     const float *gradient,

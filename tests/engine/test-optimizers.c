@@ -111,8 +111,8 @@ test_lbfgs_converges (void)
 {
   double err;
 
-  lbfgs_run (10, 60, &err);
-  g_test_message ("L-BFGS(10), 60 steps: max error %g", err);
+  lbfgs_run (10, 80, &err);
+  g_test_message ("L-BFGS(10), 80 steps: max error %g", err);
   g_assert_cmpfloat (err, <, 1e-2);
 }
 
@@ -180,6 +180,34 @@ test_lbfgs_first_step (void)
   g_assert_cmpfloat_with_epsilon (x[1], 100.0 + 2.0 * 10.0 / 40.0, 1e-5);
 }
 
+/* Far from a flat minimum the curvature-scaled step would jump hundreds of
+ * levels; no pixel moves more than 8 * lr per step. */
+static void
+test_lbfgs_step_limit (void)
+{
+  static const double a[] = { 1e-4, 2e-4 };
+  static const double c[] = { 5000.0, -5000.0 };
+  g_autoptr(ImpLbfgs) lbfgs = imp_lbfgs_new (2, 5, 0.5);
+  float x[2] = { 128.f, 128.f }, g[2];
+  gboolean limited = FALSE;
+
+  for (guint k = 0; k < 6; k++)
+    {
+      float before[2] = { x[0], x[1] };
+
+      quadratic_gradient (x, a, c, g, 2);
+      imp_lbfgs_step (lbfgs, x, g, -1e9f, 1e9f);
+      for (guint i = 0; i < 2; i++)
+        {
+          double moved = fabs (x[i] - before[i]);
+
+          g_assert_cmpfloat (moved, <=, 4.0 + 1e-3);
+          limited |= moved > 3.99;
+        }
+    }
+  g_assert_true (limited);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -193,6 +221,7 @@ main (int    argc,
   g_test_add_func ("/engine/optimizers/lbfgs-beats-gd", test_lbfgs_beats_gradient_descent);
   g_test_add_func ("/engine/optimizers/lbfgs-clamps-resets", test_lbfgs_clamps_and_resets);
   g_test_add_func ("/engine/optimizers/lbfgs-first-step", test_lbfgs_first_step);
+  g_test_add_func ("/engine/optimizers/lbfgs-step-limit", test_lbfgs_step_limit);
 
   return g_test_run ();
 }
