@@ -33,6 +33,7 @@ typedef struct
   guint             animation_size;
   ImpFrameRecorder *recorder;      /* created once the output size is known */
   ImpImage         *result;
+  gboolean          completed;     /* all iterations done, not stopped */
   GError           *error;
 } RunJob;
 
@@ -73,6 +74,7 @@ struct _ImpRunController
   guint         n_frames;
   ImpImage     *result;
   GdkTexture   *result_texture;
+  gboolean      completed;
 };
 
 G_DEFINE_FINAL_TYPE (ImpRunController, imp_run_controller, G_TYPE_OBJECT)
@@ -259,6 +261,7 @@ run_session (RunJob      *job,
 {
   ImpRunController *self = job->self;
   ImpProgress progress = { 0 };
+  guint updates = 0;
 
   start_recorder (job, transfer);
   publish_state (self, IMP_RUN_PAINTING);
@@ -269,15 +272,19 @@ run_session (RunJob      *job,
 
       if (!imp_transfer_step (transfer, &progress, job->cancellable, &job->error))
         break;
+      /* progress.iteration numbers the loss, evaluated before this step's
+       * update: the image now has one update more. */
+      updates = progress.iteration + 1;
       current = imp_transfer_get_current (transfer);
       /* The last frame is the result, added below, as exports use it. */
-      if (progress.iteration < progress.n_iterations)
-        imp_frame_recorder_add (job->recorder, current, progress.iteration, progress.n_iterations);
+      if (updates < progress.n_iterations)
+        imp_frame_recorder_add (job->recorder, current, updates, progress.n_iterations);
       publish_frame (self, current, &progress);
     }
+  job->completed = imp_transfer_is_done (transfer);
   job->result = imp_transfer_get_result (transfer);
   if (job->result != NULL)
-    imp_frame_recorder_add_final (job->recorder, job->result, progress.iteration);
+    imp_frame_recorder_add_final (job->recorder, job->result, updates);
 }
 
 static void
@@ -320,6 +327,7 @@ finish_idle (gpointer data)
   g_clear_object (&self->result_texture);
   g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
   self->recorder = g_steal_pointer (&job->recorder);
+  self->completed = job->completed;
   if (job->result != NULL)
     {
       self->result = g_steal_pointer (&job->result);
@@ -391,6 +399,7 @@ imp_run_controller_start (ImpRunController  *self,
 
   self->cancellable = g_object_ref (job->cancellable);
   self->has_progress = FALSE;
+  self->completed = FALSE;
   self->n_frames = 0;
   g_clear_object (&self->frame);
   set_state (self, IMP_RUN_LOADING);
@@ -509,6 +518,13 @@ imp_run_controller_get_result_texture (ImpRunController *self)
 {
   g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), NULL);
   return self->result_texture;
+}
+
+gboolean
+imp_run_controller_get_completed (ImpRunController *self)
+{
+  g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), FALSE);
+  return self->completed;
 }
 
 guint

@@ -53,6 +53,8 @@ GdkTexture       *imp_run_controller_get_frame        (ImpRunController *self);
 const ImpImage   *imp_run_controller_get_result       (ImpRunController *self);
 GdkTexture       *imp_run_controller_get_result_texture (ImpRunController *self);
 guint             imp_run_controller_get_n_frames     (ImpRunController *self);
+/* Whether the last run did all its iterations (FALSE when stopped or failed). */
+gboolean          imp_run_controller_get_completed    (ImpRunController *self);
 
 /* The progress animation of the next run: at most @max_frames frames whose
  * longer side is @size. */

@@ -46,20 +46,22 @@ show_progress (ImpWindow         *self,
 {
   g_autofree char *elapsed = format_duration (p->seconds);
   g_autofree char *text = NULL;
+  /* p->iteration numbers the loss, measured before the step's update. */
+  guint done = p->iteration + 1;
 
   gtk_progress_bar_set_fraction (self->progress_bar,
-                                 p->n_iterations > 0 ? (double) p->iteration / p->n_iterations : 0);
+                                 p->n_iterations > 0 ? (double) done / p->n_iterations : 0);
   if (p->seconds_left >= 0)
     {
       g_autofree char *left = format_duration (p->seconds_left);
 
       /* Translators: iteration N of M · elapsed time · time left */
       text = g_strdup_printf (_("Iteration %u of %u · %s elapsed · %s left"),
-                              p->iteration, p->n_iterations, elapsed, left);
+                              done, p->n_iterations, elapsed, left);
     }
   else
     text = g_strdup_printf (_("Iteration %u of %u · %s elapsed"),
-                            p->iteration, p->n_iterations, elapsed);
+                            done, p->n_iterations, elapsed);
   gtk_label_set_label (self->status_label, text);
 }
 
@@ -122,16 +124,16 @@ on_finished (ImpRunController *controller,
       if (error->domain == IMP_WEIGHTS_ERROR)
         imp_window_set_weights_path (self, NULL);
     }
-  else if (has_progress && progress.iteration < progress.n_iterations)
-    {
-      g_autofree char *text = g_strdup_printf (_("Stopped at iteration %u of %u"),
-                                               progress.iteration, progress.n_iterations);
-      gtk_label_set_label (self->status_label, text);
-    }
-  else if (has_progress)
+  else if (imp_run_controller_get_completed (controller))
     {
       gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
       gtk_label_set_label (self->status_label, _("Finished"));
+    }
+  else if (has_progress)
+    {
+      g_autofree char *text = g_strdup_printf (_("Stopped at iteration %u of %u"),
+                                               progress.iteration + 1, progress.n_iterations);
+      gtk_label_set_label (self->status_label, text);
     }
   else
     gtk_label_set_label (self->status_label, _("Stopped"));

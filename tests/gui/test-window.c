@@ -258,15 +258,16 @@ test_run (void)
   g_assert_true (imp_run_controller_get_progress (controller, &progress));
   g_assert_cmpuint (progress.n_iterations, ==, RUN_ITERATIONS);
   iteration = progress.iteration;
+  /* The progress counts the steps done: iteration numbers the loss before a step. */
   g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)),
-                                  (double) iteration / RUN_ITERATIONS, 1e-9);
+                                  (double) (iteration + 1) / RUN_ITERATIONS, 1e-9);
 
   /* The painting forms: a few steps later the canvas shows other pixels. */
   g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (iteration + 3), 60));
   later = imp_preview_get_texture (preview);
   g_assert_true (textures_differ (first, later));
   g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), >,
-                     (double) iteration / RUN_ITERATIONS);
+                     (double) (iteration + 1) / RUN_ITERATIONS);
   g_assert_cmpuint (imp_loss_plot_get_n_points (imp_window_get_loss_plot (window)), >=, 2);
 }
 
@@ -333,7 +334,8 @@ test_stop (void)
   g_assert_cmpfloat (stop_s, <, MAX_STOP_S);
   g_assert_cmpfloat (max_stall_ms, <, MAX_STALL_MS);
   /* Stopped early, not finished. */
-  g_assert_cmpuint (current_iteration (), <, RUN_ITERATIONS);
+  g_assert_cmpuint (current_iteration () + 1, <, RUN_ITERATIONS);
+  g_assert_false (imp_run_controller_get_completed (controller));
 
   result = imp_run_controller_get_result (controller);
   g_assert_nonnull (result);
@@ -436,6 +438,28 @@ test_export_unwritable (void)
   g_assert_true (g_file_test (elsewhere, G_FILE_TEST_IS_REGULAR));
 }
 
+static void
+test_run_to_end (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  const ImpImage *result;
+
+  g_settings_set_uint (settings, "iterations", 5);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (imp_run_controller_get_running (controller));
+  g_assert_true (wait_until (not_running, NULL, 120));
+
+  g_assert_true (imp_run_controller_get_completed (controller));
+  g_assert_cmpuint (current_iteration () + 1, ==, 5);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), ==, 1.0);
+  result = imp_run_controller_get_result (controller);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (MAX (result->width, result->height), ==, output_size);
+  /* The initial image, the steps and the result. */
+  g_assert_cmpuint (imp_frame_recorder_get_n_frames (imp_run_controller_get_recorder (controller)), ==, 6);
+}
+
 static gboolean
 have_environment (void)
 {
@@ -498,6 +522,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/export-png", test_export_png);
   g_test_add_func ("/gui/window/export-animation", test_export_animation);
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
+  g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
   status = g_test_run ();
 
   if (window != NULL)
