@@ -49,6 +49,9 @@ test_gatys_preset (void)
   g_assert_cmpint (p.content_layers.layers[0], ==, IMP_CONV4_2);
   g_assert_cmpuint (p.style_layers.n_layers, ==, 5);
   g_assert_cmpint (p.optimizer, ==, IMP_OPTIMIZER_LBFGS);
+  g_assert_cmpfloat (p.lr, ==, 1.0);
+  g_assert_cmpfloat (p.content_weight, ==, 5.0);
+  g_assert_cmpfloat (p.style_weight, ==, 2e-3);
   g_assert_cmpuint (p.lbfgs_history, ==, 100);
   g_assert_cmpuint (p.iterations, ==, 500);
   g_assert_cmpuint (p.size, ==, 512);
