@@ -16,6 +16,7 @@ typedef struct
   guint     *delays_ms;
   guint      width;
   guint      height;
+  gboolean   draft;        /* estimating the size: fastest settings */
 } ImpAnimationPlan;
 
 /* Fails (G_IO_ERROR_INVALID_DATA, naming @path) without frames. */

@@ -205,38 +205,71 @@ write_to_counter (const guint8  *data,
   return TRUE;
 }
 
+/* Bytes of @frames[@first..@first + @count) encoded alone, fastest settings. */
+static guint64
+encoded_size (GPtrArray                 *frames,
+              guint                      first,
+              guint                      count,
+              ImpAnimationFormat         format,
+              const ImpAnimationOptions *options)
+{
+  g_autoptr(GPtrArray) part = g_ptr_array_new ();
+  ImpAnimationPlan plan;
+  guint64 bytes = 0;
+  gboolean ok;
+
+  for (guint i = first; i < first + count; i++)
+    g_ptr_array_add (part, frames->pdata[i]);
+  if (!imp_animation_plan_init (&plan, part, options, "", NULL))
+    return 0;
+  plan.draft = TRUE;
+  if (format == IMP_ANIMATION_FORMAT_GIF)
+    ok = imp_gif_writer_encode (&plan, options, write_to_counter, &bytes, NULL, NULL);
+  else
+    ok = imp_webp_writer_encode (&plan, options, write_to_counter, &bytes, NULL, NULL);
+  imp_animation_plan_clear (&plan);
+  return ok ? bytes : 0;
+}
+
 guint64
 imp_animation_estimate_size (ImpFrameRecorder           *recorder,
                              ImpAnimationFormat          format,
                              const ImpAnimationOptions  *options)
 {
   g_autoptr(GPtrArray) frames = NULL;
-  g_autoptr(GPtrArray) last = g_ptr_array_new ();
-  ImpAnimationOptions defaults;
-  ImpAnimationPlan plan;
-  guint64 bytes = 0;
-  guint n;
-  gboolean ok;
+  ImpAnimationOptions draft;
+  ImpFrame *frame;
+  guint width, height, n;
+  double area;
 
   g_return_val_if_fail (recorder != NULL, 0);
+  g_return_val_if_fail (format != IMP_ANIMATION_FORMAT_UNKNOWN, 0);
 
   if (options == NULL)
-    imp_animation_options_init (&defaults);
+    imp_animation_options_init (&draft);
   else
-    defaults = *options;
-  defaults.first_frame = NULL;
-  defaults.progress = NULL;
+    draft = *options;
+  draft.first_frame = NULL;
+  draft.progress = NULL;
   frames = imp_frame_recorder_get_frames (recorder);
   if (frames->len == 0)
     return 0;
   n = frames->len + (options != NULL && options->first_frame != NULL);
-  g_ptr_array_add (last, frames->pdata[frames->len - 1]);
-  if (!imp_animation_plan_init (&plan, last, &defaults, "", NULL))
-    return 0;
+  frame = frames->pdata[0];
+  output_size (frame, draft.size, &width, &height);
+  area = (double) width * height;
+
+  /* GIF stores every frame whole: one frame from the middle, n times. WebP
+   * stores what changed, which varies along the run: all frames, above 256 px
+   * at half the size and the bytes scaled by the area (below, the fixed
+   * overhead of each frame would be scaled too). */
   if (format == IMP_ANIMATION_FORMAT_GIF)
-    ok = imp_gif_writer_encode (&plan, &defaults, write_to_counter, &bytes, NULL, NULL);
-  else
-    ok = imp_webp_writer_encode (&plan, &defaults, write_to_counter, &bytes, NULL, NULL);
-  imp_animation_plan_clear (&plan);
-  return ok ? bytes * n : 0;
+    {
+      draft.size = MAX (width, height);
+      return encoded_size (frames, frames->len / 2, 1, format, &draft) * n;
+    }
+  draft.size = MAX (width, height) > 256 ? MAX (width, height) / 2 : MAX (width, height);
+  output_size (frame, draft.size, &width, &height);
+  return (guint64) (encoded_size (frames, 0, frames->len, format, &draft)
+                    * (area / ((double) width * height)) * n / frames->len);
 }

@@ -37,13 +37,14 @@ encoder_new (const ImpAnimationPlan *plan)
 
 static gboolean
 config_init (WebPConfig                *config,
+             const ImpAnimationPlan    *plan,
              const ImpAnimationOptions *options)
 {
   if (!WebPConfigInit (config))
     return FALSE;
   config->lossless = options->webp_lossless ? 1 : 0;
   config->quality = (float) MIN (options->webp_quality, 100u);
-  config->method = 4;
+  config->method = plan->draft ? 0 : 4;
   return WebPValidateConfig (config);
 }
 
@@ -81,7 +82,7 @@ encode_frames (WebPAnimEncoder           *encoder,
   guint n = plan->frames->len;
   int timestamp = 0;
 
-  if (!config_init (&config, options))
+  if (!config_init (&config, plan, options))
     return set_encoder_error (error, _("invalid settings"));
   for (guint i = 0; i < n; i++)
     {
