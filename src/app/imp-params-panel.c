@@ -202,13 +202,28 @@ imp_params_from_settings (GSettings  *settings,
          && parse_layers (settings, "style-layers", &p->style_layers, error);
 }
 
+/* A second object on the same keys: delay-apply mode cannot be left again, and
+ * the caller's object is shared with bindings that must write at once. */
+static GSettings *
+settings_clone (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *path = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, "backend", &backend, "path", &path, NULL);
+  return g_settings_new_full (schema, backend, path);
+}
+
 void
 imp_params_to_settings (const ImpParams *p,
-                        GSettings       *settings)
+                        GSettings       *shared)
 {
   g_autofree char *content_layers = imp_layer_set_to_string (&p->content_layers);
   g_autofree char *style_layers = imp_layer_set_to_string (&p->style_layers);
+  g_autoptr(GSettings) settings = settings_clone (shared);
 
+  /* One batch: listeners see a consistent set of values. */
   g_settings_delay (settings);
   settings_set_number (settings, "content-weight", p->content_weight);
   settings_set_number (settings, "style-weight", p->style_weight);

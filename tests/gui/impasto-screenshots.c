@@ -17,6 +17,7 @@ typedef enum
 } Stage;
 
 static const char *out_dir;
+static gboolean inspect;
 static Stage stage = WAIT_IMAGES;
 static guint settle;
 
@@ -48,6 +49,77 @@ images_ready (ImpWindow *window)
 
   return imp_image_well_get_image (content) != NULL && imp_image_well_get_image (style) != NULL
          && !imp_image_well_get_loading (content) && !imp_image_well_get_loading (style);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWindow *
+other_window (GtkWindow *main_window)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (l->data != main_window && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* Not for data/screenshots: views to look at while working on the window. */
+static gboolean
+inspect_tick (gpointer data)
+{
+  static guint step;
+  static GtkWindow *other;
+  ImpWindow *window = data;
+  GApplication *app = g_application_get_default ();
+
+  switch (step++)
+    {
+    case 10:
+      gtk_expander_set_expanded (GTK_EXPANDER (find_descendant (GTK_WIDGET (window), GTK_TYPE_EXPANDER)), TRUE);
+      break;
+    case 13:
+      shoot (GTK_WIDGET (window), "inspect-advanced.png");
+      g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+      break;
+    case 16:
+      other = other_window (GTK_WINDOW (window));
+      shoot (GTK_WIDGET (other), "inspect-preferences.png");
+      gtk_window_destroy (other);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+      break;
+    case 19:
+      other = other_window (GTK_WINDOW (window));
+      shoot (GTK_WIDGET (other), "inspect-shortcuts.png");
+      gtk_widget_set_visible (GTK_WIDGET (other), FALSE);
+      g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+      break;
+    case 22:
+      other = other_window (GTK_WINDOW (window));
+      shoot (GTK_WIDGET (other), "inspect-about.png");
+      gtk_window_destroy (other);
+      break;
+    case 24:
+      g_application_quit (app);
+      return G_SOURCE_REMOVE;
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -107,7 +179,7 @@ on_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   settle = 5;
-  g_timeout_add (200, tick, window);
+  g_timeout_add (200, inspect ? inspect_tick : tick, window);
 }
 
 int
@@ -119,10 +191,11 @@ main (int    argc,
 
   if (argc < 4)
     {
-      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS\n", argv[0]);
+      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS [inspect]\n", argv[0]);
       return 2;
     }
   out_dir = argv[1];
+  inspect = argc > 4 && g_str_equal (argv[4], "inspect");
 
   settings = g_settings_new (APP_ID);
   g_settings_set_uint (settings, "size", atoi (argv[2]));
