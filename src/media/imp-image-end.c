@@ -45,6 +45,12 @@ png_step (ImpImageEnd  *self,
   if (self->skip > 0)
     {
       used = (gsize) MIN (self->skip, length);
+      if (self->in_ihdr && self->ihdr_fill < sizeof self->ihdr)
+        {
+          used = MIN (used, sizeof self->ihdr - self->ihdr_fill);
+          memcpy (self->ihdr + self->ihdr_fill, data, used);
+          self->ihdr_fill += used;
+        }
       self->skip -= used;
       return used;
     }
@@ -59,6 +65,9 @@ png_step (ImpImageEnd  *self,
       self->signature_done = TRUE;   /* checked when choosing the format */
       return used;
     }
+  self->in_ihdr = memcmp (self->header + 4, "IHDR", 4) == 0;
+  if (memcmp (self->header + 4, "IDAT", 4) == 0)
+    self->idat_bytes += be32 (self->header);
   if (memcmp (self->header + 4, "IEND", 4) == 0)
     self->seen = TRUE;
   else if (memcmp (self->header + 4, "IDAT", 4) != 0
@@ -193,4 +202,64 @@ guint32
 imp_image_end_get_oversized_chunk (ImpImageEnd *self)
 {
   return self->oversized;
+}
+
+/* Filtered scanline bytes of one (sub-)image: a filter byte per row. */
+static guint64
+scanline_bytes (guint64 width,
+                guint64 height,
+                guint   bits_per_pixel)
+{
+  if (width == 0 || height == 0)
+    return 0;
+  return height * (1 + (width * bits_per_pixel + 7) / 8);
+}
+
+static guint64
+png_raw_bytes (const guint8 *ihdr)
+{
+  /* Adam7: first row, first column, row step, column step of each pass. */
+  static const guint8 adam7[7][4] = {
+    { 0, 0, 8, 8 }, { 0, 4, 8, 8 }, { 4, 0, 8, 4 }, { 0, 2, 4, 4 },
+    { 2, 0, 4, 2 }, { 0, 1, 2, 2 }, { 1, 0, 2, 1 },
+  };
+  static const guint8 channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
+  guint64 width = be32 (ihdr), height = be32 (ihdr + 4);
+  guint bpp = ihdr[8] * (ihdr[9] < 7 ? channels[ihdr[9]] : 0);
+  guint64 total = 0;
+
+  if (ihdr[12] == 0)
+    return scanline_bytes (width, height, bpp);
+  for (guint p = 0; p < 7; p++)
+    {
+      guint64 rows = 0, cols = 0;
+
+      if (height > adam7[p][0])
+        rows = (height - adam7[p][0] + adam7[p][2] - 1) / adam7[p][2];
+      if (width > adam7[p][1])
+        cols = (width - adam7[p][1] + adam7[p][3] - 1) / adam7[p][3];
+
+      total += scanline_bytes (cols, rows, bpp);
+    }
+  return total;
+}
+
+gboolean
+imp_image_end_lacks_data (ImpImageEnd *self)
+{
+  if (self->format != FORMAT_PNG || !self->seen || self->ihdr_fill < sizeof self->ihdr)
+    return FALSE;
+  /* 1032:1 is deflate's limit; the slack covers zlib's header and block ends. */
+  return (self->idat_bytes + 64) * 1032 < png_raw_bytes (self->ihdr);
+}
+
+void
+imp_image_end_get_png_size (ImpImageEnd *self,
+                            guint       *width,
+                            guint       *height)
+{
+  gboolean known = self->format == FORMAT_PNG && self->ihdr_fill >= sizeof self->ihdr;
+
+  *width = known ? be32 (self->ihdr) : 0;
+  *height = known ? be32 (self->ihdr + 4) : 0;
 }

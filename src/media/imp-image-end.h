@@ -32,6 +32,10 @@ typedef struct
   gboolean in_scan;           /* JPEG: compressed data follows the segment */
   gboolean seen;
   guint32  oversized;         /* PNG: length of a refused chunk, or 0 */
+  guint8   ihdr[13];          /* PNG: the header chunk's data */
+  guint    ihdr_fill;
+  gboolean in_ihdr;
+  guint64  idat_bytes;        /* PNG: compressed image data seen */
 } ImpImageEnd;
 
 /* libpng's progressive reader keeps every chunk but IDAT whole in memory before
@@ -48,5 +52,14 @@ ImpImageEndState imp_image_end_state (ImpImageEnd   *self);
 /* The length of a PNG chunk other than IDAT beyond IMP_IMAGE_END_MAX_PNG_CHUNK
  * once its header was fed (refuse the file), else 0. */
 guint32          imp_image_end_get_oversized_chunk (ImpImageEnd *self);
+/* For a PNG whose end was seen: whether its image data is too short to hold
+ * the declared pixels even at deflate's best ratio (1032:1). gdk-pixbuf leaves
+ * the missing rows blank, so a 9999x9999 header with a few bytes of data would
+ * pass as a picture after filling and scaling 300 MB. */
+gboolean         imp_image_end_lacks_data (ImpImageEnd *self);
+/* The PNG header's width and height once seen, else 0x0. */
+void             imp_image_end_get_png_size (ImpImageEnd *self,
+                                             guint       *width,
+                                             guint       *height);
 
 G_END_DECLS

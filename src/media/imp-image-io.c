@@ -95,6 +95,24 @@ set_unreadable_error (LoadContext  *ctx,
   return FALSE;
 }
 
+/* A PNG whose data cannot fill its declared size; the size is the better
+ * reason when it is beyond the limit as well. */
+static gboolean
+refuse_missing_data (LoadContext  *ctx,
+                     GError      **error)
+{
+  guint width, height;
+
+  imp_image_end_get_png_size (&ctx->end, &width, &height);
+  if ((guint64) width * height > IMP_IMAGE_IO_MAX_PIXELS || width == 0 || height == 0)
+    {
+      ctx->declared_width = width;
+      ctx->declared_height = height;
+      return set_size_error (ctx, error);
+    }
+  return set_unreadable_error (ctx, _("the image data is missing or cut short"), error);
+}
+
 static gboolean
 feed (LoadContext   *ctx,
       const guint8  *data,
@@ -122,6 +140,9 @@ feed (LoadContext   *ctx,
 
       return set_unreadable_error (ctx, reason, error);
     }
+  /* Before the write: gdk-pixbuf would fill the declared rows. */
+  if (imp_image_end_lacks_data (&ctx->end))
+    return refuse_missing_data (ctx, error);
   if (gdk_pixbuf_loader_write (ctx->loader, data, length, &local_error))
     return TRUE;
   if (ctx->refused_size)

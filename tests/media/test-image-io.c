@@ -295,7 +295,8 @@ crc_of_chunk (const char   *type,
 {
   uLong crc = crc32 (0, (const Bytef *) type, 4);
 
-  return (guint32) crc32 (crc, data, (uInt) length);
+  /* crc32() answers 0 for a NULL buffer instead of leaving @crc alone. */
+  return length > 0 ? (guint32) crc32 (crc, data, (uInt) length) : (guint32) crc;
 }
 
 static void
@@ -370,12 +371,28 @@ write_huge_png (const char *path,
   media_test_write_file (path, png->data, png->len);
 }
 
+/* The check for missing data must allow the best compression: a white
+ * 4000x4000 1-bit PNG is about 700 times smaller than its rows. */
+static void
+test_highly_compressed (void)
+{
+  g_autofree char *path = tmp_path ("white.png");
+  g_autoptr(ImpImage) image = NULL;
+
+  write_huge_png (path, 4000);
+  image = load_ok (path, 400);
+  g_assert_cmpuint (image->width, ==, 400);
+  g_assert_cmpfloat (imp_image_channel (image, 1)[200 * 400 + 200], ==, 255.f);
+}
+
 static void
 test_huge_declared_size (void)
 {
   g_autofree char *real = tmp_path ("huge.png");
   g_autofree char *liar = tmp_path ("liar.png");
+  g_autofree char *under_limit = tmp_path ("liar-under-limit.png");
   g_autoptr(GByteArray) lie = png_start (30000, 30000, 8, 2);
+  g_autoptr(GByteArray) under = png_start (9999, 9999, 8, 2);
   static const guint8 idat[] = { 0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 1 };
   guint64 before;
   guint64 after;
@@ -385,12 +402,17 @@ test_huge_declared_size (void)
   append_chunk (lie, "IDAT", idat, sizeof idat);
   append_chunk (lie, "IEND", NULL, 0);
   media_test_write_file (liar, lie->data, lie->len);
+  append_chunk (under, "IDAT", idat, sizeof idat);
+  append_chunk (under, "IEND", NULL, 0);
+  media_test_write_file (under_limit, under->data, under->len);
 
   before = media_test_peak_rss ();
   start = g_get_monotonic_time ();
   assert_load_fails (real, 0, IMP_IMAGE_IO_ERROR_TOO_LARGE);
   assert_load_fails (real, 512, IMP_IMAGE_IO_ERROR_TOO_LARGE);
   assert_load_fails (liar, 512, IMP_IMAGE_IO_ERROR_TOO_LARGE);
+  /* Under the pixel limit, complete with IEND, but no data for the rows. */
+  assert_load_fails (under_limit, 512, IMP_IMAGE_IO_ERROR_UNREADABLE);
   after = media_test_peak_rss ();
   g_test_message ("peak RSS %" G_GUINT64_FORMAT " MB before, %" G_GUINT64_FORMAT
                   " MB after; %.3f s", before >> 20, after >> 20,
@@ -525,7 +547,8 @@ test_broken_files (void)
 }
 
 /* The end-marker check must not refuse valid variants: progressive JPEG
- * (several scans), bytes after the end (phones append videos to JPEGs). */
+ * (several scans), interlaced PNG, bytes after the end (phones append videos
+ * to JPEGs). */
 static void
 test_valid_variants (void)
 {
@@ -533,7 +556,8 @@ test_valid_variants (void)
   g_autofree char *png = tmp_path ("tail.png");
   g_autofree char *jpg = tmp_path ("tail.jpg");
   g_autofree char *progressive = tmp_path ("progressive.jpg");
-  const char *paths[] = { png, jpg, progressive };
+  g_autofree char *interlaced = tmp_path ("interlaced.png");
+  const char *paths[] = { png, jpg, progressive, interlaced };
   g_autofree char *data = NULL;
   gsize length;
 
@@ -553,6 +577,7 @@ test_valid_variants (void)
   if (!have_convert ())
     return;
   run_convert (jpg, "-interlace", "JPEG", progressive, NULL);
+  run_convert (png, "-interlace", "PNG", interlaced, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
       g_autoptr(ImpImage) back = load_ok (paths[i], 0);
@@ -777,6 +802,7 @@ main (int    argc,
   g_test_add_func ("/media/image-io/exif-orientation", test_exif_orientation);
   g_test_add_func ("/media/image-io/huge-declared-size", test_huge_declared_size);
   g_test_add_func ("/media/image-io/huge-chunk", test_huge_chunk);
+  g_test_add_func ("/media/image-io/highly-compressed", test_highly_compressed);
   g_test_add_func ("/media/image-io/endless-file", test_endless_file);
   g_test_add_func ("/media/image-io/tiny-and-empty", test_tiny_and_empty);
   g_test_add_func ("/media/image-io/broken-files", test_broken_files);
