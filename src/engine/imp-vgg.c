@@ -374,6 +374,10 @@ imp_vgg_estimate_memory (ImpVggLayer deepest,
 
   for (guint l = 0; l <= deepest; l++)
     {
+      /* one im2col row at least, however wide the image (imp-conv.c tiles by rows) */
+      guint64 row = (guint64) 9 * MAX (imp_vgg_layer_in_channels (l), imp_vgg_layer_out_channels (l)) *
+                    (width >> imp_vgg_layer_block (l)) * sizeof (float);
+      scratch = MAX (scratch, row);
       floats += layer_floats (l, width, height);
       weights += conv_bytes (l, &scratch);
     }
