@@ -150,30 +150,30 @@ put_be32_at (guint8  *p,
     p[i] = (v >> (24 - 8 * i)) & 0xff;
 }
 
-/* 65535x65535 (4.3 gigapixels) declared, one LZW code of data. */
+/* @side x @side declared (screen and frame), one LZW code of data. */
 static GByteArray *
-gif_liar (void)
+gif_liar (guint side)
 {
   static const guint8 tail[] = { 0x02, 0x02, 0x44, 0x01, 0x00, ';' };
   GByteArray *a = g_byte_array_new ();
 
   g_byte_array_append (a, (const guint8 *) "GIF89a", 6);
-  put_le16 (a, 65535);
-  put_le16 (a, 65535);
+  put_le16 (a, side);
+  put_le16 (a, side);
   g_byte_array_append (a, (const guint8 *) "\x80\x00\x00" "\x00\x00\x00" "\xff\xff\xff", 9);
   g_byte_array_append (a, (const guint8 *) ",", 1);
   put_le16 (a, 0);
   put_le16 (a, 0);
-  put_le16 (a, 65535);
-  put_le16 (a, 65535);
+  put_le16 (a, side);
+  put_le16 (a, side);
   g_byte_array_append (a, (const guint8 *) "\x00", 1);
   g_byte_array_append (a, tail, sizeof tail);
   return a;
 }
 
-/* BITMAPINFOHEADER declaring 40000x40000 at 24 bits, 6 bytes of pixels. */
+/* BITMAPINFOHEADER declaring @side x @side at 24 bits, 6 bytes of pixels. */
 static GByteArray *
-bmp_liar (void)
+bmp_liar (guint side)
 {
   GByteArray *a = g_byte_array_new ();
 
@@ -182,8 +182,8 @@ bmp_liar (void)
   put_le32 (a, 0);
   put_le32 (a, 54);          /* pixel data offset */
   put_le32 (a, 40);          /* header size */
-  put_le32 (a, 40000);
-  put_le32 (a, 40000);
+  put_le32 (a, side);
+  put_le32 (a, side);
   put_le16 (a, 1);
   put_le16 (a, 24);
   put_le32 (a, 0);           /* BI_RGB */
@@ -196,9 +196,9 @@ bmp_liar (void)
   return a;
 }
 
-/* A real 16x16 JPEG whose SOF0 then claims 65500x65500, cut after the scan header. */
+/* A real 16x16 JPEG whose SOF0 then claims @side x @side, cut after the scan header. */
 static GByteArray *
-jpeg_liar (void)
+jpeg_liar (guint side)
 {
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
   g_autofree char *buffer = NULL;
@@ -214,10 +214,10 @@ jpeg_liar (void)
   for (gsize i = 2; i + 9 < a->len; i++)
     if (p[i] == 0xff && p[i + 1] == 0xc0)
       {
-        a->data[i + 5] = 0xff;     /* height 65500 */
-        a->data[i + 6] = 0xdc;
-        a->data[i + 7] = 0xff;     /* width 65500 */
-        a->data[i + 8] = 0xdc;
+        a->data[i + 5] = (side >> 8) & 0xff;     /* height */
+        a->data[i + 6] = side & 0xff;
+        a->data[i + 7] = (side >> 8) & 0xff;     /* width */
+        a->data[i + 8] = side & 0xff;
       }
     else if (p[i] == 0xff && p[i + 1] == 0xda)
       {
@@ -229,9 +229,9 @@ jpeg_liar (void)
 
 /* PNG of @width x @height (8-bit RGB) whose IDAT holds a few bytes only. */
 static GByteArray *
-png_liar (guint32 width,
-          guint32 height)
+png_liar (guint side)
 {
+  guint32 width = side, height = side;
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 4, 4);
   g_autofree char *buffer = NULL;
   gsize len = 0;
@@ -251,43 +251,64 @@ png_liar (guint32 width,
   return a;
 }
 
-/* Lying headers beyond the PNG of test-image-io.c: every format refuses
- * before allocating; a PNG just under the pixel limit with no data fails on
- * the missing rows without touching the allocation. */
+typedef GByteArray *(*LiarMaker) (guint side);
+
+/* @known: an issue of src/media/imp-image-io.c reported with issue 9 (shown
+ * as TODO until fixed; remove the text once the loader passes). */
+static const struct { const char *ext; LiarMaker make; const char *known; } liars[] = {
+  { "gif", gif_liar, "GIF: a huge screen with a one-code frame is accepted (measured at 9999 px: 2 s, 385 MB at 512 px; "
+                     "12 s, 1.5 GB at full size)" },
+  { "bmp", bmp_liar, "BMP: missing pixel rows are accepted (at 9999 px: 1 s at 512 px; 5 s, 1.1 GB at full size)" },
+  { "jpg", jpeg_liar, "JPEG: refused, but only after decoding at full size (at 9999 px: 1.4 s, 290 MB) when "
+                      "no max_side is given" },
+  { "png", png_liar, NULL },
+};
+
+/* Lying headers beyond the 30000x30000 PNG of test-image-io.c: every format
+ * refuses a declared size above the pixel limit before allocating. */
 static void
 test_lying_headers (void)
 {
-  struct { const char *name; GByteArray *(*make) (void); } liars[] = {
-    { "liar-65535.gif", gif_liar },
-    { "liar-40000.bmp", bmp_liar },
-    { "liar-65500.jpg", jpeg_liar },
-  };
-
   for (guint i = 0; i < G_N_ELEMENTS (liars); i++)
     {
-      g_autoptr(GByteArray) a = liars[i].make ();
-      g_autofree char *path = write_tmp (liars[i].name, a->data, a->len);
+      g_autoptr(GByteArray) a = liars[i].make (65000);
+      g_autofree char *name = g_strdup_printf ("liar-65000.%s", liars[i].ext);
+      g_autofree char *path = write_tmp (name, a->data, a->len);
 
       assert_image_refused (path, 0);
       assert_image_refused (path, 512);
     }
 }
 
-/* Just under the 100-megapixel limit, with 4 rows of data and an IEND: gdk-pixbuf
- * accepts it as a 9999x9999 picture, blank but for the first rows. Known issue
- * of src/media/imp-image-io.c (see the report of issue 9): shown as TODO until
- * the loader refuses images whose rows did not all arrive. */
+/* Under the 100-megapixel limit (8000x8000), with a few bytes of data: the
+ * decoder has allocated the declared size by the time the data runs out, so
+ * the refusal must come from seeing that the data cannot fill it. At the
+ * window's size (512) for every format, at full size for PNG and JPEG only
+ * (GIF and BMP take seconds there while they are known issues). */
 static void
-test_lying_png_under_limit (void)
+test_lying_headers_under_limit (void)
 {
-  g_autoptr(GByteArray) a = png_liar (9999, 9999);
-  g_autofree char *path = write_tmp ("liar-9999.png", a->data, a->len);
-  g_autofree char *problem = image_refusal_problem (path, 512);
+  g_autoptr(GString) known = g_string_new (NULL);
 
-  if (problem == NULL)
-    problem = image_refusal_problem (path, 0);
-  if (problem != NULL)
-    g_test_incomplete_printf ("known issue (media): %s", problem);
+  for (guint i = 0; i < G_N_ELEMENTS (liars); i++)
+    {
+      g_autoptr(GByteArray) a = liars[i].make (8000);
+      g_autofree char *name = g_strdup_printf ("liar-8000.%s", liars[i].ext);
+      g_autofree char *path = write_tmp (name, a->data, a->len);
+      g_autofree char *problem = image_refusal_problem (path, 512);
+      gboolean full = g_str_equal (liars[i].ext, "png") || g_str_equal (liars[i].ext, "jpg");
+
+      if (problem == NULL && full)
+        problem = image_refusal_problem (path, 0);
+      if (problem == NULL)
+        continue;
+      if (liars[i].known == NULL)
+        g_test_fail_printf ("%s", problem);
+      else
+        g_string_append_printf (known, "%s%s [%s]", known->len ? "; " : "", problem, liars[i].known);
+    }
+  if (known->len > 0)
+    g_test_incomplete_printf ("known issues (media): %s", known->str);
 }
 
 /* Devices and kernel files that never end, behind innocent names. */
@@ -801,7 +822,7 @@ main (int    argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/soak/hostile/image/lying-headers", test_lying_headers);
-  g_test_add_func ("/soak/hostile/image/lying-png-under-limit", test_lying_png_under_limit);
+  g_test_add_func ("/soak/hostile/image/lying-headers-under-limit", test_lying_headers_under_limit);
   g_test_add_func ("/soak/hostile/image/endless-symlinks", test_endless_symlinks);
   g_test_add_func ("/soak/hostile/image/fifo-fed-slowly", test_fifo_fed_slowly);
   g_test_add_func ("/soak/hostile/image/shrinks-while-read", test_image_shrinks);
