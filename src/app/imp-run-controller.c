@@ -26,7 +26,8 @@ typedef struct
   ImpRunController *self;      /* strong: the worker uses the mutex */
   char             *weights_path;
   ImpImage         *content;
-  ImpImage         *style;
+  GPtrArray        *styles;        /* (element-type ImpImage) */
+  double           *blend;         /* n_styles weights, or NULL for equal */
   ImpParams         params;
   GCancellable     *cancellable;
   guint             animation_frames;
@@ -101,7 +102,8 @@ run_job_free (RunJob *job)
   g_clear_object (&job->self);
   g_free (job->weights_path);
   g_clear_pointer (&job->content, imp_image_free);
-  g_clear_pointer (&job->style, imp_image_free);
+  g_clear_pointer (&job->styles, g_ptr_array_unref);
+  g_free (job->blend);
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->result, imp_image_free);
   g_clear_pointer (&job->recorder, imp_frame_recorder_unref);
@@ -291,7 +293,6 @@ static void
 run_job (RunJob *job)
 {
   ImpRunController *self = job->self;
-  const ImpImage *styles[1] = { job->style };
   ImpWeights *weights;
   ImpTransfer *transfer;
 
@@ -301,8 +302,9 @@ run_job (RunJob *job)
     return;
 
   publish_state (self, IMP_RUN_PREPARING);
-  transfer = imp_transfer_new (weights, job->content, styles, NULL, 1,
-                               &job->params, job->cancellable, &job->error);
+  transfer = imp_transfer_new (weights, job->content,
+                               (const ImpImage * const *) job->styles->pdata, job->blend,
+                               job->styles->len, &job->params, job->cancellable, &job->error);
   if (transfer == NULL)
     return;
 
@@ -361,17 +363,20 @@ run_thread (gpointer data)
 }
 
 gboolean
-imp_run_controller_start (ImpRunController  *self,
-                          const char        *weights_path,
-                          const ImpImage    *content,
-                          const ImpImage    *style,
-                          const ImpParams   *params,
-                          GError           **error)
+imp_run_controller_start (ImpRunController        *self,
+                          const char              *weights_path,
+                          const ImpImage          *content,
+                          const ImpImage * const  *styles,
+                          const double            *blend,
+                          guint                    n_styles,
+                          const ImpParams         *params,
+                          GError                 **error)
 {
   RunJob *job;
 
   g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), FALSE);
-  g_return_val_if_fail (weights_path != NULL && content != NULL && style != NULL, FALSE);
+  g_return_val_if_fail (weights_path != NULL && content != NULL, FALSE);
+  g_return_val_if_fail (styles != NULL && n_styles > 0, FALSE);
 
   if (self->thread != NULL)
     {
@@ -384,7 +389,10 @@ imp_run_controller_start (ImpRunController  *self,
   job->self = g_object_ref (self);
   job->weights_path = g_strdup (weights_path);
   job->content = imp_image_copy (content);
-  job->style = imp_image_copy (style);
+  job->styles = g_ptr_array_new_with_free_func ((GDestroyNotify) imp_image_free);
+  for (guint i = 0; i < n_styles; i++)
+    g_ptr_array_add (job->styles, imp_image_copy (styles[i]));
+  job->blend = blend != NULL ? g_memdup2 (blend, n_styles * sizeof (double)) : NULL;
   job->params = *params;
   job->cancellable = g_cancellable_new ();
   job->animation_frames = self->animation_frames;

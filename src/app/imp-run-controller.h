@@ -27,13 +27,16 @@ typedef enum
 ImpRunController *imp_run_controller_new              (void);
 
 /* Copies everything; the worker never reads widgets or settings. Weights are
- * loaded from @weights_path on the worker and kept for the next run. */
-gboolean          imp_run_controller_start            (ImpRunController *self,
-                                                       const char       *weights_path,
-                                                       const ImpImage   *content,
-                                                       const ImpImage   *style,
-                                                       const ImpParams  *params,
-                                                       GError          **error);
+ * loaded from @weights_path on the worker and kept for the next run. @blend
+ * holds @n_styles weights, or is NULL for equal ones. */
+gboolean          imp_run_controller_start            (ImpRunController        *self,
+                                                       const char              *weights_path,
+                                                       const ImpImage          *content,
+                                                       const ImpImage * const  *styles,
+                                                       const double            *blend,
+                                                       guint                    n_styles,
+                                                       const ImpParams         *params,
+                                                       GError                 **error);
 /* Returns at once; "finished" follows when the worker has left its step. */
 void              imp_run_controller_stop             (ImpRunController *self);
 /* Steers the running session at its next step. */

@@ -20,6 +20,9 @@ struct _ImpWindow
   AdwStatusPage    *weights_page;
   ImpImageWell     *content_well;
   ImpImageWell     *style_well;
+  GtkCheckButton   *blend_check;
+  GtkScale         *blend_scale;
+  ImpImageWell     *style2_well;
   ImpParamsPanel   *params_panel;
   ImpPreview       *preview;
   GtkToggleButton  *compare_button;

@@ -181,17 +181,66 @@ on_state_changed (ImpRunController *controller,
     }
 }
 
+static void ask_restart (ImpWindow *self);
+
+static gboolean
+blending (ImpWindow *self)
+{
+  return gtk_check_button_get_active (self->blend_check)
+         && imp_image_well_get_image (self->style2_well) != NULL;
+}
+
+/* style-blend holds the weights only while blending is on. */
+static void
+store_blend (ImpWindow *self)
+{
+  double share = gtk_range_get_value (GTK_RANGE (self->blend_scale)) / 100;
+  double weights[2] = { 1 - share, share };
+  guint n = gtk_check_button_get_active (self->blend_check) ? 2 : 0;
+
+  g_settings_set_value (self->settings, "style-blend",
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE, weights, n, sizeof (double)));
+}
+
+static void
+on_blend_changed (ImpWindow *self)
+{
+  store_blend (self);
+  imp_window_update_actions (self);
+  /* The style targets are computed when a run starts. */
+  ask_restart (self);
+}
+
+static void
+restore_blend (ImpWindow *self)
+{
+  g_autoptr(GVariant) v = g_settings_get_value (self->settings, "style-blend");
+  gsize n = 0;
+  const double *w = g_variant_get_fixed_array (v, &n, sizeof (double));
+
+  if (n == 2 && w[0] + w[1] > 0)
+    {
+      gtk_range_set_value (GTK_RANGE (self->blend_scale), 100 * w[1] / (w[0] + w[1]));
+      gtk_check_button_set_active (self->blend_check, TRUE);
+    }
+}
+
 void
 imp_window_start (ImpWindow *self)
 {
   const ImpImage *content = imp_image_well_get_image (self->content_well);
-  const ImpImage *style = imp_image_well_get_image (self->style_well);
+  const ImpImage *styles[2] = {
+    imp_image_well_get_image (self->style_well),
+    imp_image_well_get_image (self->style2_well),
+  };
   g_autoptr(GError) error = NULL;
+  double blend[2];
+  guint n_styles = 1;
   ImpParams params;
 
   if (imp_run_controller_get_running (self->controller))
     return;
-  if (content == NULL || style == NULL)
+  if (content == NULL || styles[0] == NULL)
     {
       imp_window_show_toast (self, _("Choose a content and a style image first"));
       return;
@@ -205,9 +254,19 @@ imp_window_start (ImpWindow *self)
   imp_run_controller_set_animation (self->controller,
                                     g_settings_get_uint (self->settings, "animation-frames"),
                                     g_settings_get_uint (self->settings, "animation-size"));
+  if (blending (self))
+    {
+      double share = gtk_range_get_value (GTK_RANGE (self->blend_scale)) / 100;
+
+      blend[0] = 1 - share;
+      blend[1] = share;
+      n_styles = 2;
+    }
+
   if (!imp_params_from_settings (self->settings, &params, &error)
-      || !imp_run_controller_start (self->controller, self->weights_path,
-                                    content, style, &params, &error))
+      || !imp_run_controller_start (self->controller, self->weights_path, content,
+                                    styles, n_styles > 1 ? blend : NULL, n_styles,
+                                    &params, &error))
     {
       imp_window_show_toast (self, error->message);
       return;
@@ -291,9 +350,20 @@ remember_file (ImpWindow    *self,
     g_settings_set_string (self->settings, "last-content", path);
   else
     {
-      const char *paths[] = { path, NULL };
+      g_auto(GStrv) old = g_settings_get_strv (self->settings, "last-styles");
+      guint index = well == self->style_well ? 0 : 1;
+      const char *paths[3] = {
+        index == 0 ? path : (old[0] != NULL ? old[0] : ""),
+        index == 1 ? path : (old[0] != NULL && old[1] != NULL ? old[1] : ""),
+        NULL,
+      };
 
-      g_settings_set_strv (self->settings, "last-styles", *path != '\0' ? paths : NULL);
+      /* Trailing empty entries mean "the sample": leave them out. */
+      if (*paths[1] == '\0')
+        paths[1] = NULL;
+      if (paths[1] == NULL && *paths[0] == '\0')
+        paths[0] = NULL;
+      g_settings_set_strv (self->settings, "last-styles", paths);
     }
 }
 
@@ -307,7 +377,7 @@ on_well_loaded (ImpImageWell *well,
       if (well == self->content_well)
         show_idle_preview (self);
     }
-  else
+  else if (well != self->style2_well || blending (self))
     ask_restart (self);
   imp_window_update_actions (self);
 }
@@ -322,21 +392,26 @@ on_well_load_failed (ImpImageWell *well,
   imp_window_show_toast (self, text);
 }
 
+/* @index: 0 the content, 1 the style, 2 the second style. */
 static GFile *
-initial_file (ImpWindow     *self,
-              ImpSampleRole  role)
+initial_file (ImpWindow *self,
+              guint      index)
 {
   g_autofree char *path = NULL;
-  const ImpSample *sample = imp_samples_get_default (role);
+  const ImpSample *sample = imp_samples_get_default (index == 0 ? IMP_SAMPLE_CONTENT : IMP_SAMPLE_STYLE);
 
-  if (role == IMP_SAMPLE_CONTENT)
+  if (index == 0)
     path = g_settings_get_string (self->settings, "last-content");
   else
     {
       g_auto(GStrv) paths = g_settings_get_strv (self->settings, "last-styles");
 
-      path = g_strdup (paths[0]);
+      if (paths[0] != NULL)
+        path = g_strdup (index == 1 ? paths[0] : paths[1]);
     }
+  /* The second style defaults to the second style sample. */
+  if (index == 2 && sample != NULL && sample[1].file != NULL && sample[1].role == IMP_SAMPLE_STYLE)
+    sample = &sample[1];
   if (path != NULL && *path != '\0' && g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return g_file_new_for_path (path);
   return sample != NULL ? imp_samples_get_file (sample) : NULL;
@@ -345,13 +420,16 @@ initial_file (ImpWindow     *self,
 static void
 load_initial_images (ImpWindow *self)
 {
-  g_autoptr(GFile) content = initial_file (self, IMP_SAMPLE_CONTENT);
-  g_autoptr(GFile) style = initial_file (self, IMP_SAMPLE_STYLE);
+  g_autoptr(GFile) content = initial_file (self, 0);
+  g_autoptr(GFile) style = initial_file (self, 1);
+  g_autoptr(GFile) style2 = initial_file (self, 2);
 
   if (content != NULL)
     imp_image_well_load_file (self->content_well, content);
   if (style != NULL)
     imp_image_well_load_file (self->style_well, style);
+  if (style2 != NULL)
+    imp_image_well_load_file (self->style2_well, style2);
 }
 
 static void
@@ -470,6 +548,9 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, weights_page);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, content_well);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, style_well);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, blend_check);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, blend_scale);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, style2_well);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, params_panel);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, preview);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, compare_button);
@@ -497,6 +578,11 @@ imp_window_init (ImpWindow *self)
   g_signal_connect_object (self->style_well, "loaded", G_CALLBACK (on_well_loaded), self, 0);
   g_signal_connect_object (self->content_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
   g_signal_connect_object (self->style_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
+  g_signal_connect_object (self->style2_well, "loaded", G_CALLBACK (on_well_loaded), self, 0);
+  g_signal_connect_object (self->style2_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
+  restore_blend (self);
+  g_signal_connect_object (self->blend_check, "toggled", G_CALLBACK (on_blend_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->blend_scale, "value-changed", G_CALLBACK (on_blend_changed), self, G_CONNECT_SWAPPED);
 
   restore_window_state (self);
   find_weights (self);
@@ -538,6 +624,20 @@ imp_window_get_style_well (ImpWindow *self)
 {
   g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
   return self->style_well;
+}
+
+ImpImageWell *
+imp_window_get_style2_well (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->style2_well;
+}
+
+GtkCheckButton *
+imp_window_get_blend_check (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return self->blend_check;
 }
 
 ImpParamsPanel *

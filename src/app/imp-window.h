@@ -33,6 +33,8 @@ void              imp_window_save_animation     (ImpWindow      *self,
 /* For tests and the screenshot script. */
 ImpImageWell     *imp_window_get_content_well   (ImpWindow      *self);
 ImpImageWell     *imp_window_get_style_well     (ImpWindow      *self);
+ImpImageWell     *imp_window_get_style2_well    (ImpWindow      *self);
+GtkCheckButton   *imp_window_get_blend_check    (ImpWindow      *self);
 ImpParamsPanel   *imp_window_get_params_panel   (ImpWindow      *self);
 ImpPreview       *imp_window_get_preview        (ImpWindow      *self);
 ImpLossPlot      *imp_window_get_loss_plot      (ImpWindow      *self);

@@ -460,6 +460,38 @@ test_run_to_end (void)
   g_assert_cmpuint (imp_frame_recorder_get_n_frames (imp_run_controller_get_recorder (controller)), ==, 6);
 }
 
+/* Two styles blended: the engine gets both with the share of the slider. */
+static void
+test_blend_two_styles (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpImageWell *style2 = imp_window_get_style2_well (window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GVariant) blend = NULL;
+  const double *w;
+  gsize n = 0;
+
+  g_assert_true (wait_until (well_idle_with_image, style2, 20));
+  g_assert_cmpstr (imp_image_well_get_name (style2), ==, "hubble-deep-field.jpg");
+  gtk_check_button_set_active (imp_window_get_blend_check (window), TRUE);
+  blend = g_settings_get_value (settings, "style-blend");
+  w = g_variant_get_fixed_array (blend, &n, sizeof (double));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat_with_epsilon (w[0] + w[1], 1.0, 1e-9);
+
+  g_settings_set_uint (settings, "iterations", 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (imp_run_controller_get_running (controller));
+  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (imp_run_controller_get_completed (controller));
+  g_assert_nonnull (imp_run_controller_get_result (controller));
+
+  gtk_check_button_set_active (imp_window_get_blend_check (window), FALSE);
+  g_clear_pointer (&blend, g_variant_unref);
+  blend = g_settings_get_value (settings, "style-blend");
+  g_assert_cmpuint (g_variant_n_children (blend), ==, 0);
+}
+
 static gboolean
 have_environment (void)
 {
@@ -523,6 +555,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/export-animation", test_export_animation);
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
   g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
+  g_test_add_func ("/gui/window/blend-two-styles", test_blend_two_styles);
   status = g_test_run ();
 
   if (window != NULL)
