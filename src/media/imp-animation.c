@@ -101,6 +101,15 @@ imp_animation_plan_init (ImpAnimationPlan          *plan,
       return FALSE;
     }
 
+  if (options->size > IMP_ANIMATION_MAX_SIZE)
+    {
+      g_autofree char *name = g_filename_display_name (path);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Could not write “%s”: the animation size must be at most %u pixels"),
+                   name, IMP_ANIMATION_MAX_SIZE);
+      return FALSE;
+    }
   output_size (frames->pdata[0], options->size, &plan->width, &plan->height);
   plan->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) imp_frame_unref);
   if (options->first_frame != NULL)
@@ -112,7 +121,8 @@ imp_animation_plan_init (ImpAnimationPlan          *plan,
   n = plan->frames->len;
   plan->delays_ms = g_new (guint, n);
   for (guint i = 0; i < n; i++)
-    plan->delays_ms[i] = i + 1 < n ? options->delay_ms : options->final_delay_ms;
+    plan->delays_ms[i] = MAX (IMP_ANIMATION_MIN_DELAY_MS,
+                              i + 1 < n ? options->delay_ms : options->final_delay_ms);
   return TRUE;
 }
 

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define IMP_ANIMATION_DEFAULT_DELAY_MS        80
 #define IMP_ANIMATION_DEFAULT_FINAL_DELAY_MS  2000
 #define IMP_ANIMATION_DEFAULT_WEBP_QUALITY    85
+/* Shorter delays show as 100 ms in browsers' GIFs; applied to WebP as well. */
+#define IMP_ANIMATION_MIN_DELAY_MS            20
+#define IMP_ANIMATION_MAX_SIZE                4096
 
 typedef enum
 {
@@ -29,9 +32,9 @@ typedef void (*ImpAnimationProgressFunc) (guint    frames_done,
 
 typedef struct
 {
-  guint                     delay_ms;         /* each frame but the last; GIF: 10 ms steps, at least 20 */
+  guint                     delay_ms;         /* each frame but the last; at least 20, GIF: 10 ms steps */
   guint                     final_delay_ms;   /* the last frame, held longer */
-  guint                     size;             /* longer side in pixels; 0: the frames' own size */
+  guint                     size;             /* longer side, at most 4096; 0: the frames' own size */
   const ImpImage           *first_frame;      /* borrowed; shown first (the content image), or NULL */
   guint                     webp_quality;     /* 0..100, lossy WebP */
   gboolean                  webp_lossless;

@@ -121,7 +121,7 @@ static void
 make_schedule (ImpFrameRecorder *self,
                guint             total)
 {
-  guint n = MIN (self->max_frames, total + 1);
+  guint n = (guint) MIN ((guint64) self->max_frames, (guint64) total + 1);
   double s = MAX (1.0, total / 100.0);
   double l = log1p (total / s);
   guint previous = 0;

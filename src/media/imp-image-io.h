@@ -32,8 +32,13 @@ GQuark    imp_image_io_error_quark (void);
 /* Loads any format gdk-pixbuf reads (regular files only; no device, FIFO or
  * folder, through symlinks neither), applies EXIF orientation, converts grey,
  * alpha (composited on white), 16-bit and CMYK to RGB. Images whose longer side
- * exceeds @max_side (0 = no limit besides the hard pixel-count limit) are scaled
- * down while decoding, so a 30000x30000 file never needs its full size in memory. */
+ * exceeds @max_side (0 = no limit) are scaled down: JPEG while decoding, other
+ * formats after decoding at most IMP_IMAGE_IO_MAX_PIXELS. Refused with an error
+ * naming the file, before the decoder allocates anything of the declared size:
+ * more pixels than that limit (TOO_LARGE), 0x0 (EMPTY), and (UNREADABLE)
+ * missing, unreadable, corrupt or truncated files, PNGs whose data cannot fill
+ * their declared size or with oversized metadata, more than
+ * IMP_IMAGE_IO_MAX_BYTES. A 1x1 image is fine. */
 ImpImage *imp_image_io_load        (const char      *path,
                                     guint            max_side,
                                     GError         **error);

@@ -306,6 +306,14 @@ test_options (void)
   g_assert_cmpint (gcb.DelayTime, ==, 300);
   gif_close (gif);
 
+  /* Too short a delay becomes 20 ms (browsers slow shorter GIF delays down). */
+  options.delay_ms = 0;
+  save_ok (recorder, gif_path, &options);
+  gif = gif_slurp (gif_path);
+  g_assert_cmpint (DGifSavedExtensionToGCB (gif, 1, &gcb), ==, GIF_OK);
+  g_assert_cmpint (gcb.DelayTime, ==, 2);
+  gif_close (gif);
+
   webp_decode (webp_path, &contents);
   g_assert_cmpuint (contents.info.canvas_width, ==, 32);
   g_assert_cmpuint (contents.info.frame_count, ==, N_FRAMES + 1);
@@ -393,6 +401,7 @@ test_bad_requests (void)
   g_autofree char *png = tmp_path ("out.png");
   g_autofree char *nothing = tmp_path ("nothing.gif");
   g_autoptr(GError) error = NULL;
+  ImpAnimationOptions options;
 
   g_assert_false (imp_animation_save (recorder, missing_dir, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
@@ -407,6 +416,11 @@ test_bad_requests (void)
   g_clear_error (&error);
   g_assert_false (imp_animation_save (empty, nothing, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  imp_animation_options_init (&options);
+  options.size = IMP_ANIMATION_MAX_SIZE + 1;
+  g_assert_false (imp_animation_save (recorder, nothing, &options, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_false (g_file_test (nothing, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
 }
