@@ -37,7 +37,7 @@ case "$mode" in
     "$bench" --size 512 --threads 2 --iterations 5
     "$bench" --size 512 --threads 1 --iterations 3
     "$bench" --mode network --algorithm winograd --size 512 --threads 2 --iterations 3
-    "$bench" --mode network --algorithm im2col --size 512 --threads 2 --iterations 3
+    "$bench" --mode network --algorithm im2col --size 512 --threads 2 --iterations 2
     if [ "$mode" = --full ]; then
       "$bench" --size 1024 --threads 2 --iterations 3
       "$bench" --size 2048 --threads 2 --iterations 1 --warmup 0
