@@ -211,6 +211,15 @@ on_blend_changed (ImpWindow *self)
   ask_restart (self);
 }
 
+static char *
+format_share (GtkScale *scale,
+              double    value,
+              gpointer  user_data)
+{
+  /* Translators: a percentage */
+  return g_strdup_printf (_("%.0f %%"), value);
+}
+
 static void
 restore_blend (ImpWindow *self)
 {
@@ -580,6 +589,7 @@ imp_window_init (ImpWindow *self)
   g_signal_connect_object (self->style_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
   g_signal_connect_object (self->style2_well, "loaded", G_CALLBACK (on_well_loaded), self, 0);
   g_signal_connect_object (self->style2_well, "load-failed", G_CALLBACK (on_well_load_failed), self, 0);
+  gtk_scale_set_format_value_func (self->blend_scale, format_share, NULL, NULL);
   restore_blend (self);
   g_signal_connect_object (self->blend_check, "toggled", G_CALLBACK (on_blend_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->blend_scale, "value-changed", G_CALLBACK (on_blend_changed), self, G_CONNECT_SWAPPED);

@@ -91,6 +91,7 @@ inspect_tick (gpointer data)
     {
     case 10:
       gtk_expander_set_expanded (GTK_EXPANDER (find_descendant (GTK_WIDGET (window), GTK_TYPE_EXPANDER)), TRUE);
+      gtk_check_button_set_active (imp_window_get_blend_check (window), TRUE);
       break;
     case 13:
       shoot (GTK_WIDGET (window), "inspect-advanced.png");

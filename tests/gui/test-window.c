@@ -492,6 +492,57 @@ test_blend_two_styles (void)
   g_assert_cmpuint (g_variant_n_children (blend), ==, 0);
 }
 
+static AdwMessageDialog *
+find_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+painting_at_size (gpointer data)
+{
+  GdkTexture *frame = imp_run_controller_get_frame (imp_window_get_run_controller (window));
+
+  return frame != NULL
+         && (guint) MAX (gdk_texture_get_width (frame), gdk_texture_get_height (frame)) == GPOINTER_TO_UINT (data);
+}
+
+/* A new output size needs a new session: the window asks, then restarts. */
+static void
+test_restart_on_size (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  guint new_size = output_size - 8;
+  AdwMessageDialog *dialog;
+
+  g_settings_set_uint (settings, "iterations", RUN_ITERATIONS);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
+  g_assert_null (find_dialog ());
+
+  g_settings_set_uint (settings, "size", new_size);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  /* Until the answer, the run goes on at the old size. */
+  g_assert_true (imp_run_controller_get_running (controller));
+  adw_message_dialog_response (dialog, "restart");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (wait_until (painting_at_size, GUINT_TO_POINTER (new_size), 120));
+  g_assert_true (imp_run_controller_get_running (controller));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
+  g_assert_true (wait_until (not_running, NULL, 30));
+  g_assert_cmpuint (MAX (imp_run_controller_get_result (controller)->width,
+                         imp_run_controller_get_result (controller)->height), ==, new_size);
+  g_settings_set_uint (settings, "size", output_size);
+}
+
 static gboolean
 have_environment (void)
 {
@@ -556,6 +607,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
   g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
   g_test_add_func ("/gui/window/blend-two-styles", test_blend_two_styles);
+  g_test_add_func ("/gui/window/restart-on-size", test_restart_on_size);
   status = g_test_run ();
 
   if (window != NULL)
