@@ -54,6 +54,7 @@ typedef struct
   const float  *weights;
   const float  *bias;        /* NULL in the backward pass */
   const float  *src;
+  const float  *mask;        /* backward: the layer's ReLU output, or NULL */
   float        *dst;
   guint         height;
   guint         width;
@@ -220,18 +221,29 @@ imp_winograd_scratch_floats (guint in_channels,
   return (gsize) MAX (n_threads, 1) * NXI * ((in_channels + out_channels) * block + 2 * PLANE_PAD);
 }
 
+/* plane[i], or 0 where the ReLU output @mask (when given) is not positive. */
+static inline float
+masked (const float *plane,
+        const float *mask,
+        gsize        i)
+{
+  return mask == NULL || mask[i] > 0.0f ? plane[i] : 0.0f;
+}
+
 /* The 6x6 patch whose top-left is (y0, x0), zero outside the plane. In the
  * backward pass the plane is read flipped in both directions. */
 static void
 load_patch (const WinoJob *job,
             const float   *plane,
+            const float   *mask,
             int            y0,
             int            x0,
             float          d[NXI])
 {
   int h = job->height, w = job->width;
 
-  if (!job->backward && y0 >= 0 && x0 >= 0 && y0 + PATCH <= h && x0 + PATCH <= w)
+  if (!job->backward && mask == NULL && y0 >= 0 && x0 >= 0 && y0 + PATCH <= h
+      && x0 + PATCH <= w)
     {
       for (int i = 0; i < PATCH; i++)
         memcpy (d + i * PATCH, plane + (gsize) (y0 + i) * w + x0, PATCH * sizeof (float));
@@ -245,9 +257,9 @@ load_patch (const WinoJob *job,
         if (y < 0 || x < 0 || y >= h || x >= w)
           d[i * PATCH + j] = 0.0f;
         else if (job->backward)
-          d[i * PATCH + j] = plane[(gsize) (h - 1 - y) * w + (w - 1 - x)];
+          d[i * PATCH + j] = masked (plane, mask, (gsize) (h - 1 - y) * w + (w - 1 - x));
         else
-          d[i * PATCH + j] = plane[(gsize) y * w + x];
+          d[i * PATCH + j] = masked (plane, mask, (gsize) y * w + x);
       }
 }
 
@@ -332,6 +344,7 @@ transform_inputs (const WinoJob *job,
   for (guint c = 0; c < job->src_channels; c++)
     {
       const float *src = job->src + c * plane;
+      const float *mask = job->mask != NULL ? job->mask + c * plane : NULL;
 
       for (guint k = first; k < n; k++)
         {
@@ -339,7 +352,7 @@ transform_inputs (const WinoJob *job,
           int ty = t / job->tiles_w, tx = t % job->tiles_w;
           float d[NXI];
 
-          load_patch (job, src, ty * TILE - 1, tx * TILE - 1, d);
+          load_patch (job, src, mask, ty * TILE - 1, tx * TILE - 1, d);
           input_transform (d, v + (gsize) c * n + k, stride);
         }
     }
@@ -464,16 +477,32 @@ frame_offset (const WinoJob *job,
   return (gsize) y * job->width + x0;
 }
 
+/* load8 () where the ReLU output @mrow (when given) is positive, else 0. */
+AVX2 static inline __m256
+load8_masked (const float *row,
+              const float *mrow,
+              int          m,
+              gboolean     flip)
+{
+  __m256 value = load8 (row, m, flip);
+
+  if (mrow == NULL)
+    return value;
+  return _mm256_and_ps (value, _mm256_cmp_ps (load8 (mrow, m, flip), _mm256_setzero_ps (),
+                                              _CMP_GT_OQ));
+}
+
 /* Row i of 8 side-by-side patches from frame columns 0..35 of @row. */
 AVX2 static inline void
 load_patch_row8 (const float *row,
+                 const float *mrow,
                  gboolean     flip,
                  __m256       d[PATCH])
 {
-  __m256 a0 = load8 (row, 0, flip), a1 = load8 (row, 8, flip);
-  __m256 a2 = load8 (row, 16, flip), a3 = load8 (row, 24, flip);
-  __m256 b0 = load8 (row, 4, flip), b1 = load8 (row, 12, flip);
-  __m256 b2 = load8 (row, 20, flip), b3 = load8 (row, 28, flip);
+  __m256 a0 = load8_masked (row, mrow, 0, flip), a1 = load8_masked (row, mrow, 8, flip);
+  __m256 a2 = load8_masked (row, mrow, 16, flip), a3 = load8_masked (row, mrow, 24, flip);
+  __m256 b0 = load8_masked (row, mrow, 4, flip), b1 = load8_masked (row, mrow, 12, flip);
+  __m256 b2 = load8_masked (row, mrow, 20, flip), b3 = load8_masked (row, mrow, 28, flip);
 
   transpose4 (&a0, &a1, &a2, &a3);
   transpose4 (&b0, &b1, &b2, &b3);
@@ -489,12 +518,18 @@ load_patch_row8 (const float *row,
 AVX2 static void
 load_group_fast (const WinoJob *job,
                  const float   *plane,
+                 const float   *mask,
                  int            y0,
                  int            x0,
                  __m256         d[NXI])
 {
   for (int i = 0; i < PATCH; i++)
-    load_patch_row8 (plane + frame_offset (job, y0 + i, x0), job->backward, d + i * 6);
+    {
+      gsize offset = frame_offset (job, y0 + i, x0);
+
+      load_patch_row8 (plane + offset, mask != NULL ? mask + offset : NULL, job->backward,
+                       d + i * 6);
+    }
 }
 
 /* 8 patches side by side in one tile row that crosses the plane's border:
@@ -502,6 +537,7 @@ load_group_fast (const WinoJob *job,
 AVX2 static void
 load_group_rows (const WinoJob *job,
                  const float   *plane,
+                 const float   *mask,
                  int            y0,
                  int            x0,
                  __m256         d[NXI])
@@ -516,15 +552,18 @@ load_group_rows (const WinoJob *job,
 
       if (y >= 0 && y < h && lo < hi)
         {
-          const float *row = plane + frame_offset (job, y, x0);
+          gsize offset = frame_offset (job, y, x0);
 
           if (job->backward)
             for (int m = lo; m < hi; m++)
-              buf[m] = row[-m];
+              buf[m] = masked (plane, mask, offset - m);
+          else if (mask != NULL)
+            for (int m = lo; m < hi; m++)
+              buf[m] = masked (plane, mask, offset + m);
           else
-            memcpy (buf + lo, row + lo, (hi - lo) * sizeof (float));
+            memcpy (buf + lo, plane + offset + lo, (hi - lo) * sizeof (float));
         }
-      load_patch_row8 (buf, FALSE, d + i * 6);
+      load_patch_row8 (buf, NULL, FALSE, d + i * 6);
     }
 }
 
@@ -532,6 +571,7 @@ load_group_rows (const WinoJob *job,
 AVX2 static void
 load_group_slow (const WinoJob *job,
                  const float   *plane,
+                 const float   *mask,
                  guint          t,
                  __m256         d[NXI])
 {
@@ -542,7 +582,7 @@ load_group_slow (const WinoJob *job,
       guint tile = t + lane_tile[p];
       float patch[NXI];
 
-      load_patch (job, plane, (tile / job->tiles_w) * TILE - 1,
+      load_patch (job, plane, mask, (tile / job->tiles_w) * TILE - 1,
                   (tile % job->tiles_w) * TILE - 1, patch);
       for (guint e = 0; e < NXI; e++)
         buf[e][p] = patch[e];
@@ -604,6 +644,7 @@ transform_inputs_simd (const WinoJob *job,
   for (guint c = 0; c < job->src_channels; c++)
     {
       const float *src = job->src + c * plane;
+      const float *mask = job->mask != NULL ? job->mask + c * plane : NULL;
 
       for (guint k = 0; k + 8 <= n; k += 8)
         {
@@ -613,11 +654,11 @@ transform_inputs_simd (const WinoJob *job,
           __m256 d[NXI];
 
           if (tx + 8 > (int) job->tiles_w)
-            load_group_slow (job, src, t, d);
+            load_group_slow (job, src, mask, t, d);
           else if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= h && x0 + 36 <= w)
-            load_group_fast (job, src, y0, x0, d);
+            load_group_fast (job, src, mask, y0, x0, d);
           else
-            load_group_rows (job, src, y0, x0, d);
+            load_group_rows (job, src, mask, y0, x0, d);
           input_transform8 (d, v + (gsize) c * n + k, stride);
         }
     }
@@ -988,9 +1029,25 @@ imp_winograd_backward_input (ImpWinograd   *self,
                              GCancellable  *cancellable,
                              GError       **error)
 {
+  return imp_winograd_backward_input_masked (self, grad_output, NULL, height, width,
+                                             grad_input, scratch, cancellable, error);
+}
+
+gboolean
+imp_winograd_backward_input_masked (ImpWinograd   *self,
+                                    const float   *grad_output,
+                                    const float   *relu_output,
+                                    guint          height,
+                                    guint          width,
+                                    float         *grad_input,
+                                    ImpScratch    *scratch,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
   WinoJob job = {
     .weights = self->weights,
     .src = grad_output,
+    .mask = relu_output,
     .dst = grad_input,
     .height = height,
     .width = width,

@@ -49,6 +49,19 @@ gboolean     imp_winograd_backward_input   (ImpWinograd   *self,
                                             GCancellable  *cancellable,
                                             GError       **error);
 
+/* The backward pass through the layer's ReLU too: @grad_output counts only
+ * where @relu_output (this layer's forward output, [out, H, W]) is positive.
+ * Saves the separate masking pass over the gradient. */
+gboolean     imp_winograd_backward_input_masked (ImpWinograd   *self,
+                                                 const float   *grad_output,
+                                                 const float   *relu_output,
+                                                 guint          height,
+                                                 guint          width,
+                                                 float         *grad_input,
+                                                 ImpScratch    *scratch,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error);
+
 /* Floats of ImpScratch one call needs at most for any image size with
  * @n_threads threads (the blocks of tiles are bounded, not the image). */
 gsize        imp_winograd_scratch_floats   (guint          in_channels,

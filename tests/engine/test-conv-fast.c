@@ -107,6 +107,63 @@ test_fixed_shapes (void)
     }
 }
 
+/* Backward through ReLU in one pass: against masking first, then im2col. */
+static double
+compare_masked (GRand       *rand,
+                const Shape *s)
+{
+  gsize n_in = (gsize) s->in * s->height * s->width;
+  gsize n_out = (gsize) s->out * s->height * s->width;
+  g_autofree float *kernel = random_floats (rand, (gsize) s->out * s->in * 9, 0.2);
+  g_autofree float *bias = random_floats (rand, s->out, 1.0);
+  g_autofree float *input = random_floats (rand, n_in, 1.0);
+  g_autofree float *act = g_new (float, n_out);
+  g_autofree float *grad = random_floats (rand, n_out, 1.0);
+  g_autofree float *grad_masked = g_new (float, n_out);
+  g_autofree float *ref = g_new (float, n_in);
+  g_autofree float *fast = g_new (float, n_in);
+  g_autoptr(ImpConv) plain = imp_conv_new (kernel, bias, s->in, s->out, IMP_CONV_ALGORITHM_IM2COL);
+  g_autoptr(ImpWinograd) wino = imp_winograd_new (kernel, bias, s->in, s->out);
+  ImpScratch scratch = { NULL, 0 };
+  gsize zeros = 0;
+  double err;
+
+  g_assert_true (imp_conv_forward (plain, input, s->height, s->width, TRUE, act, &scratch, NULL, NULL));
+  for (gsize i = 0; i < n_out; i++)
+    {
+      grad_masked[i] = act[i] > 0.0f ? grad[i] : 0.0f;
+      zeros += act[i] == 0.0f;
+    }
+  /* the mask must matter: about half the outputs are cut by the ReLU */
+  g_assert_cmpuint (zeros, >, n_out / 5);
+  g_assert_true (imp_conv_backward_input (plain, grad_masked, s->height, s->width, ref, &scratch, NULL, NULL));
+  g_assert_true (imp_winograd_backward_input_masked (wino, grad, act, s->height, s->width, fast,
+                                                     &scratch, NULL, NULL));
+  err = relative_error (fast, ref, n_in);
+  g_assert_cmpfloat (err, <=, REL_BOUND);
+  imp_scratch_clear (&scratch);
+  return err;
+}
+
+static void
+test_masked_backward (void)
+{
+  static const Shape shapes[] = {
+    { 8, 16, 5, 7 }, { 16, 24, 12, 128 }, { 8, 8, 21, 203 }, { 32, 32, 64, 64 },
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (13);
+
+  for (int portable = 0; portable <= 1; portable++)
+    {
+      imp_winograd_force_portable (portable);
+      for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+        g_test_message ("masked%s %u->%u %ux%u: relative error %.2g", portable ? " portable" : "",
+                        shapes[i].in, shapes[i].out, shapes[i].height, shapes[i].width,
+                        compare_masked (rand, &shapes[i]));
+    }
+  imp_winograd_force_portable (FALSE);
+}
+
 /* The same shapes through the transforms of processors without AVX2. */
 static void
 test_portable_path (void)
@@ -342,6 +399,7 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/fixed-shapes", test_fixed_shapes);
   g_test_add_func ("/engine/conv-fast/random-shapes", test_random_shapes);
   g_test_add_func ("/engine/conv-fast/portable", test_portable_path);
+  g_test_add_func ("/engine/conv-fast/masked-backward", test_masked_backward);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
   g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
