@@ -543,6 +543,26 @@ test_restart_on_size (void)
   g_settings_set_uint (settings, "size", output_size);
 }
 
+/* Last: closing the window stores its size for the next start. */
+static void
+test_remembers_size (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  int width, height;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
+  gtk_window_close (GTK_WINDOW (window));
+  window = NULL;
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 640);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+
+  window = imp_window_new (NULL);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 640);
+}
+
 static gboolean
 have_environment (void)
 {
@@ -608,6 +628,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
   g_test_add_func ("/gui/window/blend-two-styles", test_blend_two_styles);
   g_test_add_func ("/gui/window/restart-on-size", test_restart_on_size);
+  g_test_add_func ("/gui/window/remembers-size", test_remembers_size);
   status = g_test_run ();
 
   if (window != NULL)
