@@ -40,6 +40,7 @@ typedef struct
 typedef struct
 {
   double  *seconds;
+  double  *cpu_seconds;       /* user + system of all threads: robust to other load */
   guint    n;
   double   setup;
   gsize    rss_after_first;   /* KiB, after the first measured iteration */
@@ -58,6 +59,16 @@ current_rss_kib (void)
       || sscanf (statm, "%lu %lu", &size, &resident) != 2)
     return 0;
   return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+static double
+cpu_time (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec
+         + usage.ru_stime.tv_usec / 1e6;
 }
 
 static glong
@@ -179,9 +190,11 @@ load_weights (ImpWeights **weights,
 static void
 record (Timings *t,
         guint    i,
-        gint64   start)
+        gint64   start,
+        double   cpu_start)
 {
   t->seconds[i] = (g_get_monotonic_time () - start) / 1e6;
+  t->cpu_seconds[i] = cpu_time () - cpu_start;
   if (i == 0)
     t->rss_after_first = current_rss_kib ();
   t->rss_last = current_rss_kib ();
@@ -201,6 +214,7 @@ run_objective (const Options *o,
   g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
   g_autoptr(ImpObjective) objective = NULL;
   gint64 start = g_get_monotonic_time ();
+  double cpu_start;
   ImpLosses losses;
 
   objective = imp_objective_new (weights, params, content, styles, NULL, 1, NULL, error);
@@ -212,10 +226,11 @@ run_objective (const Options *o,
       if (i == o->warmup)
         t->faults_start = minor_faults ();
       start = g_get_monotonic_time ();
+      cpu_start = cpu_time ();
       if (!imp_objective_evaluate (objective, content, gradient, &losses, NULL, error))
         return FALSE;
       if (i >= o->warmup)
-        record (t, i - o->warmup, start);
+        record (t, i - o->warmup, start, cpu_start);
     }
   return TRUE;
 }
@@ -251,6 +266,7 @@ run_network (const Options *o,
   g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
   g_autoptr(ImpVgg) vgg = NULL;
   gint64 start = g_get_monotonic_time ();
+  double cpu_start;
 
   openblas_set_num_threads ((int) o->threads);
   vgg = imp_vgg_new (weights, deepest, params->pool, algorithm);
@@ -262,6 +278,7 @@ run_network (const Options *o,
       if (i == o->warmup)
         t->faults_start = minor_faults ();
       start = g_get_monotonic_time ();
+      cpu_start = cpu_time ();
       if (!imp_vgg_forward (vgg, image->data, NULL, error))
         return FALSE;
       imp_vgg_zero_gradients (vgg);
@@ -270,9 +287,25 @@ run_network (const Options *o,
       if (!imp_vgg_backward (vgg, gradient, NULL, error))
         return FALSE;
       if (i >= o->warmup)
-        record (t, i - o->warmup, start);
+        record (t, i - o->warmup, start, cpu_start);
     }
   return TRUE;
+}
+
+static double
+median (const double *values,
+        guint         n,
+        double       *min,
+        double       *max)
+{
+  g_autofree double *sorted = g_memdup2 (values, n * sizeof (double));
+
+  qsort (sorted, n, sizeof (double), compare_doubles);
+  if (min != NULL)
+    *min = sorted[0];
+  if (max != NULL)
+    *max = sorted[n - 1];
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static void
@@ -281,25 +314,23 @@ print_json (const Options   *o,
             const Timings   *t,
             double           sgemm)
 {
-  g_autofree double *sorted = g_memdup2 (t->seconds, t->n * sizeof (double));
   double gflop = direct_gflop (deepest_layer (params), o->size, o->size);
-  double median;
-
-  qsort (sorted, t->n, sizeof (double), compare_doubles);
-  median = t->n % 2 ? sorted[t->n / 2] : (sorted[t->n / 2 - 1] + sorted[t->n / 2]) / 2;
+  double min, max, wall = median (t->seconds, t->n, &min, &max);
+  double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
-          "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"setup_s\": %.3f, "
+          "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"median_cpu_s\": %.4f, "
+          "\"setup_s\": %.3f, "
           "\"direct_gflop\": %.1f, \"effective_gflops\": %.1f, "
           "\"peak_rss_mb\": %.1f, \"rss_after_first_mb\": %.1f, \"rss_last_mb\": %.1f, "
           "\"estimate_mb\": %.1f, \"page_faults_per_iteration\": %.0f, "
           "\"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
-          o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, median,
-          sorted[0], sorted[t->n - 1], t->setup, gflop, gflop / median,
+          o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, wall,
+          min, max, cpu, t->setup, gflop, gflop / wall,
           peak_rss_kib () / 1024.0, t->rss_after_first / 1024.0, t->rss_last / 1024.0,
           imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0,
           (double) (t->faults_end - t->faults_start) / t->n, sgemm,
-          gflop / median / sgemm);
+          gflop / wall / sgemm);
   fflush (stdout);
 }
 
@@ -378,6 +409,7 @@ main (int    argc,
   sgemm = sgemm_gflops ();
   t.n = o.iterations;
   t.seconds = g_new0 (double, t.n);
+  t.cpu_seconds = g_new0 (double, t.n);
   if (g_str_equal (o.mode, "network"))
     ok = run_network (&o, &params, weights, &t, &error);
   else
