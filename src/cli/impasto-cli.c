@@ -74,6 +74,7 @@ signal_thread (gpointer data)
   while (read (signal_pipe[0], &c, 1) < 0 && errno == EINTR)
     ;
   g_cancellable_cancel (cancellable);
+  g_object_unref (cancellable);
   return NULL;
 }
 
