@@ -92,7 +92,7 @@ read_whole_file (const char  *path,
   gsize done = 0;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);   /* a FIFO must not block us */
   if (fd < 0)
     {
       int saved = errno;
