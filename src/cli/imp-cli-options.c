@@ -70,8 +70,14 @@ parse_uint64 (const char *option,
   guint64 v = 0;
 
   if (!g_ascii_string_to_unsigned (value, 10, 0, max, &v, NULL))
-    return usage_error (error, _("%s: “%s” is not a whole number between 0 and %" G_GUINT64_FORMAT),
-                        option, value, max);
+    {
+      /* G_GUINT64_FORMAT cannot sit in a translatable string: gettext would
+       * not see the whole message. */
+      g_autofree char *max_text = g_strdup_printf ("%" G_GUINT64_FORMAT, max);
+
+      return usage_error (error, _("%s: “%s” is not a whole number between 0 and %s"),
+                          option, value, max_text);
+    }
   *out = v;
   return TRUE;
 }
@@ -445,7 +451,7 @@ static const OptionSpec option_specs[] = {
   { "pool", 0, FALSE, N_("max|avg"), N_("Pooling"), set_pool },
   { "preserve-colors", 0, FALSE, N_("none|luminance|histogram"), N_("Keep the content's colours"), set_preserve_colors },
   { "threads", 0, FALSE, N_("N"), N_("Threads; 0 = all cores"), set_threads },
-  { "memory-limit", 0, FALSE, N_("MB"), N_("Refuse runs needing more memory; 0 = 75 % of RAM"), set_memory_limit },
+  { "memory-limit", 0, FALSE, N_("MB"), N_("Larger runs are refused before they start; 0 allows three quarters of the memory"), set_memory_limit },
   { "log-json", 0, FALSE, N_("FILE"), N_("Write the losses of each iteration as JSON Lines"), set_log_json },
   { "save-every", 0, FALSE, N_("N"), N_("Save the image every N iterations into --save-dir"), set_save_every },
   { "save-dir", 0, FALSE, N_("DIR"), N_("Folder of the intermediate images"), set_save_dir },
