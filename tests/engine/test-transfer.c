@@ -462,6 +462,60 @@ test_coarse_to_fine (void)
   g_assert_true (imp_transfer_is_done (t));
 }
 
+typedef struct
+{
+  ImpTransfer *transfer;
+  gint         stop;
+  guint        reads;
+} Reader;
+
+static gpointer
+read_images (gpointer data)
+{
+  Reader *r = data;
+
+  while (!g_atomic_int_get (&r->stop))
+    {
+      g_autoptr(ImpImage) current = imp_transfer_get_current (r->transfer);
+      g_autoptr(ImpImage) result = imp_transfer_get_result (r->transfer);
+
+      g_assert_cmpuint (result->width, ==, 56);
+      g_assert_cmpuint (current->width, <=, 56);
+      g_assert_cmpuint (current->width, >=, 24);
+      imp_transfer_set_loss_weights (r->transfer, 10.0, 1e-2, 1e3);
+      r->reads++;
+    }
+  return NULL;
+}
+
+/* Another thread reads the images and sets loss weights all through a
+ * coarse-to-fine run, scale changes included (run under ASan/TSan to see more). */
+static void
+test_concurrent_reads (void)
+{
+  g_autoptr(ImpTransfer) t = NULL;
+  Reader reader = { 0 };
+  GThread *thread;
+  ImpParams p;
+
+  if (!need_weights ())
+    return;
+  g_assert_true (imp_params_init_preset (&p, "best", NULL));
+  p.size = 0;
+  p.start_size = 24;
+  p.iterations = 8;
+  p.threads = 1;
+  t = new_session (&p, NULL);
+  reader.transfer = t;
+  thread = g_thread_new ("reader", read_images, &reader);
+  while (!imp_transfer_is_done (t))
+    g_assert_true (imp_transfer_step (t, NULL, NULL, NULL));
+  g_atomic_int_set (&reader.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%u concurrent reads", reader.reads);
+  g_assert_cmpuint (reader.reads, >, 0);
+}
+
 /* A 1.0/0.0 blend of two styles is the single-style run. */
 static void
 test_style_blend (void)
@@ -592,6 +646,7 @@ main (int    argc,
   g_test_add_func ("/engine/transfer/memory-refused", test_memory_refused);
   g_test_add_func ("/engine/transfer/noise-seeded", test_noise_seeded);
   g_test_add_func ("/engine/transfer/coarse-to-fine", test_coarse_to_fine);
+  g_test_add_func ("/engine/transfer/concurrent-reads", test_concurrent_reads);
   g_test_add_func ("/engine/transfer/style-blend", test_style_blend);
   g_test_add_func ("/engine/transfer/colors", test_colors);
 
