@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "imp-application.h"
+#include "imp-params-panel.h"
 #include "imp-window.h"
 
 typedef enum
@@ -192,13 +193,26 @@ main (int    argc,
 
   if (argc < 4)
     {
-      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS [inspect]\n", argv[0]);
+      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS [PRESET | inspect]\n", argv[0]);
       return 2;
     }
   out_dir = argv[1];
   inspect = argc > 4 && g_str_equal (argv[4], "inspect");
 
   settings = g_settings_new (APP_ID);
+  /* A preset first: it sets the size and iterations too. */
+  if (argc > 4 && !inspect)
+    {
+      ImpParams params;
+
+      if (!imp_params_init_preset (&params, argv[4], NULL))
+        {
+          g_printerr ("Unknown preset %s\n", argv[4]);
+          return 2;
+        }
+      g_settings_set_string (settings, "preset", argv[4]);
+      imp_params_to_settings (&params, settings);
+    }
   g_settings_set_uint (settings, "size", atoi (argv[2]));
   g_settings_set_uint (settings, "iterations", atoi (argv[3]));
   g_settings_set_int (settings, "window-width", 1200);

@@ -6,10 +6,10 @@
 # The window is drawn by GTK itself (GtkWidgetPaintable -> GskRenderer), so the
 # images show exactly the window, without a desktop around it.
 #
-#   tests/gui/make-screenshots.sh [BUILD-DIR] [SIZE] [ITERATIONS]
+#   tests/gui/make-screenshots.sh [BUILD-DIR] [SIZE] [ITERATIONS] [PRESET]
 #
 # BUILD-DIR defaults to ./build (configured and built if needed); SIZE and
-# ITERATIONS of the run default to 256 and 100. Needs the VGG19 weights where
+# ITERATIONS of the run default to 256 and 100, PRESET to the default one. Needs the VGG19 weights where
 # Impasto finds them or in $IMPASTO_WEIGHTS (weights/README.md).
 set -euo pipefail
 
@@ -17,6 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 size=${2:-256}
 iterations=${3:-100}
+preset=${4:-}
 out="$top/data/screenshots"
 
 [ -f "$build/build.ninja" ] || meson setup "$build"
@@ -32,7 +33,7 @@ export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1
 # Latin text in English; the screenshots are referenced by the metainfo.
 export LANGUAGE=C LANG=C.UTF-8
 xvfb-run -a -s '-screen 0 1280x800x24' \
-  "$build/tests/gui/impasto-screenshots" "$out" "$size" "$iterations"
+  "$build/tests/gui/impasto-screenshots" "$out" "$size" "$iterations" $preset
 
 for f in main-window painting finished; do
   [ -s "$out/$f.png" ] || { echo "make-screenshots: $f.png is missing" >&2; exit 1; }
