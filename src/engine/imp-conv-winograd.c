@@ -7,8 +7,14 @@
  * the 36 positions xi of the 6x6 transform domain each become one product
  * M[xi] (out x tiles) = U[xi] (out x in) . V[xi] (in x tiles) through sgemm; the
  * output tile is At M A. That is 36 multiplies per channel pair and tile instead
- * of 144 (4x fewer), the transforms are cheap and stay in cache because tiles are
- * processed in blocks of a few hundred.
+ * of 144 (4x fewer); the transforms (AVX2, 8 tiles per vector, with a portable
+ * fallback chosen at run time) work on blocks of at most 128 tiles so V and M
+ * stay near the cache. Threads take blocks from a shared counter, each running
+ * single-threaded sgemm (one pool busy at a time, never two).
+ *
+ * Accuracy in float32, relative to the largest magnitude of the im2col result:
+ * 1e-6 on the real VGG19 layers and image gradient, up to 2e-5 on random
+ * 512-channel layers (tests/engine/test-conv-fast.c bounds it by 1e-3).
  *
  * Backward (input gradient): spatially flipping the data turns the transposed
  * convolution back into a correlation with the same, unflipped kernel and in/out
