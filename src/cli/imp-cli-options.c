@@ -2,8 +2,7 @@
  *
  * Options are recorded in the order given while GOptionContext parses, then
  * applied after the preset: "--lr 2 --preset gatys" still means gatys with lr 2.
- * One table below lists every option; adding one (the animation options to come)
- * is one row and one small setter.
+ * One table below lists every option; adding one is one row and one small setter.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +17,14 @@
 #include <string.h>
 
 G_DEFINE_QUARK (imp-cli-usage-error-quark, imp_cli_usage_error)
+
+/* Frames are kept in memory until the end: 1000 at 512 px are about 600 MB. */
+#define MAX_ANIMATION_FRAMES 1000
+
+/* Defaults of the animation options (issue 6). */
+#define DEFAULT_ANIMATION_FRAMES 60
+#define DEFAULT_ANIMATION_DELAY  80
+#define DEFAULT_ANIMATION_SIZE   512
 
 typedef gboolean (*Setter) (ImpCliOptions *o,
                             const char    *option,
@@ -393,6 +400,57 @@ set_save_dir (ImpCliOptions *o, const char *option, const char *value, GError **
   return TRUE;
 }
 
+/* The format follows the extension; checked here (not by the media library,
+ * which the option fuzzers do not link) so a typo fails before a long run. */
+static gboolean
+set_animation (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_autofree char *lower = g_ascii_strdown (value, -1);
+
+  if (!g_str_has_suffix (lower, ".gif") && !g_str_has_suffix (lower, ".webp"))
+    return usage_error (error, _("%s “%s”: the name must end in .gif or .webp"), option, value);
+  g_free (o->animation);
+  o->animation = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_uint_range (const char *option,
+                  const char *value,
+                  guint       min,
+                  guint       max,
+                  guint      *out,
+                  GError    **error)
+{
+  guint64 v = 0;
+
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+    return usage_error (error, _("%s: “%s” is not a whole number between %u and %u"),
+                        option, value, min, max);
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+set_animation_frames (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  /* Two at least: an animation of one frame is a still picture. */
+  return parse_uint_range (option, value, 2, MAX_ANIMATION_FRAMES, &o->animation_frames, error);
+}
+
+static gboolean
+set_animation_delay (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  /* Browsers show shorter GIF delays as 100 ms (imp-animation.h). */
+  return parse_uint_range (option, value, 20, 60000, &o->animation_delay, error);
+}
+
+static gboolean
+set_animation_size (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint_range (option, value, 16, 4096, &o->animation_size, error);
+}
+
 static gboolean
 set_quiet (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
@@ -455,6 +513,10 @@ static const OptionSpec option_specs[] = {
   { "log-json", 0, FALSE, N_("FILE"), N_("Write the losses of each iteration as JSON Lines"), set_log_json },
   { "save-every", 0, FALSE, N_("N"), N_("Save the image every N iterations into --save-dir"), set_save_every },
   { "save-dir", 0, FALSE, N_("DIR"), N_("Folder of the intermediate images"), set_save_dir },
+  { "animation", 0, FALSE, N_("FILE"), N_("Save the run's progress as an animation, GIF or WebP by extension"), set_animation },
+  { "animation-frames", 0, FALSE, N_("N"), N_("Most frames of the animation (default 60)"), set_animation_frames },
+  { "animation-delay", 0, FALSE, N_("MS"), N_("Milliseconds per frame of the animation (default 80)"), set_animation_delay },
+  { "animation-size", 0, FALSE, N_("N"), N_("Longer side of the animation (default 512)"), set_animation_size },
   { "save-on-interrupt", 0, TRUE, NULL, N_("On Ctrl+C, save the result so far"), set_save_on_interrupt },
   { "quiet", 'q', TRUE, NULL, N_("No progress output"), set_quiet },
   { "list-presets", 0, TRUE, NULL, N_("List the presets and exit"), set_list_presets },
@@ -540,6 +602,7 @@ build_entries (void)
 
 static gboolean
 check_required (ImpCliOptions *o,
+                gboolean       animation_tuned,
                 GError       **error)
 {
   if (o->list_presets || o->version)
@@ -564,6 +627,8 @@ check_required (ImpCliOptions *o,
     }
   if ((o->save_every > 0) != (o->save_dir != NULL))
     return usage_error (error, _("--save-every and --save-dir go together"));
+  if (o->animation == NULL && animation_tuned)
+    return usage_error (error, _("--animation-frames, --animation-delay and --animation-size need --animation FILE"));
   return TRUE;
 }
 
@@ -573,7 +638,7 @@ apply_options (ImpCliOptions *o,
                GError       **error)
 {
   g_autoptr(GError) local = NULL;
-  gboolean has_style_size = FALSE, has_style_scale = FALSE;
+  gboolean has_style_size = FALSE, has_style_scale = FALSE, animation_tuned = FALSE;
 
   if (!imp_params_init_preset (&o->params,
                                state->preset != NULL ? state->preset
@@ -588,12 +653,15 @@ apply_options (ImpCliOptions *o,
 
       has_style_size |= g->spec->set == set_style_size;
       has_style_scale |= g->spec->set == set_style_scale;
+      animation_tuned |= g->spec->set == set_animation_frames
+                         || g->spec->set == set_animation_delay
+                         || g->spec->set == set_animation_size;
       if (!g->spec->set (o, option, g->value, error))
         return FALSE;
     }
   if (has_style_size && has_style_scale)
     return usage_error (error, _("--style-scale and --style-size cannot be used together"));
-  return check_required (o, error);
+  return check_required (o, animation_tuned, error);
 }
 
 gboolean
@@ -612,6 +680,9 @@ imp_cli_options_parse (ImpCliOptions  *options,
 
   memset (options, 0, sizeof *options);
   options->styles = g_ptr_array_new_with_free_func (g_free);
+  options->animation_frames = DEFAULT_ANIMATION_FRAMES;
+  options->animation_delay = DEFAULT_ANIMATION_DELAY;
+  options->animation_size = DEFAULT_ANIMATION_SIZE;
 
   context = g_option_context_new (_("— paint a picture in the style of another"));
   g_option_context_set_summary (context,
@@ -651,4 +722,5 @@ imp_cli_options_clear (ImpCliOptions *o)
   g_clear_pointer (&o->style_blend, g_array_unref);
   g_clear_pointer (&o->log_json, g_free);
   g_clear_pointer (&o->save_dir, g_free);
+  g_clear_pointer (&o->animation, g_free);
 }

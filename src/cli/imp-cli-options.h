@@ -23,6 +23,10 @@ typedef struct
   char       *log_json;
   guint       save_every;
   char       *save_dir;
+  char       *animation;         /* .gif or .webp; NULL = none */
+  guint       animation_frames;
+  guint       animation_delay;   /* ms */
+  guint       animation_size;    /* longer side */
   gboolean    quiet;
   gboolean    save_on_interrupt;
   gboolean    list_presets;

@@ -17,6 +17,8 @@
 
 #include "engine/imp-transfer.h"
 #include "engine/imp-weights.h"
+#include "media/imp-animation.h"
+#include "media/imp-frame-recorder.h"
 #include "media/imp-image-io.h"
 
 #include "imp-cli-options.h"
@@ -115,13 +117,62 @@ has_image_extension (const char *path)
          || g_str_has_suffix (lower, ".jpeg");
 }
 
+static int
+check_writable_dir (const char *path)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: it is a folder"), name);
+      print_error (msg);
+      return EXIT_FAILED;
+    }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_access (dir, W_OK) != 0)
+    {
+      int saved = g_file_test (dir, G_FILE_TEST_EXISTS)
+                  && !g_file_test (dir, G_FILE_TEST_IS_DIR) ? ENOTDIR : errno;
+      g_autofree char *dname = g_filename_display_name (dir);
+      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: folder “%s”: %s"),
+                                              name, dname, g_strerror (saved));
+      print_error (msg);
+      return EXIT_FAILED;
+    }
+  return EXIT_DONE;
+}
+
+/* The animation, like the output, is refused before the run rather than after
+ * minutes of work. */
+static int
+check_animation (const ImpCliOptions *o)
+{
+  g_autofree char *name = NULL;
+
+  if (o->animation == NULL)
+    return EXIT_DONE;
+  name = g_filename_display_name (o->animation);
+  for (guint i = 0; i <= o->styles->len + 1; i++)
+    {
+      const char *other = i == 0 ? o->content
+                          : i == 1 ? o->output : g_ptr_array_index (o->styles, i - 2);
+
+      if (g_strcmp0 (o->animation, other) == 0 || same_file (o->animation, other))
+        {
+          g_autofree char *msg = g_strdup_printf (_("--animation “%s” is an input image or the output; choose another file"), name);
+          print_error (msg);
+          return EXIT_USAGE;
+        }
+    }
+  return check_writable_dir (o->animation);
+}
+
 /* Refuses, before any work, an output that cannot be written or that would
  * replace an input. */
 static int
 check_output (const ImpCliOptions *o)
 {
   g_autofree char *name = g_filename_display_name (o->output);
-  g_autofree char *dir = g_path_get_dirname (o->output);
 
   if (!has_image_extension (o->output))
     {
@@ -140,23 +191,7 @@ check_output (const ImpCliOptions *o)
           return EXIT_USAGE;
         }
     }
-  if (g_file_test (o->output, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: it is a folder"), name);
-      print_error (msg);
-      return EXIT_FAILED;
-    }
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_access (dir, W_OK) != 0)
-    {
-      int saved = g_file_test (dir, G_FILE_TEST_EXISTS)
-                  && !g_file_test (dir, G_FILE_TEST_IS_DIR) ? ENOTDIR : errno;
-      g_autofree char *dname = g_filename_display_name (dir);
-      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: folder “%s”: %s"),
-                                              name, dname, g_strerror (saved));
-      print_error (msg);
-      return EXIT_FAILED;
-    }
-  return EXIT_DONE;
+  return check_writable_dir (o->output);
 }
 
 static ImpWeights *
@@ -254,13 +289,36 @@ save_intermediate (const ImpCliOptions *o,
   return save_image (image, path);
 }
 
-/* Runs every iteration. Returns the exit status. */
+/* Keeps the image after @iteration updates when the recorder's schedule wants
+ * it; the final frame is added after the loop, from the result. */
+static void
+record_frame (ImpFrameRecorder *recorder,
+              ImpTransfer      *transfer,
+              guint             iteration,
+              guint             total)
+{
+  g_autoptr(ImpImage) image = NULL;
+
+  if (recorder == NULL || iteration >= total
+      || !imp_frame_recorder_wants (recorder, iteration, total))
+    return;
+  image = imp_transfer_get_current (transfer);
+  imp_frame_recorder_add (recorder, image, iteration, total);
+}
+
+/* Runs every iteration; *@done says how many were done. Returns the exit status. */
 static int
 run_loop (const ImpCliOptions *o,
           ImpTransfer         *transfer,
           ImpCliProgress      *progress,
+          ImpFrameRecorder    *recorder,
+          guint               *done,
           GCancellable        *cancellable)
 {
+  guint total = o->params.iterations;
+
+  *done = 0;
+  record_frame (recorder, transfer, 0, total);
   while (!imp_transfer_is_done (transfer))
     {
       g_autoptr(GError) error = NULL;
@@ -274,7 +332,9 @@ run_loop (const ImpCliOptions *o,
           print_error (error->message);
           return EXIT_FAILED;
         }
+      *done = p.iteration + 1;
       imp_cli_progress_update (progress, &p);
+      record_frame (recorder, transfer, *done, total);
       if (o->save_every > 0 && (p.iteration + 1) % o->save_every == 0
           && !save_intermediate (o, transfer, p.iteration + 1))
         return EXIT_FAILED;
@@ -283,20 +343,47 @@ run_loop (const ImpCliOptions *o,
   return EXIT_DONE;
 }
 
+static guint64
+physical_memory (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES);
+  long page_size = sysconf (_SC_PAGE_SIZE);
+
+  if (pages <= 0 || page_size <= 0)
+    return G_GUINT64_CONSTANT (4) << 30;
+  return (guint64) pages * (guint64) page_size;
+}
+
+/* The animation's frames live as long as the run: the engine gets what is left
+ * of the limit (its default, three quarters of the memory, as in imp-transfer.c). */
+static guint64
+limit_without_animation (const ImpCliOptions *o,
+                         guint64              animation_bytes)
+{
+  guint64 limit = o->params.memory_limit > 0 ? o->params.memory_limit
+                                             : physical_memory () / 4 * 3;
+
+  return limit > animation_bytes ? limit - animation_bytes : 1;
+}
+
 static ImpTransfer *
 create_transfer (const ImpCliOptions *o,
                  ImpWeights          *weights,
                  const ImpImage      *content,
                  GPtrArray           *styles,
+                 guint64              animation_bytes,
                  GCancellable        *cancellable,
                  int                 *status)
 {
   g_autoptr(GError) error = NULL;
+  ImpParams params = o->params;
   ImpTransfer *transfer;
 
+  if (animation_bytes > 0)
+    params.memory_limit = limit_without_animation (o, animation_bytes);
   transfer = imp_transfer_new (weights, content, (const ImpImage * const *) styles->pdata,
                                o->style_blend != NULL ? (double *) o->style_blend->data : NULL,
-                               styles->len, &o->params, cancellable, &error);
+                               styles->len, &params, cancellable, &error);
   if (transfer != NULL)
     return transfer;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -305,9 +392,69 @@ create_transfer (const ImpCliOptions *o,
     {
       *status = g_error_matches (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID)
                 ? EXIT_USAGE : EXIT_FAILED;
-      print_error (error->message);
+      if (animation_bytes > 0
+          && g_error_matches (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE))
+        {
+          g_autofree char *msg = g_strdup_printf (_("%s (the animation's frames take %.0f MB of the limit)"),
+                                                  error->message,
+                                                  animation_bytes / (1024.0 * 1024.0));
+          print_error (msg);
+        }
+      else
+        print_error (error->message);
     }
   return NULL;
+}
+
+/* The output size before the run, for the recorder and its memory estimate. */
+static void
+output_size (const ImpCliOptions *o,
+             const ImpImage      *content,
+             guint               *width,
+             guint               *height)
+{
+  imp_image_fit_size (content->width, content->height, o->params.size, width, height);
+}
+
+static gboolean
+save_animation (const ImpCliOptions *o,
+                ImpFrameRecorder    *recorder,
+                GCancellable        *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  ImpAnimationOptions options;
+
+  imp_animation_options_init (&options);
+  options.delay_ms = o->animation_delay;
+  options.size = 0;   /* the recorder keeps frames at the animation size already */
+  if (imp_animation_save (recorder, o->animation, &options, cancellable, &error))
+    return TRUE;
+  print_error (error->message);
+  return FALSE;
+}
+
+/* Writes the picture, then the animation. The picture first: it is the run's
+ * product and takes a fraction of a second, where the animation's encoding
+ * takes seconds (GIF quantisation) and is likelier to fail or be interrupted.
+ * Both are written atomically, so a failed animation leaves the picture
+ * written and any earlier animation file untouched (exit status 1). */
+static int
+save_results (const ImpCliOptions *o,
+              ImpTransfer         *transfer,
+              ImpFrameRecorder    *recorder,
+              guint                done,
+              GCancellable        *cancellable)
+{
+  g_autoptr(ImpImage) result = imp_transfer_get_result (transfer);
+
+  if (!save_image (result, o->output))
+    return EXIT_FAILED;
+  if (recorder == NULL)
+    return EXIT_DONE;
+  imp_frame_recorder_add_final (recorder, result, done);
+  if (!save_animation (o, recorder, cancellable))
+    return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
+  return EXIT_DONE;
 }
 
 static int
@@ -319,9 +466,11 @@ run (const ImpCliOptions *o,
   g_autoptr(GPtrArray) styles = NULL;
   g_autoptr(ImpTransfer) transfer = NULL;
   g_autoptr(ImpCliProgress) progress = NULL;
-  g_autoptr(ImpImage) result = NULL;
+  g_autoptr(ImpFrameRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
-  int status = EXIT_FAILED;
+  guint64 animation_bytes = 0;
+  guint done = 0;
+  int status = EXIT_FAILED, saved;
 
   if ((content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
@@ -332,11 +481,20 @@ run (const ImpCliOptions *o,
     return EXIT_INTERRUPTED;
   if (o->save_dir != NULL && g_mkdir_with_parents (o->save_dir, 0777) != 0)
     {
-      int saved = errno;
+      int err = errno;
       g_autofree char *msg = g_strdup_printf (_("Cannot create the folder “%s”: %s"),
-                                              o->save_dir, g_strerror (saved));
+                                              o->save_dir, g_strerror (err));
       print_error (msg);
       return EXIT_FAILED;
+    }
+  if (o->animation != NULL)
+    {
+      guint w, h;
+
+      output_size (o, content, &w, &h);
+      animation_bytes = imp_frame_recorder_estimate_memory (w, h, o->animation_frames,
+                                                            o->animation_size);
+      recorder = imp_frame_recorder_new (w, h, o->animation_frames, o->animation_size);
     }
   progress = imp_cli_progress_new (o->quiet, o->log_json, &error);
   if (progress == NULL)
@@ -344,17 +502,19 @@ run (const ImpCliOptions *o,
       print_error (error->message);
       return EXIT_FAILED;
     }
-  transfer = create_transfer (o, weights, content, styles, cancellable, &status);
+  transfer = create_transfer (o, weights, content, styles, animation_bytes, cancellable,
+                              &status);
   if (transfer == NULL)
     return status;
 
-  status = run_loop (o, transfer, progress, cancellable);
+  status = run_loop (o, transfer, progress, recorder, &done, cancellable);
   if (status == EXIT_FAILED || (status == EXIT_INTERRUPTED && !o->save_on_interrupt))
     return status;
-  result = imp_transfer_get_result (transfer);
-  if (!save_image (result, o->output))
-    return EXIT_FAILED;
-  return status;
+  /* After Ctrl+C the results are still saved: the animation's encoding must
+   * not see the cancellation that ended the run. */
+  saved = save_results (o, transfer, recorder, done,
+                        status == EXIT_INTERRUPTED ? NULL : cancellable);
+  return saved != EXIT_DONE ? saved : status;
 }
 
 static void
@@ -404,7 +564,8 @@ main (int    argc,
       print_error (error->message);
       return EXIT_USAGE;
     }
-  if ((status = check_output (&options)) != EXIT_DONE)
+  if ((status = check_output (&options)) != EXIT_DONE
+      || (status = check_animation (&options)) != EXIT_DONE)
     return status;
 
   watch_signals (cancellable);

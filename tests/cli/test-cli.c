@@ -2,12 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <gif_lib.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <webp/demux.h>
 
 #include "media/imp-image-io.h"
 
@@ -45,12 +48,26 @@ test_image (const char *name)
   return g_build_filename (images_dir, name, NULL);
 }
 
-/* Runs impasto-cli with @args (NULL-terminated) and @env_extra ("NAME=value"
- * entries, NULL-terminated, may be NULL). */
+/* In the child before exec: files may grow to *@data bytes, and writing more
+ * fails with EFBIG instead of killing the process (SIG_IGN survives exec). */
 static void
-run_cli (Result             *r,
-         const char * const *args,
-         const char * const *env_extra)
+limit_file_size (gpointer data)
+{
+  struct rlimit rl;
+
+  rl.rlim_cur = rl.rlim_max = *(rlim_t *) data;
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &rl);
+}
+
+/* Runs impasto-cli with @args (NULL-terminated) and @env_extra ("NAME=value"
+ * entries, NULL-terminated, may be NULL); files it writes are limited to
+ * @max_file_size bytes when it is not 0. */
+static void
+run_cli_limited (Result             *r,
+                 const char * const *args,
+                 const char * const *env_extra,
+                 rlim_t              max_file_size)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_auto(GStrv) env = g_get_environ ();
@@ -68,11 +85,20 @@ run_cli (Result             *r,
       env = kv[1] != NULL ? g_environ_setenv (env, kv[0], kv[1], TRUE)
                           : g_environ_unsetenv (env, kv[0]);
     }
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT,
+                               max_file_size > 0 ? limit_file_size : NULL, &max_file_size,
                                &r->out, &r->err, &wait_status, &error));
   g_assert_no_error (error);
   r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status)
                                       : 128 + WTERMSIG (wait_status);
+}
+
+static void
+run_cli (Result             *r,
+         const char * const *args,
+         const char * const *env_extra)
+{
+  run_cli_limited (r, args, env_extra, 0);
 }
 
 static void
@@ -303,6 +329,14 @@ static const BadCase bad_cases[] = {
   { "save-every alone", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--save-every", "5" } },
   { "threads", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--threads", "many" } },
   { "memory limit text", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--memory-limit", "1GB" } },
+  { "animation extension", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Tanim.mp4" } },
+  { "animation no extension", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Tanim" } },
+  { "animation frames alone", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation-frames", "10" } },
+  { "animation frames 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Ta.gif", "--animation-frames", "1" } },
+  { "animation delay 5", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Ta.gif", "--animation-delay", "5" } },
+  { "animation size 9999", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Ta.gif", "--animation-size", "9999" } },
+  { "animation folder missing", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Tno/such/dir/a.gif" } },
+  { "animation is a folder", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "/" } },
   { "seed negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--seed", "-1" } },
 };
 
@@ -485,6 +519,153 @@ interrupt_run (gboolean save)
     g_assert_cmpstr (after, ==, SENTINEL);
 }
 
+/* Animations (issue 6) */
+
+typedef struct
+{
+  guint n_frames;
+  guint width;
+  guint height;
+} AnimInfo;
+
+static void
+decode_gif (const char *path,
+            AnimInfo   *info)
+{
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+
+  g_assert_nonnull (gif);
+  g_assert_cmpint (DGifSlurp (gif), ==, GIF_OK);
+  info->n_frames = (guint) gif->ImageCount;
+  info->width = (guint) gif->SWidth;
+  info->height = (guint) gif->SHeight;
+  DGifCloseFile (gif, &err);
+}
+
+static void
+decode_webp (const char *path,
+             AnimInfo   *info)
+{
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  WebPData data;
+  WebPDemuxer *demux;
+
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  data.bytes = (const uint8_t *) bytes;
+  data.size = len;
+  demux = WebPDemux (&data);
+  g_assert_nonnull (demux);
+  g_assert_cmpuint (WebPDemuxGetI (demux, WEBP_FF_FORMAT_FLAGS) & ANIMATION_FLAG, !=, 0);
+  info->n_frames = WebPDemuxGetI (demux, WEBP_FF_FRAME_COUNT);
+  info->width = WebPDemuxGetI (demux, WEBP_FF_CANVAS_WIDTH);
+  info->height = WebPDemuxGetI (demux, WEBP_FF_CANVAS_HEIGHT);
+  WebPDemuxDelete (demux);
+}
+
+/* A 12-iteration run at 32 px with at most @cap frames writes both the picture
+ * and an animation of the output's size that decodes. */
+static void
+check_animation_run (const char *name,
+                     const char *cap,
+                     guint       min_frames,
+                     guint       max_frames)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *output = tmp_path ("anim.png");
+  g_autofree char *anim = tmp_path (name);
+  g_autoptr(ImpImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  AnimInfo info = { 0 };
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  g_remove (output);
+  run_cli (&r, (const char *[]) { "-c", content, "-s", style, "-o", output, "--size", "32",
+                                  "--iterations", "12", "--animation", anim,
+                                  "--animation-frames", cap, "--quiet", NULL }, NULL);
+  g_test_message ("stderr: %s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  image = imp_image_io_load (output, 0, &error);
+  g_assert_no_error (error);
+
+  if (g_str_has_suffix (name, ".gif"))
+    decode_gif (anim, &info);
+  else
+    decode_webp (anim, &info);
+  g_test_message ("%s: %u frames of %ux%u", name, info.n_frames, info.width, info.height);
+  /* frames are never larger than the output (--animation-size 512 > 32) */
+  g_assert_cmpuint (info.width, ==, 32);
+  g_assert_cmpuint (info.height, ==, 24);
+  g_assert_cmpuint (info.n_frames, >=, min_frames);
+  g_assert_cmpuint (info.n_frames, <=, max_frames);
+}
+
+static void
+test_animation_gif (void)
+{
+  /* 13 iterates (0..12): all kept under the default cap of 60 */
+  check_animation_run ("anim.gif", "60", 13, 13);
+}
+
+static void
+test_animation_webp (void)
+{
+  /* libwebp may merge nearly identical frames: at most the cap */
+  check_animation_run ("anim.webp", "5", 2, 5);
+}
+
+/* The animation fails after the run (files may not grow past 8 KB: the PNG at
+ * 32 px is about 2 KB, the GIF about 20 KB): exit 1, the picture is written
+ * (it is saved first), the earlier animation file is untouched and no
+ * temporary file is left. */
+static void
+test_animation_write_fails (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *dir = tmp_path ("anim-fail");
+  g_autofree char *output = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *anim = g_build_filename (dir, "anim.gif", NULL);
+  g_autofree char *after = NULL;
+  g_autoptr(ImpImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) listing = NULL;
+  guint n_files = 0;
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (anim, SENTINEL, -1, NULL));
+  run_cli_limited (&r, (const char *[]) { "-c", content, "-s", style, "-o", output,
+                                          "--size", "32", "--iterations", "12",
+                                          "--animation", anim, "--quiet", NULL },
+                   NULL, 8192);
+  g_test_message ("status %d, stderr: %s", r.status, r.err);
+  g_assert_cmpint (r.status, ==, 1);
+  assert_one_line (r.err);
+  g_assert_nonnull (strstr (r.err, "anim.gif"));
+  image = imp_image_io_load (output, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 32);
+  g_assert_true (g_file_get_contents (anim, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, SENTINEL);
+  listing = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while (g_dir_read_name (listing) != NULL)
+    n_files++;
+  g_assert_cmpuint (n_files, ==, 2);
+}
+
 static void
 test_interrupt (void)
 {
@@ -602,6 +783,9 @@ main (int    argc,
   g_test_add_func ("/cli/no-weights", test_no_weights);
   g_test_add_func ("/cli/odd-images", test_odd_images);
   g_test_add_func ("/cli/save-every", test_save_every);
+  g_test_add_func ("/cli/animation-gif", test_animation_gif);
+  g_test_add_func ("/cli/animation-webp", test_animation_webp);
+  g_test_add_func ("/cli/animation-write-fails", test_animation_write_fails);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/interrupt-save", test_interrupt_save);
 
