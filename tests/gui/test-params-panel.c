@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "imp-params-panel.h"
+#include "imp-preferences-window.h"
 
 static void
 assert_layers_equal (const ImpLayerSet *a,
@@ -124,6 +125,19 @@ test_sliders (void)
   g_object_unref (panel);
 }
 
+/* The templates no other test opens: they parse and bind. */
+static void
+test_templates (void)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/impasto/Impasto/gtk/help-overlay.ui");
+  GtkWindow *prefs = imp_preferences_window_new (NULL);
+
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  g_assert_true (IMP_IS_PREFERENCES_WINDOW (prefs));
+  gtk_window_destroy (prefs);
+  gtk_window_destroy (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+}
+
 static void
 skip_no_schema (void)
 {
@@ -149,5 +163,6 @@ main (int    argc,
   g_test_add_func ("/gui/params/round-trip", test_round_trip);
   g_test_add_func ("/gui/params/bad-layers", test_bad_layers);
   g_test_add_func ("/gui/params/sliders", test_sliders);
+  g_test_add_func ("/gui/templates/preferences-and-shortcuts", test_templates);
   return g_test_run ();
 }
