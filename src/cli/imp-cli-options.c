@@ -452,6 +452,14 @@ set_animation_size (ImpCliOptions *o, const char *option, const char *value, GEr
 }
 
 static gboolean
+set_evaluate (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  g_free (o->evaluate);
+  o->evaluate = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
 set_quiet (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
   o->quiet = TRUE;
@@ -517,6 +525,7 @@ static const OptionSpec option_specs[] = {
   { "animation-frames", 0, FALSE, N_("N"), N_("Most frames of the animation (default 60)"), set_animation_frames },
   { "animation-delay", 0, FALSE, N_("MS"), N_("Milliseconds per frame of the animation (default 80)"), set_animation_delay },
   { "animation-size", 0, FALSE, N_("N"), N_("Longer side of the animation (default 512)"), set_animation_size },
+  { "evaluate", 0, FALSE, N_("FILE"), N_("Print the losses of FILE under the preset's loss at --size instead of painting"), set_evaluate },
   { "save-on-interrupt", 0, TRUE, NULL, N_("On Ctrl+C, save the result so far"), set_save_on_interrupt },
   { "quiet", 'q', TRUE, NULL, N_("No progress output"), set_quiet },
   { "list-presets", 0, TRUE, NULL, N_("List the presets and exit"), set_list_presets },
@@ -611,7 +620,7 @@ check_required (ImpCliOptions *o,
     return usage_error (error, _("a content image is needed: -c FILE"));
   if (o->styles->len == 0)
     return usage_error (error, _("a style image is needed: -s FILE"));
-  if (o->output == NULL)
+  if (o->output == NULL && o->evaluate == NULL)
     return usage_error (error, _("an output file is needed: -o FILE"));
   if (o->style_blend != NULL && o->style_blend->len != o->styles->len)
     return usage_error (error, _("--style-blend has %u weights for %u style images"),
@@ -723,4 +732,5 @@ imp_cli_options_clear (ImpCliOptions *o)
   g_clear_pointer (&o->log_json, g_free);
   g_clear_pointer (&o->save_dir, g_free);
   g_clear_pointer (&o->animation, g_free);
+  g_clear_pointer (&o->evaluate, g_free);
 }

@@ -27,6 +27,7 @@ typedef struct
   guint       animation_frames;
   guint       animation_delay;   /* ms */
   guint       animation_size;    /* longer side */
+  char       *evaluate;          /* print this image's losses instead of a run */
   gboolean    quiet;
   gboolean    save_on_interrupt;
   gboolean    list_presets;

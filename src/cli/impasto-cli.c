@@ -21,6 +21,7 @@
 #include "media/imp-frame-recorder.h"
 #include "media/imp-image-io.h"
 
+#include "imp-cli-evaluate.h"
 #include "imp-cli-options.h"
 #include "imp-cli-progress.h"
 
@@ -517,6 +518,36 @@ run (const ImpCliOptions *o,
   return saved != EXIT_DONE ? saved : status;
 }
 
+/* --evaluate: one line "style S content C tv T total X" (weighted, as the
+ * --log-json lines), for comparing pictures made by different presets. */
+static int
+evaluate (const ImpCliOptions *o)
+{
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(ImpImage) content = NULL;
+  g_autoptr(GPtrArray) styles = NULL;
+  g_autoptr(ImpImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  ImpLosses losses = { 0 };
+
+  if ((content = load_image (o->content, o->params.size)) == NULL
+      || (styles = load_styles (o)) == NULL
+      || (image = load_image (o->evaluate, o->params.size)) == NULL
+      || (weights = load_weights (o)) == NULL)
+    return EXIT_FAILED;
+  if (!imp_cli_evaluate (weights, &o->params, content,
+                         (const ImpImage * const *) styles->pdata,
+                         o->style_blend != NULL ? (double *) o->style_blend->data : NULL,
+                         styles->len, image, &losses, &error))
+    {
+      print_error (error->message);
+      return EXIT_FAILED;
+    }
+  printf ("style %.6g content %.6g tv %.6g total %.6g\n", losses.style, losses.content,
+          losses.tv, losses.total);
+  return EXIT_DONE;
+}
+
 static void
 list_presets (void)
 {
@@ -564,6 +595,8 @@ main (int    argc,
       print_error (error->message);
       return EXIT_USAGE;
     }
+  if (options.evaluate != NULL)
+    return evaluate (&options);
   if ((status = check_output (&options)) != EXIT_DONE
       || (status = check_animation (&options)) != EXIT_DONE)
     return status;

@@ -269,6 +269,7 @@ prepare_bad_files (const char *content)
   g_autofree char *zero = tmp_path ("zero.png");
   g_autofree char *weights_trunc = tmp_path ("truncated.safetensors");
   g_autofree char *weights_garbage = tmp_path ("garbage.safetensors");
+  g_autofree char *folder_gif = tmp_path ("folder.gif");
   g_autofree char *data = NULL;
   gsize len;
   guint8 noise[4096];
@@ -280,6 +281,7 @@ prepare_bad_files (const char *content)
   g_assert_true (g_file_set_contents (truncated, data, len / 3, NULL));
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   write_declared_png (huge, 30000, 30000);
+  g_assert_cmpint (g_mkdir_with_parents (folder_gif, 0700), ==, 0);
   write_declared_png (zero, 0, 0);
   g_clear_pointer (&data, g_free);
   g_assert_true (g_file_get_contents (g_getenv ("IMPASTO_WEIGHTS"), &data, &len, NULL));
@@ -336,7 +338,7 @@ static const BadCase bad_cases[] = {
   { "animation delay 5", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Ta.gif", "--animation-delay", "5" } },
   { "animation size 9999", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Ta.gif", "--animation-size", "9999" } },
   { "animation folder missing", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Tno/such/dir/a.gif" } },
-  { "animation is a folder", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "/" } },
+  { "animation is a folder", 1, { "-c", "%C", "-s", "%S", "-o", "%O", "--animation", "%Tfolder.gif" } },
   { "seed negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--seed", "-1" } },
 };
 
@@ -666,6 +668,51 @@ test_animation_write_fails (void)
   g_assert_cmpuint (n_files, ==, 2);
 }
 
+/* --evaluate prints the losses of a picture: the content image itself has
+ * content loss 0 and a style loss; the style image has both above 0. */
+static void
+parse_losses (const char *out,
+              double     *style,
+              double     *content)
+{
+  double tv, total;
+
+  g_assert_cmpint (sscanf (out, "style %lf content %lf tv %lf total %lf", style, content,
+                           &tv, &total), ==, 4);
+  g_assert_cmpfloat_with_epsilon (total, *style + *content + tv, 1e-4 * total);
+}
+
+static void
+test_evaluate (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_auto(Result) a = { 0 };
+  g_auto(Result) b = { 0 };
+  double style_a, content_a, style_b, content_b;
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  run_cli (&a, (const char *[]) { "-c", content, "-s", style, "--size", "32",
+                                  "--evaluate", content, NULL }, NULL);
+  g_test_message ("content: %s%s", a.out, a.err);
+  g_assert_cmpint (a.status, ==, 0);
+  parse_losses (a.out, &style_a, &content_a);
+  g_assert_cmpfloat (content_a, ==, 0.0);
+  g_assert_cmpfloat (style_a, >, 0.0);
+
+  run_cli (&b, (const char *[]) { "-c", content, "-s", style, "--size", "32",
+                                  "--evaluate", style, NULL }, NULL);
+  g_test_message ("style: %s%s", b.out, b.err);
+  g_assert_cmpint (b.status, ==, 0);
+  parse_losses (b.out, &style_b, &content_b);
+  g_assert_cmpfloat (content_b, >, 0.0);
+  /* the style image (squeezed to the content's shape) is nearer its own style */
+  g_assert_cmpfloat (style_b, <, style_a);
+}
+
 static void
 test_interrupt (void)
 {
@@ -786,6 +833,7 @@ main (int    argc,
   g_test_add_func ("/cli/animation-gif", test_animation_gif);
   g_test_add_func ("/cli/animation-webp", test_animation_webp);
   g_test_add_func ("/cli/animation-write-fails", test_animation_write_fails);
+  g_test_add_func ("/cli/evaluate", test_evaluate);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/interrupt-save", test_interrupt_save);
 

@@ -1,0 +1,30 @@
+/* imp-cli-evaluate.h: impasto-cli --evaluate, the losses of a finished picture
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "engine/imp-image.h"
+#include "engine/imp-objective.h"
+#include "engine/imp-params.h"
+#include "engine/imp-weights.h"
+
+G_BEGIN_DECLS
+
+/* The losses of @image under @params' objective (layers, weights, pooling),
+ * with content and styles sized as a run of @params sizes them and @image
+ * resized to the content's size. Comparing the results of different presets
+ * with one fixed definition (e.g. tutorial's at 512 px) is what it is for. */
+gboolean imp_cli_evaluate (ImpWeights             *weights,
+                           const ImpParams        *params,
+                           const ImpImage         *content,
+                           const ImpImage * const *styles,
+                           const double           *style_blend,
+                           guint                   n_styles,
+                           const ImpImage         *image,
+                           ImpLosses              *losses,
+                           GError                **error);
+
+G_END_DECLS

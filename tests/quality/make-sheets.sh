@@ -1,0 +1,68 @@
+#!/bin/sh
+# make-sheets.sh: side-by-side sheets content | style | tutorial | best, at equal time
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: tests/quality/make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]
+#   env IMPASTO_WEIGHTS (the weights), IMPASTO_TEST_IMAGES (the images),
+#   PAIRS ("content:style ..." file names in IMPASTO_TEST_IMAGES).
+#
+# For each pair: runs --preset best and notes its wall time T; runs --preset
+# tutorial for the same T (its 1000 iterations are stopped with SIGINT and
+# --save-on-interrupt saves its result so far), then measures both pictures
+# with ONE loss definition, tutorial's at SIZE px (impasto-cli --evaluate), and
+# writes a labelled JPEG sheet plus a line of losses to OUT_DIR/losses.txt.
+# Run it on a quiet machine: both runs then get the same CPU.
+set -eu
+
+build=${1:?usage: make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]}
+out=${2:-$(dirname "$0")/../../docs/sheets}
+size=${3:-512}
+images=${IMPASTO_TEST_IMAGES:?set IMPASTO_TEST_IMAGES}
+: "${IMPASTO_WEIGHTS:?set IMPASTO_WEIGHTS}"
+pairs=${PAIRS:-"turtle.jpg:wave.jpg tubingen.jpg:starry_night.jpg tubingen.jpg:the_scream.jpg turtle.jpg:shipwreck.jpg tubingen.jpg:woman-with-hat-matisse.jpg"}
+cli="$build/src/cli/impasto-cli"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+mkdir -p "$out"
+: > "$out/losses.txt.new"
+
+now () { date +%s.%N; }
+seconds () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
+evaluate () { "$cli" --preset tutorial --size "$size" -c "$1" -s "$2" --evaluate "$3"; }
+
+for pair in $pairs; do
+  c=${pair%%:*}
+  s=${pair#*:}
+  name="${c%.*}-${s%.*}"
+  echo "== $name"
+
+  t0=$(now)
+  "$cli" --preset best --size "$size" -q -c "$images/$c" -s "$images/$s" \
+    -o "$work/best.png"
+  t_best=$(seconds "$t0" "$(now)")
+
+  # The same wall time for the tutorial recipe: stopped by SIGINT, saved.
+  t0=$(now)
+  timeout -s INT "$t_best" "$cli" --preset tutorial --size "$size" --save-on-interrupt \
+    --log-json "$work/tutorial.jsonl" -q -c "$images/$c" -s "$images/$s" \
+    -o "$work/tutorial.png" || status=$?
+  case ${status:-0} in 0|124|130) ;; *) exit 1 ;; esac
+  status=0
+  t_tut=$(seconds "$t0" "$(now)")
+  n_tut=$(wc -l < "$work/tutorial.jsonl")
+
+  l_best=$(evaluate "$images/$c" "$images/$s" "$work/best.png")
+  l_tut=$(evaluate "$images/$c" "$images/$s" "$work/tutorial.png")
+  echo "$name best ${t_best}s: $l_best" | tee -a "$out/losses.txt.new"
+  echo "$name tutorial ${t_tut}s ($n_tut it.): $l_tut" | tee -a "$out/losses.txt.new"
+
+  montage -font DejaVu-Sans -pointsize 18 -background white \
+    -label "content" "$images/$c" \
+    -label "style" "$images/$s" \
+    -label "tutorial, ${t_tut} s ($n_tut it.)" "$work/tutorial.png" \
+    -label "best, ${t_best} s" "$work/best.png" \
+    -tile 4x1 -geometry 384x288+4+4 -quality 85 "$out/$name.jpg"
+done
+mv "$out/losses.txt.new" "$out/losses.txt"
