@@ -351,3 +351,42 @@ imp_conv_backward_input (ImpConv       *self,
   imp_scratch_clear (&local);
   return ok;
 }
+
+/* act = max(0, z): act > 0 exactly where z > 0 */
+static void
+relu_mask (float       *grad,
+           const float *act,
+           gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!(act[i] > 0.f))
+      grad[i] = 0.f;
+}
+
+gboolean
+imp_conv_backward_input_relu (ImpConv       *self,
+                              float         *grad_output,
+                              const float   *relu_output,
+                              guint          height,
+                              guint          width,
+                              float         *grad_input,
+                              ImpScratch    *scratch,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  ImpScratch local = { NULL, 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
+  if (self->winograd == NULL)
+    {
+      relu_mask (grad_output, relu_output, (gsize) self->out_channels * height * width);
+      return imp_conv_backward_input (self, grad_output, height, width, grad_input, scratch,
+                                      cancellable, error);
+    }
+  ok = imp_winograd_backward_input_masked (self->winograd, grad_output, relu_output, height,
+                                           width, grad_input, scratch ? scratch : &local,
+                                           cancellable, error);
+  imp_scratch_clear (&local);
+  return ok;
+}

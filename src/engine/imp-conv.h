@@ -66,6 +66,21 @@ gboolean imp_conv_backward_input     (ImpConv         *self,
                                       GCancellable    *cancellable,
                                       GError         **error);
 
+/* The same through the layer's ReLU: @grad_output counts only where
+ * @relu_output (this layer's forward output with relu, [out, H, W]) is
+ * positive. The fast path masks inside its input transform (one pass less
+ * over the gradient); the plain path masks @grad_output in place, so it may
+ * come back changed, and then calls imp_conv_backward_input (). */
+gboolean imp_conv_backward_input_relu (ImpConv        *self,
+                                       float          *grad_output,
+                                       const float    *relu_output,
+                                       guint           height,
+                                       guint           width,
+                                       float          *grad_input,
+                                       ImpScratch     *scratch,
+                                       GCancellable   *cancellable,
+                                       GError        **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpConv, imp_conv_free)
 
 G_END_DECLS

@@ -66,6 +66,19 @@ deepest_layer (const ImpParams *params)
   return deepest;
 }
 
+/* The layers a loss reads: only their activations are kept in full. */
+static guint32
+loss_layers (const ImpParams *params)
+{
+  guint32 kept = 0;
+
+  for (guint i = 0; i < params->content_layers.n_layers; i++)
+    kept |= 1u << params->content_layers.layers[i];
+  for (guint i = 0; i < params->style_layers.n_layers; i++)
+    kept |= 1u << params->style_layers.layers[i];
+  return kept;
+}
+
 static void
 set_threads (const ImpParams *params)
 {
@@ -227,6 +240,7 @@ imp_objective_new (ImpWeights             *weights,
   imp_objective_set_loss_weights (self, params->content_weight, params->style_weight,
                                   params->tv_weight);
   self->vgg = imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO);
+  imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
     return NULL;
@@ -337,5 +351,6 @@ imp_objective_estimate_memory (const ImpParams *params,
       guint c = imp_vgg_layer_out_channels (l);
       floats += (guint64) c * c + (guint64) c * (width >> b) * (height >> b);
     }
-  return floats * sizeof (float) + imp_vgg_estimate_memory (deepest, width, height);
+  return floats * sizeof (float) +
+         imp_vgg_estimate_memory_kept (deepest, loss_layers (params), params->pool, width, height);
 }

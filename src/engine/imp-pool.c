@@ -80,3 +80,52 @@ imp_pool_backward (ImpPoolKind  kind,
           }
       }
 }
+
+void
+imp_pool_forward_argmax (const float *input,
+                         guint        channels,
+                         guint        height,
+                         guint        width,
+                         float       *output,
+                         guint8      *argmax)
+{
+  guint oh = height / 2, ow = width / 2;
+
+  for (guint c = 0; c < channels; c++)
+    for (guint y = 0; y < oh; y++)
+      {
+        const float *r0 = input + ((gsize) c * height + 2 * y) * width;
+        const float *r1 = r0 + width;
+        gsize o = ((gsize) c * oh + y) * ow;
+        for (guint x = 0; x < ow; x++)
+          {
+            guint k = window_argmax (r0 + 2 * x, r1 + 2 * x);
+            argmax[o + x] = (guint8) k;
+            output[o + x] = (k < 2 ? r0 : r1)[2 * x + (k & 1)];
+          }
+      }
+}
+
+void
+imp_pool_backward_argmax (const guint8 *argmax,
+                          const float  *grad_output,
+                          guint         channels,
+                          guint         height,
+                          guint         width,
+                          float        *grad_input)
+{
+  guint oh = height / 2, ow = width / 2;
+
+  memset (grad_input, 0, (gsize) channels * height * width * sizeof (float));
+  for (guint c = 0; c < channels; c++)
+    for (guint y = 0; y < oh; y++)
+      {
+        gsize top = ((gsize) c * height + 2 * y) * width;
+        gsize o = ((gsize) c * oh + y) * ow;
+        for (guint x = 0; x < ow; x++)
+          {
+            guint k = argmax[o + x];
+            grad_input[top + (k < 2 ? 0 : width) + 2 * x + (k & 1)] = grad_output[o + x];
+          }
+      }
+}

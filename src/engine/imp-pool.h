@@ -34,4 +34,22 @@ void imp_pool_backward (ImpPoolKind  kind,
                         guint        width,
                         float       *grad_input);
 
+/* Max pooling that also records each window's first arg-max (0..3, scan
+ * order, one byte per output) so backward needs not keep @input. */
+void imp_pool_forward_argmax  (const float *input,
+                               guint        channels,
+                               guint        height,
+                               guint        width,
+                               float       *output,
+                               guint8      *argmax);
+
+/* Max-pool backward from the recorded arg-max: the same result as
+ * imp_pool_backward (IMP_POOL_MAX, input, ...) on the input that recorded it. */
+void imp_pool_backward_argmax (const guint8 *argmax,
+                               const float  *grad_output,
+                               guint         channels,
+                               guint         height,
+                               guint         width,
+                               float        *grad_input);
+
 G_END_DECLS

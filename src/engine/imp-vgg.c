@@ -16,7 +16,9 @@ struct _ImpVgg
 {
   /* Owned */
   ImpConv      *convs[IMP_N_VGG_LAYERS];
-  float        *acts[IMP_N_VGG_LAYERS];     /* post-ReLU outputs */
+  float        *acts[IMP_N_VGG_LAYERS];     /* post-ReLU outputs of kept layers */
+  guint8       *masks[IMP_N_VGG_LAYERS];    /* other layers: bit i = output i > 0 */
+  guint8       *argmax[4];                  /* max pool after a layer not kept */
   float        *grads[IMP_N_VGG_LAYERS];    /* injected d loss / d act, NULL if unused */
   float        *pools[4];                   /* pool after block b, if a later layer exists */
   float        *input;                      /* preprocessed image [3, H, W] */
@@ -27,6 +29,7 @@ struct _ImpVgg
   ImpPreprocess pre;
   ImpVggLayer   deepest;
   ImpPoolKind   pool;
+  guint32       kept;                       /* bit l: acts[l] stored */
   guint         width;
   guint         height;
 };
@@ -45,6 +48,7 @@ imp_vgg_new (ImpWeights       *weights,
   self->pre = *imp_weights_get_preprocess (weights);
   self->deepest = deepest;
   self->pool = pool;
+  self->kept = IMP_VGG_KEEP_ALL;
   for (guint l = 0; l <= deepest; l++)
     self->convs[l] = imp_conv_new (imp_weights_get_kernel (weights, l),
                                    imp_weights_get_bias (weights, l),
@@ -59,10 +63,14 @@ free_buffers (ImpVgg *self)
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     {
       g_clear_pointer (&self->acts[l], g_free);
+      g_clear_pointer (&self->masks[l], g_free);
       g_clear_pointer (&self->grads[l], g_free);
     }
   for (guint b = 0; b < 4; b++)
-    g_clear_pointer (&self->pools[b], g_free);
+    {
+      g_clear_pointer (&self->pools[b], g_free);
+      g_clear_pointer (&self->argmax[b], g_free);
+    }
   g_clear_pointer (&self->input, g_free);
   g_clear_pointer (&self->work[0], g_free);
   g_clear_pointer (&self->work[1], g_free);
@@ -97,12 +105,56 @@ layer_floats (ImpVggLayer layer,
   return (gsize) imp_vgg_layer_out_channels (layer) * (height >> b) * (width >> b);
 }
 
-/* A pool is stored only when a layer after it runs. */
+/* A pool runs only when a layer after it runs. */
 static gboolean
-keeps_pool (ImpVggLayer deepest,
-            guint       block)
+runs_pool (ImpVggLayer deepest,
+           guint       block)
 {
   return block < 4 && imp_vgg_layer_block (deepest) > block;
+}
+
+/* The layer a pool follows: conv1_2, conv2_2, conv3_4, conv4_4. */
+static ImpVggLayer
+last_layer_of_block (guint block)
+{
+  static const ImpVggLayer last[4] = { IMP_CONV1_2, IMP_CONV2_2, IMP_CONV3_4, IMP_CONV4_4 };
+
+  return last[block];
+}
+
+static gboolean
+is_kept (guint32     kept,
+         ImpVggLayer layer)
+{
+  return (kept >> layer) & 1;
+}
+
+/* Pools are stored only when every activation is (imp_vgg_get_pool () is for
+ * tests); otherwise they go to a work buffer. */
+static gboolean
+keeps_pool (ImpVggLayer deepest,
+            guint32     kept,
+            guint       block)
+{
+  return runs_pool (deepest, block) && kept == IMP_VGG_KEEP_ALL;
+}
+
+/* The max pool after the last layer of @block needs its own arg-max when that
+ * layer's activation is not kept. */
+static gboolean
+keeps_argmax (ImpVggLayer deepest,
+              guint32     kept,
+              ImpPoolKind pool,
+              guint       block)
+{
+  return runs_pool (deepest, block) && pool == IMP_POOL_MAX &&
+         !is_kept (kept, last_layer_of_block (block));
+}
+
+static gsize
+mask_bytes (gsize n)
+{
+  return (n + 7) / 8;
 }
 
 static gsize
@@ -148,10 +200,17 @@ imp_vgg_set_size (ImpVgg  *self,
     }
   free_buffers (self);
   for (guint l = 0; l <= self->deepest; l++)
-    self->acts[l] = g_new (float, layer_floats (l, width, height));
+    if (is_kept (self->kept, l))
+      self->acts[l] = g_new (float, layer_floats (l, width, height));
+    else
+      self->masks[l] = g_new (guint8, mask_bytes (layer_floats (l, width, height)));
   for (guint b = 0; b < 4; b++)
-    if (keeps_pool (self->deepest, b))
-      self->pools[b] = g_new (float, pool_floats (b, width, height));
+    {
+      if (keeps_pool (self->deepest, self->kept, b))
+        self->pools[b] = g_new (float, pool_floats (b, width, height));
+      if (keeps_argmax (self->deepest, self->kept, self->pool, b))
+        self->argmax[b] = g_new (guint8, pool_floats (b, width, height));
+    }
   self->input = g_new (float, (gsize) 3 * width * height);
   work = largest_map (self->deepest, width, height);
   self->work[0] = g_new (float, work);
@@ -195,6 +254,50 @@ preprocess (ImpVgg      *self,
     }
 }
 
+/* The work buffer that @in is not (forward of layers not kept ping-pongs). */
+static float *
+other_work (ImpVgg      *self,
+            const float *in)
+{
+  return in == self->work[0] ? self->work[1] : self->work[0];
+}
+
+/* mask bit i = act[i] > 0, eight outputs a byte */
+static void
+pack_mask (const float *act,
+           gsize        n,
+           guint8      *mask)
+{
+  gsize full = n / 8;
+
+  for (gsize j = 0; j < full; j++)
+    {
+      const float *a = act + 8 * j;
+      guint bits = 0;
+      for (guint k = 0; k < 8; k++)
+        bits |= (guint) (a[k] > 0.f) << k;
+      mask[j] = (guint8) bits;
+    }
+  if (n > 8 * full)
+    {
+      guint bits = 0;
+      for (gsize i = 8 * full; i < n; i++)
+        bits |= (guint) (act[i] > 0.f) << (i - 8 * full);
+      mask[full] = (guint8) bits;
+    }
+}
+
+/* grad[i] = 0 where mask bit i is clear */
+static void
+apply_mask (float        *grad,
+            const guint8 *mask,
+            gsize         n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!((mask[i >> 3] >> (i & 7)) & 1))
+      grad[i] = 0.f;
+}
+
 gboolean
 imp_vgg_forward (ImpVgg        *self,
                  const float   *image,
@@ -208,15 +311,24 @@ imp_vgg_forward (ImpVgg        *self,
   preprocess (self, image);
   for (guint l = 0; l <= self->deepest; l++)
     {
-      if (!imp_conv_forward (self->convs[l], in, h, w, TRUE, self->acts[l], &self->scratch,
+      guint c = imp_vgg_layer_out_channels (l);
+      float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
+
+      if (!imp_conv_forward (self->convs[l], in, h, w, TRUE, out, &self->scratch,
                              cancellable, error))
         return FALSE;
-      in = self->acts[l];
+      if (self->masks[l] != NULL)
+        pack_mask (out, (gsize) c * h * w, self->masks[l]);
+      in = out;
       if (imp_vgg_layer_pool_after (l) && l < self->deepest)
         {
           guint b = imp_vgg_layer_block (l);
-          imp_pool_forward (self->pool, in, imp_vgg_layer_out_channels (l), h, w, self->pools[b]);
-          in = self->pools[b];
+          float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
+          if (self->argmax[b] != NULL)
+            imp_pool_forward_argmax (in, c, h, w, pooled, self->argmax[b]);
+          else
+            imp_pool_forward (self->pool, in, c, h, w, pooled);
+          in = pooled;
           h /= 2;
           w /= 2;
         }
@@ -230,6 +342,23 @@ imp_vgg_get_activation (ImpVgg      *self,
 {
   g_return_val_if_fail (layer <= self->deepest, NULL);
   return self->acts[layer];
+}
+
+void
+imp_vgg_keep_activations (ImpVgg  *self,
+                          guint32  layers)
+{
+  guint width = self->width, height = self->height;
+
+  if (layers == self->kept)
+    return;
+  self->kept = layers;
+  if (width == 0)
+    return;
+  /* set_size () reallocates only on a change of size */
+  free_buffers (self);
+  if (!imp_vgg_set_size (self, width, height, NULL))
+    g_warn_if_reached ();   /* the same size was accepted before */
 }
 
 const float *
@@ -277,23 +406,32 @@ unpreprocess_gradient (ImpVgg      *self,
 }
 
 static void
-relu_mask (float       *grad,
-           const float *act,
-           gsize        n)
-{
-  /* act = max(0, z): act > 0 exactly where z > 0 */
-  for (gsize i = 0; i < n; i++)
-    if (!(act[i] > 0.f))
-      grad[i] = 0.f;
-}
-
-static void
 add_into (float       *dst,
           const float *src,
           gsize        n)
 {
   for (gsize i = 0; i < n; i++)
     dst[i] += src[i];
+}
+
+/* Through layer @l's ReLU and convolution: @grad (d/d act, may be
+ * overwritten) to @grad_input. */
+static gboolean
+backward_layer (ImpVgg        *self,
+                ImpVggLayer    l,
+                float         *grad,
+                guint          h,
+                guint          w,
+                float         *grad_input,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  if (self->acts[l] != NULL)
+    return imp_conv_backward_input_relu (self->convs[l], grad, self->acts[l], h, w, grad_input,
+                                         &self->scratch, cancellable, error);
+  apply_mask (grad, self->masks[l], (gsize) imp_vgg_layer_out_channels (l) * h * w);
+  return imp_conv_backward_input (self->convs[l], grad, h, w, grad_input, &self->scratch,
+                                  cancellable, error);
 }
 
 gboolean
@@ -321,18 +459,20 @@ imp_vgg_backward (ImpVgg        *self,
       imp_vgg_layer_size (self, l, &w, &h);
       if (l < start && self->grads[l] != NULL)
         add_into (cur, self->grads[l], n);
-      relu_mask (cur, self->acts[l], n);
-      if (!imp_conv_backward_input (self->convs[l], cur, h, w, other, &self->scratch,
-                                    cancellable, error))
+      if (!backward_layer (self, l, cur, h, w, other, cancellable, error))
         return FALSE;
       if (l == 0)
         break;
       if (imp_vgg_layer_pool_after (l - 1))
         {
-          guint pw, ph;
+          guint pw, ph, b = imp_vgg_layer_block (l - 1);
           imp_vgg_layer_size (self, l - 1, &pw, &ph);
-          imp_pool_backward (self->pool, self->acts[l - 1], other,
-                             imp_vgg_layer_out_channels (l - 1), ph, pw, cur);
+          if (self->argmax[b] != NULL)
+            imp_pool_backward_argmax (self->argmax[b], other, imp_vgg_layer_out_channels (l - 1),
+                                      ph, pw, cur);
+          else
+            imp_pool_backward (self->pool, self->acts[l - 1], other,
+                               imp_vgg_layer_out_channels (l - 1), ph, pw, cur);
         }
       else
         {
@@ -369,6 +509,17 @@ imp_vgg_estimate_memory (ImpVggLayer deepest,
                          guint       width,
                          guint       height)
 {
+  return imp_vgg_estimate_memory_kept (deepest, IMP_VGG_KEEP_ALL, IMP_POOL_MAX, width, height);
+}
+
+guint64
+imp_vgg_estimate_memory_kept (ImpVggLayer deepest,
+                              guint32     kept,
+                              ImpPoolKind pool,
+                              guint       width,
+                              guint       height)
+{
+  guint64 bytes = 0;
   guint64 floats = (guint64) 3 * width * height + 2 * largest_map (deepest, width, height);
   guint64 scratch = CONV_SCRATCH_BYTES, weights = 0;
 
@@ -378,11 +529,18 @@ imp_vgg_estimate_memory (ImpVggLayer deepest,
       guint64 row = (guint64) 9 * MAX (imp_vgg_layer_in_channels (l), imp_vgg_layer_out_channels (l)) *
                     (width >> imp_vgg_layer_block (l)) * sizeof (float);
       scratch = MAX (scratch, row);
-      floats += layer_floats (l, width, height);
+      if (is_kept (kept, l))
+        floats += layer_floats (l, width, height);
+      else
+        bytes += mask_bytes (layer_floats (l, width, height));
       weights += conv_bytes (l, &scratch);
     }
   for (guint b = 0; b < 4; b++)
-    if (keeps_pool (deepest, b))
-      floats += pool_floats (b, width, height);
-  return floats * sizeof (float) + weights + scratch;
+    {
+      if (keeps_pool (deepest, kept, b))
+        floats += pool_floats (b, width, height);
+      if (keeps_argmax (deepest, kept, pool, b))
+        bytes += pool_floats (b, width, height);
+    }
+  return floats * sizeof (float) + bytes + weights + scratch;
 }

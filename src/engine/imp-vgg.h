@@ -44,10 +44,23 @@ gboolean     imp_vgg_forward            (ImpVgg            *self,
                                          const float       *image,
                                          GCancellable      *cancellable,
                                          GError           **error);
-/* Post-ReLU output of @layer from the last forward, [C, H, W]. */
+/* Every layer's activation is kept (the default). */
+#define IMP_VGG_KEEP_ALL G_MAXUINT32
+/* Keeps the full activation only of the layers whose bit (1u << layer) is set
+ * in @layers (those the losses read); of the others backward keeps only a
+ * 1-bit ReLU mask and, before a max pool, the pool's arg-max (a byte a pooled
+ * value), and forward writes their outputs into two reused work buffers:
+ * at 512x512 to conv5_1 with the usual loss layers that is about 170 MiB
+ * less. Pools are then not kept either. Reallocates the buffers now if a size
+ * is set. */
+void         imp_vgg_keep_activations   (ImpVgg            *self,
+                                         guint32            layers);
+/* Post-ReLU output of @layer from the last forward, [C, H, W], or NULL when
+ * the layer is not kept (imp_vgg_keep_activations ()). */
 const float *imp_vgg_get_activation     (ImpVgg            *self,
                                          ImpVggLayer        layer);
-/* Output of the pool after conv@block+1_x (0 = pool1), or NULL if not computed. */
+/* Output of the pool after conv@block+1_x (0 = pool1), or NULL if not computed
+ * or not kept. */
 const float *imp_vgg_get_pool           (ImpVgg            *self,
                                          guint              block);
 
@@ -71,6 +84,12 @@ gboolean     imp_vgg_backward           (ImpVgg            *self,
 guint64      imp_vgg_estimate_memory    (ImpVggLayer        deepest,
                                          guint              width,
                                          guint              height);
+/* The same with only the layers in @kept kept (imp_vgg_keep_activations ()). */
+guint64      imp_vgg_estimate_memory_kept (ImpVggLayer      deepest,
+                                           guint32          kept,
+                                           ImpPoolKind      pool,
+                                           guint            width,
+                                           guint            height);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpVgg, imp_vgg_free)
 

@@ -199,11 +199,14 @@ test_images (void)
     }
 }
 
+/* The network on the plain path (IM2COL) or the fast one (AUTO: Winograd
+ * from conv1_2 on): the fixtures hold for both within the same tolerance. */
 static ImpVgg *
-run_vgg (const ImpImage *image)
+run_vgg (const ImpImage   *image,
+         ImpConvAlgorithm  algorithm)
 {
   g_autoptr(GError) error = NULL;
-  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, IMP_CONV_ALGORITHM_AUTO);
+  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm);
 
   g_assert_true (imp_vgg_set_size (vgg, image->width, image->height, &error));
   g_assert_true (imp_vgg_forward (vgg, image->data, NULL, &error));
@@ -212,8 +215,9 @@ run_vgg (const ImpImage *image)
 }
 
 static void
-test_layers (void)
+test_layers (gconstpointer data)
 {
+  ImpConvAlgorithm algorithm = GPOINTER_TO_INT (data);
   g_autoptr(TestImage) content = NULL;
   g_autoptr(ImpVgg) vgg = NULL;
   JsonObject *layers;
@@ -221,7 +225,7 @@ test_layers (void)
   if (!need_fixtures ())
     return;
   content = make_image (FALSE);
-  vgg = run_vgg (content);
+  vgg = run_vgg (content, algorithm);
   layers = json_object_get_object_member (fixtures, "layers");
   for (guint l = 0; l <= IMP_CONV5_2; l++)
     {
@@ -265,8 +269,9 @@ gram_stats (const float *gram,
 }
 
 static void
-test_grams (void)
+test_grams (gconstpointer data)
 {
+  ImpConvAlgorithm algorithm = GPOINTER_TO_INT (data);
   g_autoptr(TestImage) content = NULL, style = NULL;
   g_autoptr(ImpVgg) vgg = NULL, svgg = NULL;
   g_autofree float *gram = g_new (float, 512 * 512);
@@ -277,8 +282,8 @@ test_grams (void)
     return;
   content = make_image (FALSE);
   style = make_image (TRUE);
-  vgg = run_vgg (content);
-  svgg = run_vgg (style);
+  vgg = run_vgg (content, algorithm);
+  svgg = run_vgg (style, algorithm);
   for (guint i = 0; i < 2; i++)
     {
       JsonObject *entry = json_object_get_object_member (member (fixtures, "gram"), content_layers[i]);
@@ -504,8 +509,14 @@ main (int   argc,
     }
 
   g_test_add_func ("/engine/fixtures/images", test_images);
-  g_test_add_func ("/engine/fixtures/layers", test_layers);
-  g_test_add_func ("/engine/fixtures/grams", test_grams);
+  g_test_add_data_func ("/engine/fixtures/layers/im2col",
+                        GINT_TO_POINTER (IMP_CONV_ALGORITHM_IM2COL), test_layers);
+  g_test_add_data_func ("/engine/fixtures/layers/fast",
+                        GINT_TO_POINTER (IMP_CONV_ALGORITHM_AUTO), test_layers);
+  g_test_add_data_func ("/engine/fixtures/grams/im2col",
+                        GINT_TO_POINTER (IMP_CONV_ALGORITHM_IM2COL), test_grams);
+  g_test_add_data_func ("/engine/fixtures/grams/fast",
+                        GINT_TO_POINTER (IMP_CONV_ALGORITHM_AUTO), test_grams);
   g_test_add_func ("/engine/fixtures/loss-and-gradient", test_loss_and_gradient);
   g_test_add_func ("/engine/fixtures/adam", test_adam);
   ret = g_test_run ();
