@@ -528,6 +528,22 @@ imp_run_controller_get_result_texture (ImpRunController *self)
   return self->result_texture;
 }
 
+void
+imp_run_controller_set_result (ImpRunController *self,
+                               ImpImage         *result)
+{
+  g_return_if_fail (IMP_IS_RUN_CONTROLLER (self));
+  g_return_if_fail (result != NULL);
+  g_return_if_fail (self->thread == NULL);
+
+  g_clear_pointer (&self->result, imp_image_free);
+  g_clear_object (&self->result_texture);
+  g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
+  self->result = result;
+  self->result_texture = imp_texture_new_from_image (result);
+  self->completed = FALSE;
+}
+
 gboolean
 imp_run_controller_get_completed (ImpRunController *self)
 {

@@ -55,6 +55,10 @@ GdkTexture       *imp_run_controller_get_frame        (ImpRunController *self);
 /* What Stop and the end of a run deliver, at the output size; NULL before. */
 const ImpImage   *imp_run_controller_get_result       (ImpRunController *self);
 GdkTexture       *imp_run_controller_get_result_texture (ImpRunController *self);
+/* Takes @result as the result, as if a run had delivered it (a restored
+ * autosave); not while running. No animation goes with it. */
+void              imp_run_controller_set_result       (ImpRunController *self,
+                                                       ImpImage         *result);
 guint             imp_run_controller_get_n_frames     (ImpRunController *self);
 /* Whether the last run did all its iterations (FALSE when stopped or failed). */
 gboolean          imp_run_controller_get_completed    (ImpRunController *self);

@@ -28,6 +28,8 @@ imp_window_update_actions (ImpWindow *self)
   gboolean has_result = imp_run_controller_get_result (self->controller) != NULL;
   gboolean has_images = imp_image_well_get_image (self->content_well) != NULL
                         && imp_image_well_get_image (self->style_well) != NULL;
+  gboolean downloading = self->download != NULL && imp_weights_download_get_running (self->download);
+  g_autofree char *script = NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
                                  !running && has_images && self->weights_path != NULL);
@@ -36,6 +38,9 @@ imp_window_update_actions (ImpWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_result);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation",
                                  imp_run_controller_get_recorder (self->controller) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download-weights",
+                                 !downloading && (script = imp_weights_download_find_script ()) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-download", downloading);
 }
 
 void
@@ -53,7 +58,7 @@ imp_window_set_weights_path (ImpWindow  *self,
 
   description = g_strdup_printf (
     _("Impasto paints with the VGG19 network, whose weights (about 80 MB) are fetched separately. "
-      "In a source checkout, run <tt>weights/fetch</tt>, which stores them in %s; "
+      "Download them (this runs <tt>weights/fetch</tt>, which stores them in %s), "
       "or choose a <tt>vgg19-conv.safetensors</tt> file you already have."),
     "<tt>~/.local/share/impasto/weights/</tt>");
   adw_status_page_set_description (self->weights_page, description);
@@ -101,6 +106,31 @@ on_saved (GObject      *object,
   imp_window_show_toast (self, text);
   imp_window_emit_image_saved (self, file, error);
   g_free (data);
+  if (error == NULL)
+    imp_window_mark_saved (self, file);
+  else
+    self->close_after_save = FALSE;
+}
+
+/* Inputs are never written over: the export would destroy what it came from. */
+static gboolean
+refuse_input_file (ImpWindow *self,
+                   GFile     *file)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!imp_window_is_input_file (self, file))
+    return FALSE;
+  name = g_file_get_basename (file);
+  g_set_error (&error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+               _("“%s” is one of the input images and is never overwritten. Choose another name."),
+               name);
+  imp_window_show_toast (self, error->message);
+  self->close_after_save = FALSE;
+  imp_window_emit_image_saved (self, file, error);
+  return TRUE;
 }
 
 void
@@ -119,6 +149,8 @@ imp_window_save_image (ImpWindow *self,
       imp_window_show_toast (self, _("There is no painting to save yet"));
       return;
     }
+  if (refuse_input_file (self, file))
+    return;
   data = g_new0 (SaveData, 1);
   data->self = g_object_ref (self);
   data->file = g_object_ref (file);
@@ -149,6 +181,8 @@ on_save_response (GtkNativeDialog *chooser,
 
       imp_window_save_image (self, file);
     }
+  else
+    self->close_after_save = FALSE;
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);
 }
@@ -167,12 +201,9 @@ add_save_filters (GtkFileChooser *chooser)
   gtk_file_chooser_add_filter (chooser, jpeg);
 }
 
-static void
-save_image_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+void
+imp_window_ask_save_image (ImpWindow *self)
 {
-  ImpWindow *self = IMP_WINDOW (widget);
   g_autoptr(GFile) folder = default_folder (self);
   g_autofree char *name = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
                                                    imp_image_well_get_name (self->style_well));
@@ -185,8 +216,19 @@ save_image_action (GtkWidget  *widget,
   if (folder != NULL)
     gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  /* GTK 4 has no do-overwrite-confirmation switch: its chooser (and the portal's)
+   * always asks "A file named … already exists. Do you want to replace it?"
+   * itself, so a file the chooser returns is one the user agreed to replace. */
   g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+save_image_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  imp_window_ask_save_image (IMP_WINDOW (widget));
 }
 
 static void
@@ -225,6 +267,17 @@ imp_window_save_animation (ImpWindow *self,
   if (recorder == NULL || imp_frame_recorder_get_n_frames (recorder) == 0)
     {
       imp_window_show_toast (self, _("There is no progress animation to save yet"));
+      return;
+    }
+  if (imp_window_is_input_file (self, file))
+    {
+      g_autofree char *name = g_file_get_basename (file);
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_EXISTS,
+                                             _("“%s” is one of the input images and is never overwritten. Choose another name."),
+                                             name);
+
+      imp_window_show_toast (self, error->message);
+      imp_window_emit_animation_saved (self, file, error);
       return;
     }
   if (g_settings_get_boolean (self->settings, "animation-content-frame"))
@@ -285,6 +338,7 @@ save_animation_action (GtkWidget  *widget,
   if (folder != NULL)
     gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  /* Replacing an existing file: the chooser asks itself (see imp_window_ask_save_image). */
   g_signal_connect (chooser, "response", G_CALLBACK (on_save_animation_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
@@ -364,9 +418,96 @@ choose_weights_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+on_download_fraction (ImpWeightsDownload *download,
+                      GParamSpec         *pspec,
+                      ImpWindow          *self)
+{
+  double fraction = imp_weights_download_get_fraction (download);
+  /* Translators: how much of the weights file has arrived, e.g. "42 % of 80 MB" */
+  g_autofree char *text = g_strdup_printf (_("%.0f %% of %.0f MB"), 100 * fraction,
+                                           IMP_WEIGHTS_DOWNLOAD_SIZE / 1e6);
+
+  gtk_progress_bar_set_fraction (self->download_progress, fraction);
+  gtk_progress_bar_set_text (self->download_progress, text);
+}
+
+static void
+show_download_message (ImpWindow  *self,
+                       const char *text)
+{
+  gtk_label_set_label (self->download_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->download_label), text != NULL);
+}
+
+static void
+on_download_finished (ImpWeightsDownload *download,
+                      const char         *path,
+                      const GError       *error,
+                      ImpWindow          *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->download_box), FALSE);
+  imp_window_update_actions (self);
+  if (path != NULL)
+    {
+      show_download_message (self, NULL);
+      imp_window_set_weights_path (self, path);
+      imp_window_show_toast (self, _("The network weights are installed"));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_download_message (self, _("The download was cancelled. Download again to resume it."));
+  else
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("The weights could not be downloaded: %s.\nCheck the internet connection "
+                           "and download again (it resumes where it stopped), or choose a weights "
+                           "file you already have."), error->message);
+
+      show_download_message (self, text);
+    }
+}
+
+void
+imp_window_connect_download (ImpWindow *self)
+{
+  g_signal_connect_object (self->download, "notify::fraction", G_CALLBACK (on_download_fraction), self, 0);
+  g_signal_connect_object (self->download, "finished", G_CALLBACK (on_download_finished), self, 0);
+}
+
+static void
+download_weights_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  show_download_message (self, NULL);
+  if (!imp_weights_download_start (self->download, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The download cannot start: %s"), error->message);
+
+      show_download_message (self, text);
+      return;
+    }
+  on_download_fraction (self->download, NULL, self);
+  gtk_widget_set_visible (GTK_WIDGET (self->download_box), TRUE);
+  imp_window_update_actions (self);
+}
+
+static void
+cancel_download_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  imp_weights_download_cancel (IMP_WINDOW (widget)->download);
+}
+
 void
 imp_window_class_init_actions (GtkWidgetClass *widget_class)
 {
+  gtk_widget_class_install_action (widget_class, "win.download-weights", NULL, download_weights_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-download", NULL, cancel_download_action);
   gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "win.save-image", NULL, save_image_action);

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "imp-weights-download.h"
 #include "imp-window.h"
 
 G_BEGIN_DECLS
@@ -29,17 +30,29 @@ struct _ImpWindow
   GtkProgressBar   *progress_bar;
   GtkLabel         *status_label;
   ImpLossPlot      *loss_plot;
+  GtkBox           *download_box;
+  GtkProgressBar   *download_progress;
+  GtkLabel         *download_label;
 
   /* Owned */
   GSettings        *settings;
   ImpRunController *controller;
   char             *weights_path;
   char             *last_toast;
+  ImpWeightsDownload *download;
 
   /* State */
   guint             last_plotted;
   gboolean          restart_asked;
   gboolean          restart_after_stop;
+  /* A result (finished, stopped or restored) that was neither saved nor discarded. */
+  gboolean          unsaved;
+  /* The user answered the close dialog: the next close goes through. */
+  gboolean          close_confirmed;
+  /* Save was chosen in the close dialog: close once the painting is saved. */
+  gboolean          close_after_save;
+  guint             autosave_id;
+  gboolean          autosave_busy;
 };
 
 /* imp-window-actions.c */
@@ -49,6 +62,22 @@ void imp_window_show_toast         (ImpWindow      *self,
                                     const char     *text);
 void imp_window_set_weights_path   (ImpWindow      *self,
                                     const char     *path);
+void imp_window_connect_download   (ImpWindow      *self);
+
+/* imp-window-actions.c: shows the Save Painting chooser. */
+void imp_window_ask_save_image     (ImpWindow      *self);
+
+/* imp-window-lost-work.c: close confirmation, autosave, restore */
+gboolean imp_window_confirm_close  (ImpWindow      *self);
+void imp_window_autosave_start     (ImpWindow      *self);
+void imp_window_autosave_stop      (ImpWindow      *self);
+void imp_window_autosave_result    (ImpWindow      *self);
+void imp_window_offer_autosave     (ImpWindow      *self);
+void imp_window_mark_saved         (ImpWindow      *self,
+                                    GFile          *file);
+gboolean imp_window_is_input_file  (ImpWindow      *self,
+                                    GFile          *file);
+void imp_window_class_init_lost_work (GtkWidgetClass *widget_class);
 
 /* imp-window.c */
 void imp_window_start              (ImpWindow      *self);

@@ -113,6 +113,8 @@ on_finished (ImpRunController *controller,
   gboolean has_progress = imp_run_controller_get_progress (controller, &progress);
 
   show_idle_preview (self);
+  imp_window_autosave_stop (self);
+  imp_window_autosave_result (self);
   imp_window_update_actions (self);
 
   if (error != NULL)
@@ -138,7 +140,15 @@ on_finished (ImpRunController *controller,
   else
     gtk_label_set_label (self->status_label, _("Stopped"));
 
-  if (self->restart_after_stop)
+  if (self->close_after_save)
+    {
+      /* Save was chosen while painting: this is the result so far. */
+      if (self->unsaved)
+        imp_window_ask_save_image (self);
+      else
+        self->close_after_save = FALSE;
+    }
+  else if (self->restart_after_stop)
     {
       self->restart_after_stop = FALSE;
       imp_window_start (self);
@@ -155,6 +165,8 @@ on_running_changed (ImpRunController *controller,
   gtk_widget_set_visible (GTK_WIDGET (self->start_button), !running);
   gtk_widget_set_visible (GTK_WIDGET (self->stop_button), running);
   self->restart_asked = FALSE;
+  if (running)
+    imp_window_autosave_start (self);
   imp_window_update_actions (self);
 }
 
@@ -497,6 +509,8 @@ imp_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", height);
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
 
+  if (imp_window_confirm_close (self))
+    return TRUE;
   return GTK_WINDOW_CLASS (imp_window_parent_class)->close_request (window);
 }
 
@@ -508,6 +522,11 @@ imp_window_dispose (GObject *object)
   /* The worker holds its own reference and ends at its next layer boundary. */
   if (self->controller != NULL)
     imp_run_controller_stop (self->controller);
+  imp_window_autosave_stop (self);
+  /* Without a close (a crash, a killed session) the autosave stays, to be offered back. */
+  if (self->download != NULL)
+    imp_weights_download_cancel (self->download);
+  g_clear_object (&self->download);
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_WINDOW);
   g_clear_object (&self->controller);
   g_clear_object (&self->settings);
@@ -566,8 +585,12 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, loss_plot);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_box);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_progress);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_label);
 
   imp_window_class_init_actions (widget_class);
+  imp_window_class_init_lost_work (widget_class);
 }
 
 static void
@@ -577,6 +600,8 @@ imp_window_init (ImpWindow *self)
 
   self->settings = g_settings_new (APP_ID);
   self->controller = imp_run_controller_new ();
+  self->download = imp_weights_download_new ();
+  imp_window_connect_download (self);
   imp_params_panel_set_settings (self->params_panel, self->settings);
   g_object_bind_property (self->compare_button, "active", self->preview, "comparing",
                           G_BINDING_BIDIRECTIONAL);
@@ -598,6 +623,7 @@ imp_window_init (ImpWindow *self)
   find_weights (self);
   load_initial_images (self);
   imp_window_update_actions (self);
+  imp_window_offer_autosave (self);
 }
 
 ImpWindow *
@@ -697,4 +723,27 @@ imp_window_get_weights_path (ImpWindow *self)
 {
   g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
   return self->weights_path;
+}
+
+const char *
+imp_window_get_page (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+const char *
+imp_window_get_download_message (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->download_label)))
+    return NULL;
+  return gtk_label_get_label (self->download_label);
+}
+
+gboolean
+imp_window_get_unsaved (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), FALSE);
+  return self->unsaved;
 }

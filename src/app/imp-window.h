@@ -44,5 +44,11 @@ GtkProgressBar   *imp_window_get_progress_bar   (ImpWindow      *self);
 const char       *imp_window_get_last_toast     (ImpWindow      *self);
 /* The weights file runs use, or NULL when none was found. */
 const char       *imp_window_get_weights_path   (ImpWindow      *self);
+/* "main", or "weights" while the weights are missing. */
+const char       *imp_window_get_page           (ImpWindow      *self);
+/* What the weights page says about the last download, or NULL. */
+const char       *imp_window_get_download_message (ImpWindow    *self);
+/* Whether a result is there that was neither saved nor discarded. */
+gboolean          imp_window_get_unsaved        (ImpWindow      *self);
 
 G_END_DECLS

@@ -1,0 +1,539 @@
+/* test-lost-work.c: no lost work: closing asks, autosave and restore, inputs
+ * never overwritten, the weights page and its download
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs with isolated XDG folders (G_TEST_OPTION_ISOLATE_DIRS): the autosave,
+ * the download cache and the weights lookup only see this test's empty ones.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "imp-autosave.h"
+#include "imp-weights-download.h"
+#include "imp-window.h"
+
+/* Sanitizers slow everything down several times (.ci/sanitize). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SLOWDOWN 4.0
+#else
+#define SLOWDOWN 1.0
+#endif
+
+#define OUTPUT_SIZE 32
+
+static char     *tmp_dir;
+static gboolean  saved;
+static GError   *saved_error;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wait_until (Condition condition,
+            gpointer  data,
+            double    timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * SLOWDOWN * G_USEC_PER_SEC);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+wells_loaded (gpointer data)
+{
+  ImpWindow *window = data;
+  ImpImageWell *wells[] = { imp_window_get_content_well (window), imp_window_get_style_well (window) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (wells); i++)
+    if (imp_image_well_get_loading (wells[i]) || imp_image_well_get_image (wells[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return !imp_run_controller_get_running (imp_window_get_run_controller (data));
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+is_saved (gpointer data)
+{
+  return saved;
+}
+
+static gboolean
+autosave_there (gpointer data)
+{
+  return imp_autosave_exists ();
+}
+
+static void
+on_image_saved (ImpWindow    *window,
+                GFile        *file,
+                const GError *error,
+                gpointer      data)
+{
+  saved = TRUE;
+  g_clear_error (&saved_error);
+  if (error != NULL)
+    saved_error = g_error_copy (error);
+}
+
+static ImpWindow *
+open_window (void)
+{
+  ImpWindow *window = imp_window_new (NULL);
+
+  g_signal_connect (window, "image-saved", G_CALLBACK (on_image_saved), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (wells_loaded, window, 20));
+  return window;
+}
+
+static void
+set_run_settings (guint iterations,
+                  guint autosave_interval)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_set_uint (settings, "size", OUTPUT_SIZE);
+  g_settings_set_uint (settings, "iterations", iterations);
+  g_settings_set_uint (settings, "autosave-interval", autosave_interval);
+}
+
+static AdwMessageDialog *
+find_dialog (ImpWindow *window)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data)
+        && gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
+      return l->data;
+  return NULL;
+}
+
+static void
+answer (AdwMessageDialog *dialog,
+        const char       *response)
+{
+  /* Closing the window may take its dialog along. */
+  g_object_ref (dialog);
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
+}
+
+/* Closes @window and checks that it is gone, with no dialog left behind. */
+static void
+close_and_check_gone (ImpWindow *window)
+{
+  gpointer weak = window;
+
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (wait_until (is_null, &weak, 10));
+}
+
+static void
+run_to_end (ImpWindow *window)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_true (wait_until (not_running, window, 120));
+  g_assert_nonnull (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+}
+
+/* A finished, unsaved result: closing asks; Cancel keeps the window, Discard
+ * closes it and forgets the autosave; a saved result closes without asking. */
+static void
+test_close_asks (void)
+{
+  ImpWindow *window;
+  gpointer weak;
+  AdwMessageDialog *dialog;
+  g_autofree char *path = g_build_filename (tmp_dir, "kept.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  set_run_settings (4, 60);
+  window = open_window ();
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  g_assert_false (imp_window_get_unsaved (window));
+  run_to_end (window);
+  g_assert_true (imp_window_get_unsaved (window));
+  /* The finished result is autosaved at once. */
+  g_assert_true (wait_until (autosave_there, NULL, 10));
+
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = find_dialog (window);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save the Painting?");
+  answer (dialog, "cancel");
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (weak);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (imp_autosave_exists ());
+
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = find_dialog (window);
+  g_assert_nonnull (dialog);
+  answer (dialog, "discard");
+  g_assert_true (wait_until (is_null, &weak, 10));
+  g_assert_false (imp_autosave_exists ());
+
+  /* Saved: nothing to ask, nothing kept in the cache. */
+  window = open_window ();
+  run_to_end (window);
+  g_assert_true (wait_until (autosave_there, NULL, 10));
+  saved = FALSE;
+  imp_window_save_image (window, file);
+  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_no_error (saved_error);
+  g_assert_false (imp_window_get_unsaved (window));
+  g_assert_false (imp_autosave_exists ());
+  close_and_check_gone (window);
+  g_assert_null (find_dialog (NULL));
+  g_remove (path);
+}
+
+static gboolean
+reached_iteration (gpointer data)
+{
+  ImpProgress progress;
+
+  return imp_run_controller_get_progress (imp_window_get_run_controller (data), &progress)
+         && progress.iteration >= 2;
+}
+
+/* A running run asks too; Cancel lets it go on. */
+static void
+test_close_while_running_asks (void)
+{
+  ImpWindow *window;
+  AdwMessageDialog *dialog;
+  gpointer weak;
+
+  set_run_settings (100000, 60);
+  window = open_window ();
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (wait_until (reached_iteration, window, 60));
+
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = find_dialog (window);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop the Painting?");
+  answer (dialog, "cancel");
+  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+
+  gtk_window_close (GTK_WINDOW (window));
+  dialog = find_dialog (window);
+  g_assert_nonnull (dialog);
+  answer (dialog, "discard");
+  g_assert_true (wait_until (is_null, &weak, 30));
+  g_assert_false (imp_autosave_exists ());
+}
+
+/* During a long run the painting so far is autosaved every second; a window
+ * that goes away without closing (a crash) leaves it, and the next window
+ * offers it back: Restore makes it the result, ready to export. */
+static void
+test_autosave_restore (void)
+{
+  g_autofree char *export_path = g_build_filename (tmp_dir, "restored.png", NULL);
+  g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+  ImpAutosaveInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  ImpImage *autosaved = NULL;
+  ImpWindow *window;
+  gpointer weak;
+  const ImpImage *result;
+  guint width, height;
+
+  set_run_settings (100000, 1);
+  g_assert_false (imp_autosave_exists ());
+  window = open_window ();
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (wait_until (autosave_there, NULL, 30));
+  /* Written while painting, not at the end. */
+  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_true (imp_autosave_load (&info, &autosaved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (info.n_iterations, ==, 100000);
+  g_assert_cmpuint (info.iteration, >=, 1);
+  g_assert_cmpuint (info.iteration, <, info.n_iterations);
+  g_assert_true (g_str_has_suffix (info.content_path, "astronaut.jpg"));
+  g_assert_true (g_str_has_suffix (info.style_path, "scream.jpg"));
+  g_assert_cmpint (info.time, >, 0);
+  g_assert_cmpuint (MAX (autosaved->width, autosaved->height), <=, OUTPUT_SIZE);
+  imp_autosave_info_clear (&info);
+  g_clear_pointer (&autosaved, imp_image_free);
+
+  /* The crash: the window goes without close-request. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
+  g_assert_true (wait_until (not_running, window, 30));
+  weak = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (wait_until (is_null, &weak, 10));
+  g_assert_true (imp_autosave_exists ());
+  g_assert_true (imp_autosave_load (&info, &autosaved, &error));
+  imp_autosave_info_clear (&info);
+  width = autosaved->width;
+  height = autosaved->height;
+  g_clear_pointer (&autosaved, imp_image_free);
+
+  window = open_window ();
+  g_assert_cmpstr (imp_window_get_last_toast (window), ==, "A painting from the last session was kept");
+  g_assert_null (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-autosave", NULL);
+  result = imp_run_controller_get_result (imp_window_get_run_controller (window));
+  g_assert_nonnull (result);
+  g_assert_cmpuint (result->width, ==, width);
+  g_assert_cmpuint (result->height, ==, height);
+  g_assert_true (imp_window_get_unsaved (window));
+  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+                 == imp_run_controller_get_result_texture (imp_window_get_run_controller (window)));
+
+  /* Exported: the autosave has done its job. */
+  saved = FALSE;
+  imp_window_save_image (window, export_file);
+  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_no_error (saved_error);
+  g_assert_true (g_file_test (export_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (imp_autosave_exists ());
+  close_and_check_gone (window);
+  g_remove (export_path);
+}
+
+static char *
+file_checksum (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+static gboolean
+well_has_file (gpointer data)
+{
+  ImpImageWell *well = data;
+
+  return !imp_image_well_get_loading (well) && imp_image_well_get_file (well) != NULL
+         && g_str_has_prefix (g_file_peek_path (imp_image_well_get_file (well)), tmp_dir);
+}
+
+/* Saving onto an input image, under its own name or another one, is refused
+ * and the file stays as it was; the painting stays to be saved elsewhere. */
+static void
+test_export_onto_input_refused (void)
+{
+  g_autofree char *source = g_build_filename (g_getenv ("IMPASTO_TEST_IMAGES"), "tubingen.jpg", NULL);
+  g_autofree char *copy = g_build_filename (tmp_dir, "content.jpg", NULL);
+  g_autofree char *link = g_build_filename (tmp_dir, "link.jpg", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GFile) copy_file = NULL;
+  g_autoptr(GFile) link_file = NULL;
+  ImpImageWell *content;
+  ImpWindow *window;
+  gsize length = 0;
+  GFile *targets[2];
+
+  g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  g_assert_cmpint (symlink (copy, link), ==, 0);
+  copy_file = g_file_new_for_path (copy);
+  link_file = g_file_new_for_path (link);
+  before = file_checksum (copy);
+
+  window = open_window ();
+  content = imp_window_get_content_well (window);
+  imp_image_well_load_file (content, copy_file);
+  g_assert_true (wait_until (well_has_file, content, 20));
+  /* Any result will do: the check comes before the image is looked at. */
+  imp_run_controller_set_result (imp_window_get_run_controller (window), imp_image_new (8, 8));
+
+  targets[0] = copy_file;
+  targets[1] = link_file;
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      saved = FALSE;
+      imp_window_save_image (window, targets[i]);
+      g_assert_true (wait_until (is_saved, NULL, 20));
+      g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+      g_assert_nonnull (strstr (imp_window_get_last_toast (window), "input images"));
+      after = file_checksum (copy);
+      g_assert_cmpstr (before, ==, after);
+      g_clear_pointer (&after, g_free);
+    }
+  /* The sample style image too, wherever it lives. */
+  saved = FALSE;
+  imp_window_save_image (window, imp_image_well_get_file (imp_window_get_style_well (window)));
+  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_nonnull (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_remove (link);
+  g_remove (copy);
+}
+
+static gboolean
+download_ended (gpointer data)
+{
+  return imp_window_get_download_message (data) != NULL;
+}
+
+/* No weights anywhere: the window shows the weights page; its download runs
+ * weights/fetch, which fails offline with a clear message, and Cancel ends a
+ * download that hangs. */
+static void
+test_weights_missing (void)
+{
+  g_autofree char *saved_weights = g_strdup (g_getenv ("IMPASTO_WEIGHTS"));
+  g_autofree char *missing = g_build_filename (tmp_dir, "no-such-weights.safetensors", NULL);
+  g_autofree char *fifo = g_build_filename (tmp_dir, "hanging.h5", NULL);
+  g_autofree char *fifo_url = g_strconcat ("file://", fifo, NULL);
+  g_autofree char *script = imp_weights_download_find_script ();
+  g_autofree char *elsewhere = NULL;
+  ImpWindow *window;
+  const char *message;
+  gint64 start;
+
+  g_setenv ("IMPASTO_WEIGHTS", missing, TRUE);
+  /* The XDG folders are this test's empty ones; an install or the build tree may still have them. */
+  elsewhere = imp_weights_find (NULL, NULL);
+  if (elsewhere != NULL)
+    {
+      g_setenv ("IMPASTO_WEIGHTS", saved_weights, TRUE);
+      g_test_skip_printf ("weights are installed where every lookup finds them: %s", elsewhere);
+      return;
+    }
+  window = imp_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_null (imp_window_get_weights_path (window));
+  g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_false (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+
+  if (script == NULL)
+    {
+      g_test_message ("weights/fetch not found: the download is not tried");
+      goto out;
+    }
+
+  /* Offline: a file:// address that does not exist fails like a lost network. */
+  g_setenv ("IMPASTO_WEIGHTS_URL", "file:///nonexistent/impasto/vgg19.h5", TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.download-weights", NULL);
+  g_assert_true (wait_until (download_ended, window, 60));
+  message = imp_window_get_download_message (window);
+  g_test_message ("download message: %s", message);
+  g_assert_true (g_str_has_prefix (message, "The weights could not be downloaded: "));
+  g_assert_nonnull (strstr (message, "choose a weights file"));
+  g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
+  g_assert_null (imp_window_get_weights_path (window));
+
+  /* A download that never ends (curl waits on a FIFO): Cancel ends it promptly. */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_setenv ("IMPASTO_WEIGHTS_URL", fifo_url, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.download-weights", NULL);
+  g_assert_null (imp_window_get_download_message (window));
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_null (imp_window_get_download_message (window));
+  start = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-download", NULL);
+  g_assert_true (wait_until (download_ended, window, 10));
+  g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_nonnull (strstr (imp_window_get_download_message (window), "cancelled"));
+  g_remove (fifo);
+
+out:
+  g_unsetenv ("IMPASTO_WEIGHTS_URL");
+  g_setenv ("IMPASTO_WEIGHTS", saved_weights, TRUE);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+have_environment (void)
+{
+  const char *weights = g_getenv ("IMPASTO_WEIGHTS");
+  const char *images = g_getenv ("IMPASTO_TEST_IMAGES");
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (weights == NULL || !g_file_test (weights, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("IMPASTO_WEIGHTS does not name the VGG19 weights file");
+      return FALSE;
+    }
+  if (images == NULL || !g_file_test (images, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("IMPASTO_TEST_IMAGES does not name the test image folder");
+      return FALSE;
+    }
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_test_skip ("The compiled GSettings schema is missing (GSETTINGS_SCHEMA_DIR)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_skipped (void)
+{
+  have_environment ();
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  adw_init ();
+
+  if (!have_environment ())
+    {
+      g_test_add_func ("/gui/lost-work/environment", test_skipped);
+      return g_test_run ();
+    }
+  tmp_dir = g_dir_make_tmp ("impasto-lost-work-XXXXXX", NULL);
+
+  g_test_add_func ("/gui/lost-work/weights-missing", test_weights_missing);
+  g_test_add_func ("/gui/lost-work/close-asks", test_close_asks);
+  g_test_add_func ("/gui/lost-work/close-while-running-asks", test_close_while_running_asks);
+  g_test_add_func ("/gui/lost-work/autosave-restore", test_autosave_restore);
+  g_test_add_func ("/gui/lost-work/export-onto-input-refused", test_export_onto_input_refused);
+  status = g_test_run ();
+
+  g_clear_error (&saved_error);
+  g_rmdir (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}
