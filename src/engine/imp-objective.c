@@ -17,6 +17,7 @@ struct _ImpObjective
 {
   /* Owned */
   ImpVgg      *vgg;
+  ImpWeights  *weights;                             /* a reference: what vgg was made from */
   float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
   float       *style_targets[IMP_N_VGG_LAYERS];     /* blended Gram matrices [C, C] */
   float       *gram;                                /* scratch, largest C*C */
@@ -43,6 +44,7 @@ imp_objective_free (ImpObjective *self)
     }
   g_free (self->gram);
   imp_vgg_free (self->vgg);
+  g_clear_pointer (&self->weights, imp_weights_unref);
   g_free (self);
 }
 
@@ -221,9 +223,37 @@ imp_objective_new (ImpWeights             *weights,
                    GCancellable           *cancellable,
                    GError                **error)
 {
+  return imp_objective_new_sharing (NULL, weights, params, content, styles, style_blend,
+                                    n_styles, cancellable, error);
+}
+
+/* The network for @params: on @previous's convolutions when they fit. */
+static ImpVgg *
+make_vgg (ImpObjective    *previous,
+          ImpWeights      *weights,
+          const ImpParams *params)
+{
+  ImpVggLayer deepest = deepest_layer (params);
+
+  if (previous != NULL && previous->weights == weights &&
+      imp_vgg_can_share (previous->vgg, deepest))
+    return imp_vgg_new_sharing (previous->vgg, deepest, params->pool);
+  return imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO);
+}
+
+ImpObjective *
+imp_objective_new_sharing (ImpObjective           *previous,
+                           ImpWeights             *weights,
+                           const ImpParams        *params,
+                           const ImpImage         *content,
+                           const ImpImage * const *styles,
+                           const double           *style_blend,
+                           guint                   n_styles,
+                           GCancellable           *cancellable,
+                           GError                **error)
+{
   g_autoptr(ImpObjective) self = NULL;
   g_autofree double *blend = g_new (double, MAX (n_styles, 1));
-  ImpVggLayer deepest;
 
   g_return_val_if_fail (weights != NULL && params != NULL, NULL);
   if (!check_inputs (params, content, styles, n_styles, error) ||
@@ -231,7 +261,6 @@ imp_objective_new (ImpWeights             *weights,
     return NULL;
 
   set_threads (params);
-  deepest = deepest_layer (params);
   self = g_new0 (ImpObjective, 1);
   self->content_layers = params->content_layers;
   self->style_layers = params->style_layers;
@@ -239,7 +268,8 @@ imp_objective_new (ImpWeights             *weights,
   self->height = content->height;
   imp_objective_set_loss_weights (self, params->content_weight, params->style_weight,
                                   params->tv_weight);
-  self->vgg = imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO);
+  self->weights = imp_weights_ref (weights);
+  self->vgg = make_vgg (previous, weights, params);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))

@@ -36,6 +36,20 @@ ImpObjective *imp_objective_new          (ImpWeights             *weights,
                                           guint                   n_styles,
                                           GCancellable           *cancellable,
                                           GError                **error);
+/* The same as imp_objective_new (), reusing @previous's prepared
+ * convolutions (Winograd-transformed weights: ~250 MB and up to a second or
+ * two to make) when @previous (may be NULL) was made from the same @weights
+ * and reaches at least as deep: coarse-to-fine makes one objective per scale.
+ * @previous is not changed and may be used and freed as before. */
+ImpObjective *imp_objective_new_sharing  (ImpObjective           *previous,
+                                          ImpWeights             *weights,
+                                          const ImpParams        *params,
+                                          const ImpImage         *content,
+                                          const ImpImage * const *styles,
+                                          const double           *style_blend,
+                                          guint                   n_styles,
+                                          GCancellable           *cancellable,
+                                          GError                **error);
 void          imp_objective_free         (ImpObjective           *self);
 
 /* Loss at @image (pixel units, the content's size) and, when @gradient is not NULL,

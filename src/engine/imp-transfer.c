@@ -321,9 +321,10 @@ setup_scale (ImpTransfer  *self,
   for (guint i = 0; i < self->n_styles; i++)
     g_ptr_array_add (styles, style_at_scale (self, self->styles[i], scale));
 
-  objective = imp_objective_new (self->weights, &self->params, content,
-                                 (const ImpImage * const *) styles->pdata, self->blend,
-                                 self->n_styles, cancellable, error);
+  /* The previous scale's prepared convolutions are reused, not made again. */
+  objective = imp_objective_new_sharing (self->objective, self->weights, &self->params,
+                                         content, (const ImpImage * const *) styles->pdata,
+                                         self->blend, self->n_styles, cancellable, error);
   if (objective == NULL)
     return FALSE;
 

@@ -12,10 +12,18 @@
 /* im2col tile bound of imp-conv.c, for the estimate. */
 #define CONV_SCRATCH_BYTES (16u * 1024 * 1024)
 
+/* The prepared (e.g. Winograd-transformed) convolutions, shared between
+ * networks of different image sizes (imp_vgg_new_sharing ()). */
+typedef struct
+{
+  gint          ref_count;
+  ImpConv      *convs[IMP_N_VGG_LAYERS];
+} ConvSet;
+
 struct _ImpVgg
 {
   /* Owned */
-  ImpConv      *convs[IMP_N_VGG_LAYERS];
+  ConvSet      *set;                        /* a reference */
   float        *acts[IMP_N_VGG_LAYERS];     /* post-ReLU outputs of kept layers */
   guint8       *masks[IMP_N_VGG_LAYERS];    /* other layers: bit i = output i > 0 */
   guint8       *argmax[4];                  /* max pool after a layer not kept */
@@ -49,12 +57,57 @@ imp_vgg_new (ImpWeights       *weights,
   self->deepest = deepest;
   self->pool = pool;
   self->kept = IMP_VGG_KEEP_ALL;
+  self->set = g_new0 (ConvSet, 1);
+  self->set->ref_count = 1;
   for (guint l = 0; l <= deepest; l++)
-    self->convs[l] = imp_conv_new (imp_weights_get_kernel (weights, l),
-                                   imp_weights_get_bias (weights, l),
-                                   imp_vgg_layer_in_channels (l),
-                                   imp_vgg_layer_out_channels (l), algorithm);
+    self->set->convs[l] = imp_conv_new (imp_weights_get_kernel (weights, l),
+                                        imp_weights_get_bias (weights, l),
+                                        imp_vgg_layer_in_channels (l),
+                                        imp_vgg_layer_out_channels (l), algorithm);
   return self;
+}
+
+ImpVgg *
+imp_vgg_new_sharing (ImpVgg      *other,
+                     ImpVggLayer  deepest,
+                     ImpPoolKind  pool)
+{
+  ImpVgg *self;
+
+  g_return_val_if_fail (other != NULL && deepest <= other->deepest, NULL);
+
+  self = g_new0 (ImpVgg, 1);
+  self->pre = other->pre;
+  self->deepest = deepest;
+  self->pool = pool;
+  self->kept = IMP_VGG_KEEP_ALL;
+  self->set = other->set;
+  g_atomic_int_inc (&self->set->ref_count);
+  return self;
+}
+
+gboolean
+imp_vgg_shares_convolutions (ImpVgg *a,
+                             ImpVgg *b)
+{
+  return a->set == b->set;
+}
+
+gboolean
+imp_vgg_can_share (ImpVgg      *other,
+                   ImpVggLayer  deepest)
+{
+  return other != NULL && deepest <= other->deepest;
+}
+
+static void
+conv_set_unref (ConvSet *set)
+{
+  if (!g_atomic_int_dec_and_test (&set->ref_count))
+    return;
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    imp_conv_free (set->convs[l]);
+  g_free (set);
 }
 
 static void
@@ -84,8 +137,7 @@ imp_vgg_free (ImpVgg *self)
   if (self == NULL)
     return;
   free_buffers (self);
-  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
-    imp_conv_free (self->convs[l]);
+  conv_set_unref (self->set);
   g_free (self);
 }
 
@@ -314,7 +366,7 @@ imp_vgg_forward (ImpVgg        *self,
       guint c = imp_vgg_layer_out_channels (l);
       float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
 
-      if (!imp_conv_forward (self->convs[l], in, h, w, TRUE, out, &self->scratch,
+      if (!imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
                              cancellable, error))
         return FALSE;
       if (self->masks[l] != NULL)
@@ -427,10 +479,10 @@ backward_layer (ImpVgg        *self,
                 GError       **error)
 {
   if (self->acts[l] != NULL)
-    return imp_conv_backward_input_relu (self->convs[l], grad, self->acts[l], h, w, grad_input,
+    return imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w, grad_input,
                                          &self->scratch, cancellable, error);
   apply_mask (grad, self->masks[l], (gsize) imp_vgg_layer_out_channels (l) * h * w);
-  return imp_conv_backward_input (self->convs[l], grad, h, w, grad_input, &self->scratch,
+  return imp_conv_backward_input (self->set->convs[l], grad, h, w, grad_input, &self->scratch,
                                   cancellable, error);
 }
 

@@ -21,6 +21,19 @@ ImpVgg      *imp_vgg_new                (ImpWeights        *weights,
                                          ImpVggLayer        deepest,
                                          ImpPoolKind        pool,
                                          ImpConvAlgorithm   algorithm);
+/* A network conv1_1 .. @deepest (at most @other's deepest) on the same
+ * convolutions as @other, which are not prepared again (Winograd: ~250 MB
+ * and up to a second or two per network): coarse-to-fine runs one network per
+ * image size. Its buffers and size are its own; @other may be freed first. */
+ImpVgg      *imp_vgg_new_sharing        (ImpVgg            *other,
+                                         ImpVggLayer        deepest,
+                                         ImpPoolKind        pool);
+/* TRUE when @a and @b run on the same prepared convolutions (tests). */
+gboolean     imp_vgg_shares_convolutions (ImpVgg           *a,
+                                          ImpVgg           *b);
+/* Whether imp_vgg_new_sharing (@other, @deepest, ...) can be called. */
+gboolean     imp_vgg_can_share          (ImpVgg            *other,
+                                         ImpVggLayer        deepest);
 void         imp_vgg_free               (ImpVgg            *self);
 ImpVggLayer  imp_vgg_get_deepest        (ImpVgg            *self);
 

@@ -9,6 +9,7 @@
 #include <cblas.h>
 
 #include "engine/imp-objective.h"
+#include "engine/imp-objective-private.h"
 
 static GRand *rng;
 static ImpWeights *weights;   /* random, conv1_1 .. conv2_1 */
@@ -268,6 +269,60 @@ test_deterministic (void)
   g_assert_cmpmem (ga, n * sizeof (float), gb, n * sizeof (float));
 }
 
+/* An objective at another size on the previous one's convolutions gives
+ * bit-identical results to one made afresh, also once the previous is gone;
+ * other weights or a deeper network are prepared anew. */
+static void
+test_sharing (void)
+{
+  g_autoptr(TestImage) small = random_image (20, 18);
+  g_autoptr(TestImage) content = random_image (26, 22);
+  g_autoptr(TestImage) style = random_image (15, 21);
+  g_autoptr(TestImage) x = random_image (26, 22);
+  g_autoptr(ImpWeights) other = random_weights (IMP_CONV2_1);
+  const ImpImage *styles[1] = { style };
+  g_autoptr(ImpObjective) shared = NULL, fresh = NULL, unshared = NULL, deeper = NULL;
+  ImpObjective *previous;
+  gsize n = 3 * 26 * 22;
+  g_autofree float *g_shared = g_new (float, n), *g_fresh = g_new (float, n);
+  ImpLosses l_shared, l_fresh;
+  ImpParams params;
+
+  init_params (&params);
+  params.content_layers.layers[0] = IMP_CONV1_2;   /* previous reaches conv1_2 only */
+  params.style_layers.layers[1] = IMP_CONV1_1;
+  previous = imp_objective_new (weights, &params, small, styles, NULL, 1, NULL, NULL);
+  init_params (&params);
+  deeper = imp_objective_new_sharing (previous, weights, &params, content, styles, NULL, 1,
+                                      NULL, NULL);
+  g_assert_false (imp_vgg_shares_convolutions (imp_objective_get_vgg (previous),
+                                               imp_objective_get_vgg (deeper)));
+  imp_objective_free (previous);
+
+  previous = imp_objective_new (weights, &params, small, styles, NULL, 1, NULL, NULL);
+  shared = imp_objective_new_sharing (previous, weights, &params, content, styles, NULL, 1,
+                                      NULL, NULL);
+  unshared = imp_objective_new_sharing (previous, other, &params, content, styles, NULL, 1,
+                                        NULL, NULL);
+  fresh = imp_objective_new (weights, &params, content, styles, NULL, 1, NULL, NULL);
+  g_assert_true (imp_vgg_shares_convolutions (imp_objective_get_vgg (previous),
+                                              imp_objective_get_vgg (shared)));
+  g_assert_false (imp_vgg_shares_convolutions (imp_objective_get_vgg (previous),
+                                               imp_objective_get_vgg (unshared)));
+  evaluate (previous, small, NULL);   /* the previous one still works */
+  l_shared = evaluate (shared, x, g_shared);
+  l_fresh = evaluate (fresh, x, g_fresh);
+  g_assert_cmpfloat (l_shared.total, >, 0);
+  g_assert_cmpmem (&l_shared, sizeof l_shared, &l_fresh, sizeof l_fresh);
+  g_assert_cmpmem (g_shared, n * sizeof (float), g_fresh, n * sizeof (float));
+  g_assert_cmpfloat (evaluate (unshared, x, NULL).total, !=, l_fresh.total);
+
+  imp_objective_free (previous);
+  l_shared = evaluate (shared, x, g_shared);
+  g_assert_cmpmem (&l_shared, sizeof l_shared, &l_fresh, sizeof l_fresh);
+  g_assert_cmpmem (g_shared, n * sizeof (float), g_fresh, n * sizeof (float));
+}
+
 static void
 test_memory_estimate (void)
 {
@@ -304,6 +359,7 @@ main (int   argc,
   g_test_add_func ("/engine/objective/blend", test_blend);
   g_test_add_func ("/engine/objective/cancel", test_cancel);
   g_test_add_func ("/engine/objective/deterministic", test_deterministic);
+  g_test_add_func ("/engine/objective/sharing", test_sharing);
   g_test_add_func ("/engine/objective/memory-estimate", test_memory_estimate);
   ret = g_test_run ();
   imp_weights_unref (weights);
