@@ -43,6 +43,8 @@ typedef struct
   double  *cpu_seconds;       /* user + system of all threads: robust to other load */
   guint    n;
   double   setup;
+  double   setup_cpu;
+  double   load;              /* weights file read and checked */
   gsize    rss_after_first;   /* KiB, after the first measured iteration */
   gsize    rss_last;          /* KiB, after the last one */
   glong    faults_start;      /* minor page faults before the first measured iteration */
@@ -214,13 +216,14 @@ run_objective (const Options *o,
   g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
   g_autoptr(ImpObjective) objective = NULL;
   gint64 start = g_get_monotonic_time ();
-  double cpu_start;
+  double cpu_start = cpu_time ();
   ImpLosses losses;
 
   objective = imp_objective_new (weights, params, content, styles, NULL, 1, NULL, error);
   if (objective == NULL)
     return FALSE;
   t->setup = (g_get_monotonic_time () - start) / 1e6;
+  t->setup_cpu = cpu_time () - cpu_start;
   for (guint i = 0; i < o->warmup + t->n; i++)
     {
       if (i == o->warmup)
@@ -308,6 +311,19 @@ median (const double *values,
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+/* What this process holds besides the objective: the loaded weights (all 16
+ * layers as floats) and its three images (content, style, gradient). */
+static guint64
+held_bytes (guint size)
+{
+  guint64 floats = (guint64) 3 * 3 * size * size;
+
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    floats += (guint64) imp_vgg_layer_in_channels (l) * imp_vgg_layer_out_channels (l) * 9 +
+              imp_vgg_layer_out_channels (l);
+  return floats * sizeof (float);
+}
+
 static void
 print_json (const Options   *o,
             const ImpParams *params,
@@ -317,18 +333,22 @@ print_json (const Options   *o,
   double gflop = direct_gflop (deepest_layer (params), o->size, o->size);
   double min, max, wall = median (t->seconds, t->n, &min, &max);
   double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
+  double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
+  double estimate_mb = objective_mb + held_bytes (o->size) / 1048576.0;
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
           "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"median_cpu_s\": %.4f, "
-          "\"setup_s\": %.3f, "
+          "\"load_s\": %.3f, \"setup_s\": %.3f, \"setup_cpu_s\": %.3f, "
+          "\"session_start_s\": %.3f, "
           "\"direct_gflop\": %.1f, \"effective_gflops\": %.1f, "
           "\"peak_rss_mb\": %.1f, \"rss_after_first_mb\": %.1f, \"rss_last_mb\": %.1f, "
-          "\"estimate_mb\": %.1f, \"page_faults_per_iteration\": %.0f, "
+          "\"estimate_mb\": %.1f, \"objective_estimate_mb\": %.1f, "
+          "\"estimate_error\": %.3f, \"page_faults_per_iteration\": %.0f, "
           "\"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
           o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, wall,
-          min, max, cpu, t->setup, gflop, gflop / wall,
+          min, max, cpu, t->load, t->setup, t->setup_cpu, t->load + t->setup, gflop, gflop / wall,
           peak_rss_kib () / 1024.0, t->rss_after_first / 1024.0, t->rss_last / 1024.0,
-          imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0,
+          estimate_mb, objective_mb, estimate_mb / (peak_rss_kib () / 1024.0) - 1,
           (double) (t->faults_end - t->faults_start) / t->n, sgemm,
           gflop / wall / sgemm);
   fflush (stdout);
@@ -400,7 +420,10 @@ main (int    argc,
   params.threads = o.threads;
   if (!imp_params_validate (&params, &error))
     goto fail;
-  if (!load_weights (&weights, &error))
+  t.load = g_get_monotonic_time () / 1e6;
+  ok = load_weights (&weights, &error);
+  t.load = g_get_monotonic_time () / 1e6 - t.load;
+  if (!ok)
     {
       g_printerr ("skip: %s\n", error->message);
       return 77;

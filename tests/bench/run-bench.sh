@@ -7,6 +7,8 @@
 #   tests/bench/run-bench.sh [BUILD_DIR]            default set, < 3 minutes
 #   tests/bench/run-bench.sh [BUILD_DIR] --full     adds 1024 px and 2048 px
 #   tests/bench/run-bench.sh [BUILD_DIR] --long     1000 iterations at 512 px, RSS flat
+#   ... --torch (after the mode, or alone)            adds the PyTorch reference at 512 px,
+#                                                    as installed and with huge-page malloc
 #
 # Needs IMPASTO_WEIGHTS (the VGG19 weights); .ci/run's default is used when unset.
 # Other load on the machine shows in sgemm_gflops: compare ratios, not seconds.
@@ -26,7 +28,25 @@ export IMPASTO_WEIGHTS="${IMPASTO_WEIGHTS:-$top/../shared/weights/vgg19-conv.saf
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OPENBLAS_L2_SIZE="${OPENBLAS_L2_SIZE:-512}"
 
-mode=${1:-}
+mode=
+torch=
+for arg in "$@"; do
+  case "$arg" in
+    --torch) torch=1 ;;
+    *) mode=$arg ;;
+  esac
+done
+
+# PyTorch (python3-torch) on the same images and layers, in the same run so
+# the machine's load is comparable; skipped (exit 77) where torch is missing.
+run_torch () {
+  local script="$top/tests/bench/torch-iteration.py" rc=0
+  python3 "$script" --size 512 --threads 2 --iterations 3 || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 77 ] || return "$rc"
+  [ "$rc" = 77 ] && return 0
+  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 python3 "$script" --size 512 --threads 2 --iterations 3
+}
+
 case "$mode" in
   --long)
     "$bench" --long --warmup 1
@@ -36,6 +56,7 @@ case "$mode" in
     # im2col network against Winograd in the same conditions.
     "$bench" --size 512 --threads 2 --iterations 5
     "$bench" --size 512 --threads 1 --iterations 3
+    "$bench" --size 256 --threads 2 --iterations 3
     "$bench" --mode network --algorithm winograd --size 512 --threads 2 --iterations 3
     "$bench" --mode network --algorithm im2col --size 512 --threads 2 --iterations 2
     if [ "$mode" = --full ]; then
@@ -44,7 +65,10 @@ case "$mode" in
     fi
     ;;
   *)
-    echo "usage: $0 [BUILD_DIR] [--full|--long]" >&2
+    echo "usage: $0 [BUILD_DIR] [--full|--long] [--torch]" >&2
     exit 2
     ;;
 esac
+if [ -n "$torch" ]; then
+  run_torch
+fi
