@@ -79,6 +79,9 @@ imp_window_autosave_start (ImpWindow *self)
   guint interval = g_settings_get_uint (self->settings, "autosave-interval");
 
   imp_window_autosave_stop (self);
+  /* The run's autosave replaces the last session's: no longer offer that one. */
+  if (self->restore_toast != NULL)
+    adw_toast_dismiss (self->restore_toast);
   if (interval > 0)
     self->autosave_id = g_timeout_add_seconds (interval, autosave_tick, self);
 }
@@ -257,6 +260,8 @@ restore_autosave_action (GtkWidget  *widget,
   gtk_label_set_label (self->status_label, status);
   imp_window_update_actions (self);
   imp_autosave_info_clear (&info);
+  if (self->restore_toast != NULL)
+    adw_toast_dismiss (self->restore_toast);
 }
 
 void
@@ -271,9 +276,11 @@ imp_window_offer_autosave (ImpWindow *self)
   adw_toast_set_action_name (toast, "win.restore-autosave");
   /* Until answered: it may be the only copy of a long run. */
   adw_toast_set_timeout (toast, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  self->restore_toast = toast;
+  g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *) &self->restore_toast);
   g_free (self->last_toast);
   self->last_toast = g_strdup (adw_toast_get_title (toast));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 void

@@ -52,6 +52,8 @@ struct _ImpWindow
   /* Save was chosen in the close dialog: close once the painting is saved. */
   gboolean          close_after_save;
   guint             autosave_id;
+  /* The offer of the last session's autosave, while it is shown. */
+  AdwToast         *restore_toast;
   gboolean          autosave_busy;
 };
 

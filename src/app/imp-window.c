@@ -523,6 +523,9 @@ imp_window_dispose (GObject *object)
   if (self->controller != NULL)
     imp_run_controller_stop (self->controller);
   imp_window_autosave_stop (self);
+  if (self->restore_toast != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->restore_toast), (gpointer *) &self->restore_toast);
+  self->restore_toast = NULL;
   /* Without a close (a crash, a killed session) the autosave stays, to be offered back. */
   if (self->download != NULL)
     imp_weights_download_cancel (self->download);

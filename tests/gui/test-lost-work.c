@@ -3,8 +3,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Runs with isolated XDG folders (G_TEST_OPTION_ISOLATE_DIRS): the autosave,
- * the download cache and the weights lookup only see this test's empty ones.
+ * Runs with its own empty XDG folders (gui-test-util.h): the autosave, the
+ * download cache and the weights lookup only see this test's, never the user's.
  */
 #include "config.h"
 
@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
+#include "gui-test-util.h"
 #include "imp-autosave.h"
 #include "imp-weights-download.h"
 #include "imp-window.h"
@@ -26,6 +27,7 @@
 #define OUTPUT_SIZE 32
 
 static char     *tmp_dir;
+static char     *xdg_dir;
 static gboolean  saved;
 static GError   *saved_error;
 
@@ -415,6 +417,7 @@ test_weights_missing (void)
 {
   g_autofree char *saved_weights = g_strdup (g_getenv ("IMPASTO_WEIGHTS"));
   g_autofree char *missing = g_build_filename (tmp_dir, "no-such-weights.safetensors", NULL);
+  g_autofree char *cache = imp_autosave_get_dir ();
   g_autofree char *fifo = g_build_filename (tmp_dir, "hanging.h5", NULL);
   g_autofree char *fifo_url = g_strconcat ("file://", fifo, NULL);
   g_autofree char *script = imp_weights_download_find_script ();
@@ -434,6 +437,8 @@ test_weights_missing (void)
     }
   window = imp_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
+  /* The test's own folders, not the user's. */
+  g_assert_true (g_str_has_prefix (cache, xdg_dir));
   g_assert_null (imp_window_get_weights_path (window));
   g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
@@ -515,13 +520,16 @@ main (int    argc,
 {
   int status;
 
-  gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  xdg_dir = gui_test_set_xdg_dirs ();
+  gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
   if (!have_environment ())
     {
       g_test_add_func ("/gui/lost-work/environment", test_skipped);
-      return g_test_run ();
+      status = g_test_run ();
+      gui_test_remove_xdg_dirs (xdg_dir);
+      return status;
     }
   tmp_dir = g_dir_make_tmp ("impasto-lost-work-XXXXXX", NULL);
 
@@ -535,5 +543,7 @@ main (int    argc,
   g_clear_error (&saved_error);
   g_rmdir (tmp_dir);
   g_free (tmp_dir);
+  gui_test_remove_xdg_dirs (xdg_dir);
+  g_free (xdg_dir);
   return status;
 }

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <time.h>
 
+#include "gui-test-util.h"
 #include "imp-window.h"
 
 #define RUN_ITERATIONS 400
@@ -618,6 +619,8 @@ main (int    argc,
       char **argv)
 {
   const char *bench_size = g_getenv ("IMPASTO_GUI_BENCH_SIZE");
+  /* Discard removes the autosave: never the user's. */
+  g_autofree char *xdg_dir = gui_test_set_xdg_dirs ();
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
@@ -626,7 +629,9 @@ main (int    argc,
   if (!have_environment ())
     {
       g_test_add_func ("/gui/window/environment", test_skipped);
-      return g_test_run ();
+      status = g_test_run ();
+      gui_test_remove_xdg_dirs (xdg_dir);
+      return status;
     }
 
   /* The benchmark: the same run at a realistic size (e.g. 512) to report figures. */
@@ -663,5 +668,6 @@ main (int    argc,
         }
       g_rmdir (tmp_dir);
     }
+  gui_test_remove_xdg_dirs (xdg_dir);
   return status;
 }

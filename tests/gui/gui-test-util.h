@@ -1,0 +1,19 @@
+/* gui-test-util.h: the GUI tests' own XDG folders
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Points XDG_CACHE_HOME, XDG_DATA_HOME and XDG_CONFIG_HOME at new empty folders
+ * under one temporary folder, which it returns. Call it first in main(), before
+ * GLib reads them (gtk_test_init does not pass G_TEST_OPTION_ISOLATE_DIRS on):
+ * autosaves, downloads and weights lookups then never touch the user's. */
+char *gui_test_set_xdg_dirs    (void);
+/* Deletes that folder and all in it. */
+void  gui_test_remove_xdg_dirs (const char *dir);
+
+G_END_DECLS
