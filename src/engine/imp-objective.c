@@ -295,36 +295,42 @@ imp_objective_set_loss_weights (ImpObjective *self,
   self->tv_weight = tv_weight;
 }
 
-/* Unweighted content and style sums, adding their gradients into the layer
- * gradient buffers when @with_grad. */
-static void
-layer_losses (ImpObjective *self,
-              gboolean      with_grad,
-              double       *content,
-              double       *style)
+typedef struct
 {
-  *content = *style = 0;
-  for (guint i = 0; i < self->content_layers.n_layers; i++)
-    {
-      ImpVggLayer l = self->content_layers.layers[i];
-      double w = layer_weight (&self->content_layers, i);
-      float *grad = with_grad ? imp_vgg_get_layer_gradient (self->vgg, l) : NULL;
-      *content += w * imp_content_loss (imp_vgg_get_activation (self->vgg, l),
-                                        self->content_targets[l], layer_floats (self, l),
-                                        self->content_weight * w, grad);
-    }
-  for (guint i = 0; i < self->style_layers.n_layers; i++)
-    {
-      ImpVggLayer l = self->style_layers.layers[i];
-      double w = layer_weight (&self->style_layers, i);
-      float *grad = with_grad ? imp_vgg_get_layer_gradient (self->vgg, l) : NULL;
-      guint c = imp_vgg_layer_out_channels (l), lw, lh;
+  ImpObjective *self;
+  double        content;   /* unweighted sums, as layer_losses () */
+  double        style;
+} GradientCtx;
 
-      imp_vgg_layer_size (self->vgg, l, &lw, &lh);
-      *style += w * imp_style_loss (imp_vgg_get_activation (self->vgg, l), c, (gsize) lw * lh,
-                                    self->style_targets[l], self->gram,
-                                    self->style_weight * w, grad);
-    }
+/* The losses of @layer, their gradient added into @grad (when not NULL) as
+ * backward reaches the layer: no gradient buffer per loss layer. */
+static void
+add_layer_gradient (ImpVgg      *vgg,
+                    ImpVggLayer  layer,
+                    float       *grad,
+                    gpointer     user_data)
+{
+  GradientCtx *ctx = user_data;
+  ImpObjective *self = ctx->self;
+  guint c = imp_vgg_layer_out_channels (layer), lw, lh;
+
+  imp_vgg_layer_size (vgg, layer, &lw, &lh);
+  for (guint i = 0; i < self->content_layers.n_layers; i++)
+    if (self->content_layers.layers[i] == layer)
+      {
+        double w = layer_weight (&self->content_layers, i);
+        ctx->content += w * imp_content_loss (imp_vgg_get_activation (vgg, layer),
+                                              self->content_targets[layer],
+                                              (gsize) c * lw * lh, self->content_weight * w, grad);
+      }
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    if (self->style_layers.layers[i] == layer)
+      {
+        double w = layer_weight (&self->style_layers, i);
+        ctx->style += w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
+                                          (gsize) lw * lh, self->style_targets[layer],
+                                          self->gram, self->style_weight * w, grad);
+      }
 }
 
 gboolean
@@ -342,12 +348,19 @@ imp_objective_evaluate (ImpObjective    *self,
 
   if (!imp_vgg_forward (self->vgg, image->data, cancellable, error))
     return FALSE;
-  if (gradient != NULL)
-    imp_vgg_zero_gradients (self->vgg);
-  layer_losses (self, gradient != NULL, &content, &style);
-  if (gradient != NULL &&
-      !imp_vgg_backward (self->vgg, gradient, cancellable, error))
-    return FALSE;
+  {
+    GradientCtx ctx = { self, 0, 0 };
+
+    if (gradient == NULL)
+      /* the same order as backward's, so the sums come out bit-identical */
+      for (int l = (int) imp_vgg_get_deepest (self->vgg); l >= 0; l--)
+        add_layer_gradient (self->vgg, l, NULL, &ctx);
+    else if (!imp_vgg_backward_with (self->vgg, add_layer_gradient, &ctx, gradient,
+                                     cancellable, error))
+      return FALSE;
+    content = ctx.content;
+    style = ctx.style;
+  }
   tv = self->tv_weight != 0
        ? imp_tv_loss (image->data, 3, image->height, image->width, self->tv_weight, gradient)
        : 0;
@@ -371,15 +384,14 @@ imp_objective_estimate_memory (const ImpParams *params,
     {
       ImpVggLayer l = params->content_layers.layers[i];
       guint b = imp_vgg_layer_block (l);
-      /* target + gradient buffer */
-      floats += (guint64) 2 * imp_vgg_layer_out_channels (l) * (width >> b) * (height >> b);
+      /* the target (the gradient goes straight into backward's work buffer) */
+      floats += (guint64) imp_vgg_layer_out_channels (l) * (width >> b) * (height >> b);
     }
   for (guint i = 0; i < params->style_layers.n_layers; i++)
     {
       ImpVggLayer l = params->style_layers.layers[i];
-      guint b = imp_vgg_layer_block (l);
       guint c = imp_vgg_layer_out_channels (l);
-      floats += (guint64) c * c + (guint64) c * (width >> b) * (height >> b);
+      floats += (guint64) c * c;   /* the target Gram */
     }
   return floats * sizeof (float) +
          imp_vgg_estimate_memory_kept (deepest, loss_layers (params), params->pool, width, height);

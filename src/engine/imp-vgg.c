@@ -486,13 +486,28 @@ backward_layer (ImpVgg        *self,
                                   cancellable, error);
 }
 
+static gboolean backward_from (ImpVgg *self, ImpVggLayer start, ImpVggGradientFunc func,
+                               gpointer user_data, float *grad_image,
+                               GCancellable *cancellable, GError **error);
+
+/* The stored layer gradients as an ImpVggGradientFunc. */
+static void
+add_stored_gradient (ImpVgg      *self,
+                     ImpVggLayer  layer,
+                     float       *grad,
+                     gpointer     user_data)
+{
+  (void) user_data;
+  if (self->grads[layer] != NULL)
+    add_into (grad, self->grads[layer], layer_floats (layer, self->width, self->height));
+}
+
 gboolean
 imp_vgg_backward (ImpVgg        *self,
                   float         *grad_image,
                   GCancellable  *cancellable,
                   GError       **error)
 {
-  float *cur = self->work[0], *other = self->work[1];
   int start = (int) self->deepest;
 
   while (start >= 0 && self->grads[start] == NULL)
@@ -502,15 +517,39 @@ imp_vgg_backward (ImpVgg        *self,
       memset (grad_image, 0, (gsize) 3 * self->width * self->height * sizeof (float));
       return TRUE;
     }
-  memcpy (cur, self->grads[start], layer_floats (start, self->width, self->height) * sizeof (float));
+  return backward_from (self, start, add_stored_gradient, NULL, grad_image, cancellable, error);
+}
+
+gboolean
+imp_vgg_backward_with (ImpVgg              *self,
+                       ImpVggGradientFunc   func,
+                       gpointer             user_data,
+                       float               *grad_image,
+                       GCancellable        *cancellable,
+                       GError             **error)
+{
+  g_return_val_if_fail (self->width > 0 && func != NULL, FALSE);
+  return backward_from (self, self->deepest, func, user_data, grad_image, cancellable, error);
+}
+
+static gboolean
+backward_from (ImpVgg              *self,
+               ImpVggLayer          start,
+               ImpVggGradientFunc   func,
+               gpointer             user_data,
+               float               *grad_image,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  float *cur = self->work[0], *other = self->work[1];
+
+  memset (cur, 0, layer_floats (start, self->width, self->height) * sizeof (float));
   for (int l = start; l >= 0; l--)
     {
       guint w, h;
-      gsize n = layer_floats (l, self->width, self->height);
 
       imp_vgg_layer_size (self, l, &w, &h);
-      if (l < start && self->grads[l] != NULL)
-        add_into (cur, self->grads[l], n);
+      func (self, l, cur, user_data);
       if (!backward_layer (self, l, cur, h, w, other, cancellable, error))
         return FALSE;
       if (l == 0)
