@@ -99,12 +99,17 @@ preset_gatys (ImpParams *p)
  * 128 px by sqrt 2, style layer weights 256:64:16:4:1, an average of the
  * iterates, Adam with its betas and its learning rate 0.02 on a 0..1 image = 5
  * here. Iterations are shared 2:1:1:1:1 over the scales 128..512 (the first
- * starts from scratch), so 200 iterations cost about 67 iterations at 512 px.
+ * starts from scratch), so N iterations cost about N/3 iterations at 512 px.
  * Looked at on turtle/wave and tubingen/starry night at 256 px (120 iterations):
  * the turtle comes out cleaner than with the tutorial's 300 iterations, with the
  * wave's motifs and colours; the houses keep their shape under the swirls. The
  * TV term ends at 10-20 % of the total there: it removes pixel noise without
- * visibly blurring the strokes. */
+ * visibly blurring the strokes.
+ * Timed at 512 px (turtle/wave, /usr/bin/time -v, CPU time / 2 as the time on a
+ * quiet 2-core machine): 200 iterations took 163 s CPU = 82 s, about 1.2 s per
+ * iteration at 512 px plus 1-2 s of loading and targets; 150 iterations (50 at
+ * 512 px) therefore take about a minute. Each change of scale costs about 1 s
+ * more (a new objective: weights copied and transformed, targets recomputed). */
 static void
 preset_best (ImpParams *p)
 {
@@ -119,7 +124,7 @@ preset_best (ImpParams *p)
   p->content_weight = 1e1;
   p->style_weight = 1e-2;
   p->tv_weight = 1e3;
-  p->iterations = 200;
+  p->iterations = 150;
   p->lr = 5.0;
   p->beta1 = 0.9;
   p->beta2 = 0.99;
@@ -129,12 +134,15 @@ preset_best (ImpParams *p)
   p->ema_decay = 0.99;
 }
 
-/* best with fewer iterations: 60 at 512 px cost about 20 at full size. */
+/* best with fewer iterations: 40 took 39 s of CPU at 512 px (about 20 s on a
+ * quiet 2-core machine, see preset_best), so 32 (10, 5, 5, 5, 7 over the
+ * scales, about 12 iterations' worth at 512 px) for about 15 s. The coarse
+ * scales, where the picture takes shape, are cheap; the last adds the detail. */
 static void
 preset_fast (ImpParams *p)
 {
   preset_best (p);
-  p->iterations = 60;
+  p->iterations = 32;
 }
 
 static void
