@@ -744,6 +744,13 @@ imp_window_get_download_message (ImpWindow *self)
   return gtk_label_get_label (self->download_label);
 }
 
+double
+imp_window_get_download_fraction (ImpWindow *self)
+{
+  g_return_val_if_fail (IMP_IS_WINDOW (self), 0);
+  return gtk_progress_bar_get_fraction (self->download_progress);
+}
+
 gboolean
 imp_window_get_unsaved (ImpWindow *self)
 {

@@ -48,6 +48,8 @@ const char       *imp_window_get_weights_path   (ImpWindow      *self);
 const char       *imp_window_get_page           (ImpWindow      *self);
 /* What the weights page says about the last download, or NULL. */
 const char       *imp_window_get_download_message (ImpWindow    *self);
+/* The download's progress bar, 0..1. */
+double            imp_window_get_download_fraction (ImpWindow   *self);
 /* Whether a result is there that was neither saved nor discarded. */
 gboolean          imp_window_get_unsaved        (ImpWindow      *self);
 

@@ -19,6 +19,8 @@ typedef enum
 
 static const char *out_dir;
 static gboolean inspect;
+/* "weights" or "restore": the lost-work views, for looking at only. */
+static const char *view;
 static Stage stage = WAIT_IMAGES;
 static guint settle;
 
@@ -169,8 +171,39 @@ tick (gpointer data)
     case DONE:
     default:
       shoot (GTK_WIDGET (window), "finished.png");
-      gtk_window_close (GTK_WINDOW (window));
+      /* Not close: that asks whether to save the painting. */
+      gtk_window_destroy (GTK_WINDOW (window));
       return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The weights page, then its download failing (IMPASTO_WEIGHTS_URL points nowhere);
+ * or the offer of the last session's autosave, then the restored painting. */
+static gboolean
+view_tick (gpointer data)
+{
+  ImpWindow *window = data;
+  static guint step;
+
+  switch (step++)
+    {
+    case 8:
+      shoot (GTK_WIDGET (window), g_str_equal (view, "weights") ? "view-weights.png" : "view-restore-offer.png");
+      gtk_widget_activate_action (GTK_WIDGET (window),
+                                  g_str_equal (view, "weights") ? "win.download-weights" : "win.restore-autosave",
+                                  NULL);
+      break;
+    case 10:
+      if (g_str_equal (view, "weights"))
+        shoot (GTK_WIDGET (window), "view-weights-downloading.png");
+      break;
+    case 30:
+      shoot (GTK_WIDGET (window), g_str_equal (view, "weights") ? "view-weights-failed.png" : "view-restored.png");
+      gtk_window_destroy (GTK_WINDOW (window));
+      return G_SOURCE_REMOVE;
+    default:
+      break;
     }
   return G_SOURCE_CONTINUE;
 }
@@ -181,7 +214,7 @@ on_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   settle = 5;
-  g_timeout_add (200, inspect ? inspect_tick : tick, window);
+  g_timeout_add (200, view != NULL ? view_tick : inspect ? inspect_tick : tick, window);
 }
 
 int
@@ -193,15 +226,17 @@ main (int    argc,
 
   if (argc < 4)
     {
-      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS [PRESET | inspect]\n", argv[0]);
+      g_printerr ("usage: %s OUT-DIR SIZE ITERATIONS [PRESET | inspect | weights | restore]\n", argv[0]);
       return 2;
     }
   out_dir = argv[1];
   inspect = argc > 4 && g_str_equal (argv[4], "inspect");
+  if (argc > 4 && (g_str_equal (argv[4], "weights") || g_str_equal (argv[4], "restore")))
+    view = argv[4];
 
   settings = g_settings_new (APP_ID);
   /* A preset first: it sets the size and iterations too. */
-  if (argc > 4 && !inspect)
+  if (argc > 4 && !inspect && view == NULL)
     {
       ImpParams params;
 
@@ -217,6 +252,9 @@ main (int    argc,
   g_settings_set_uint (settings, "iterations", atoi (argv[3]));
   g_settings_set_int (settings, "window-width", 1200);
   g_settings_set_int (settings, "window-height", 760);
+  /* The run leaves no autosave in the user's cache. */
+  if (view == NULL)
+    g_settings_set_uint (settings, "autosave-interval", 0);
 
   app = imp_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);

@@ -9,8 +9,11 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gui-test-util.h"
 #include "imp-autosave.h"
@@ -403,6 +406,51 @@ test_export_onto_input_refused (void)
   g_remove (copy);
 }
 
+/* Opens the FIFO curl reads once curl has it open; -1 after @timeout_s. */
+static int
+open_fifo_writer (const char *path,
+                  double      timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * SLOWDOWN * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end)
+    {
+      int fd = open (path, O_WRONLY | O_NONBLOCK);
+
+      if (fd >= 0)
+        {
+          fcntl (fd, F_SETFL, 0);
+          return fd;
+        }
+      g_assert_cmpint (errno, ==, ENXIO);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  return -1;
+}
+
+/* A tenth of the download through the FIFO, then the writer waits. */
+static void
+feed_tenth (int fd)
+{
+  gsize left = IMP_WEIGHTS_DOWNLOAD_SIZE / 10;
+  g_autofree char *chunk = g_malloc0 (65536);
+
+  while (left > 0)
+    {
+      ssize_t n = write (fd, chunk, MIN (left, 65536));
+
+      g_assert_cmpint (n, >, 0);
+      left -= n;
+    }
+}
+
+static gboolean
+progress_shown (gpointer data)
+{
+  return imp_window_get_download_fraction (data) >= 0.09;
+}
+
 static gboolean
 download_ended (gpointer data)
 {
@@ -422,6 +470,8 @@ test_weights_missing (void)
   g_autofree char *fifo_url = g_strconcat ("file://", fifo, NULL);
   g_autofree char *script = imp_weights_download_find_script ();
   g_autofree char *elsewhere = NULL;
+  g_autofree char *part = g_build_filename (g_get_user_cache_dir (), "impasto", "hanging.h5.part", NULL);
+  int fd = -1;
   ImpWindow *window;
   const char *message;
   gint64 start;
@@ -461,20 +511,28 @@ test_weights_missing (void)
   g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
   g_assert_null (imp_window_get_weights_path (window));
 
-  /* A download that never ends (curl waits on a FIFO): Cancel ends it promptly. */
+  /* A download that stalls after a tenth (curl reads a FIFO): the bar shows
+   * the tenth, and Cancel ends it promptly. */
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   g_setenv ("IMPASTO_WEIGHTS_URL", fifo_url, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.download-weights", NULL);
-  g_assert_null (imp_window_get_download_message (window));
-  g_usleep (G_USEC_PER_SEC / 2);
-  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpfloat (imp_window_get_download_fraction (window), ==, 0);
+  fd = open_fifo_writer (fifo, 20);
+  g_assert_cmpint (fd, >=, 0);
+  feed_tenth (fd);
+  g_assert_true (wait_until (progress_shown, window, 20));
+  g_assert_cmpfloat (imp_window_get_download_fraction (window), <=, 0.11);
   g_assert_null (imp_window_get_download_message (window));
   start = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-download", NULL);
   g_assert_true (wait_until (download_ended, window, 10));
   g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
   g_assert_nonnull (strstr (imp_window_get_download_message (window), "cancelled"));
+  close (fd);
   g_remove (fifo);
+  /* Kept for a resume, as weights/fetch does. */
+  g_assert_true (g_file_test (part, G_FILE_TEST_IS_REGULAR));
+  g_remove (part);
 
 out:
   g_unsetenv ("IMPASTO_WEIGHTS_URL");
