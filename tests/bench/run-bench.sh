@@ -41,10 +41,12 @@ done
 # the machine's load is comparable; skipped (exit 77) where torch is missing.
 run_torch () {
   local script="$top/tests/bench/torch-iteration.py" rc=0
-  python3 "$script" --size 512 --threads 2 --iterations 3 || rc=$?
+  # Debian's python3-torch is for the system interpreter
+  local python=${PYTHON:-/usr/bin/python3}
+  "$python" "$script" --size 512 --threads 2 --iterations 3 || rc=$?
   [ "$rc" = 0 ] || [ "$rc" = 77 ] || return "$rc"
   [ "$rc" = 77 ] && return 0
-  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 python3 "$script" --size 512 --threads 2 --iterations 3
+  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$python" "$script" --size 512 --threads 2 --iterations 3
 }
 
 case "$mode" in
