@@ -30,7 +30,8 @@ on_autosave_written (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   self->autosave_busy = FALSE;
-  if (!imp_autosave_write_finish (result, &error))
+  /* A window closed meanwhile has no toast overlay left. */
+  if (!imp_autosave_write_finish (result, &error) && self->toast_overlay != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The painting could not be autosaved: %s"),
                                                error->message);
@@ -150,7 +151,11 @@ imp_window_is_input_file (ImpWindow *self,
 static gboolean
 close_now (gpointer data)
 {
-  gtk_window_close (GTK_WINDOW (data));
+  ImpWindow *self = data;
+
+  /* Unless it was destroyed meanwhile. */
+  if (self->controller != NULL)
+    gtk_window_close (GTK_WINDOW (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -190,6 +195,11 @@ imp_window_confirm_close (ImpWindow *self)
 
   if (self->close_confirmed || (!running && !self->unsaved))
     return FALSE;
+  if (self->close_dialog != NULL)
+    {
+      gtk_window_present (self->close_dialog);
+      return TRUE;
+    }
 
   if (running)
     dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop the Painting?"),
@@ -211,6 +221,8 @@ imp_window_confirm_close (ImpWindow *self)
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_close_response), self, 0);
+  self->close_dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->close_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   return TRUE;
 }

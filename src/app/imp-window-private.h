@@ -52,6 +52,8 @@ struct _ImpWindow
   /* Save was chosen in the close dialog: close once the painting is saved. */
   gboolean          close_after_save;
   guint             autosave_id;
+  /* The close question while it is open: a second Ctrl+Q shows it again. */
+  GtkWindow        *close_dialog;
   /* The offer of the last session's autosave, while it is shown. */
   AdwToast         *restore_toast;
   gboolean          autosave_busy;

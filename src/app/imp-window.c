@@ -526,9 +526,16 @@ imp_window_dispose (GObject *object)
   if (self->restore_toast != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->restore_toast), (gpointer *) &self->restore_toast);
   self->restore_toast = NULL;
+  if (self->close_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->close_dialog), (gpointer *) &self->close_dialog);
+  self->close_dialog = NULL;
   /* Without a close (a crash, a killed session) the autosave stays, to be offered back. */
   if (self->download != NULL)
-    imp_weights_download_cancel (self->download);
+    {
+      /* It outlives the window until its script has ended: no reports back. */
+      g_signal_handlers_disconnect_by_data (self->download, self);
+      imp_weights_download_cancel (self->download);
+    }
   g_clear_object (&self->download);
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_WINDOW);
   g_clear_object (&self->controller);

@@ -200,6 +200,16 @@ view_tick (gpointer data)
       break;
     case 30:
       shoot (GTK_WIDGET (window), g_str_equal (view, "weights") ? "view-weights-failed.png" : "view-restored.png");
+      if (g_str_equal (view, "weights"))
+        {
+          gtk_window_destroy (GTK_WINDOW (window));
+          return G_SOURCE_REMOVE;
+        }
+      /* The restored painting is unsaved: closing asks. */
+      gtk_window_close (GTK_WINDOW (window));
+      break;
+    case 33:
+      shoot (GTK_WIDGET (other_window (GTK_WINDOW (window))), "view-close-dialog.png");
       gtk_window_destroy (GTK_WINDOW (window));
       return G_SOURCE_REMOVE;
     default:
