@@ -339,13 +339,29 @@ pack_mask (const float *act,
     }
 }
 
-/* grad[i] = 0 where mask bit i is clear */
+/* grad[i] = 0 where mask bit i is clear; whole bytes at a time where the
+ * eight ReLUs agree (most of them in deep layers). */
 static void
 apply_mask (float        *grad,
             const guint8 *mask,
             gsize         n)
 {
-  for (gsize i = 0; i < n; i++)
+  gsize full = n / 8;
+
+  for (gsize j = 0; j < full; j++)
+    {
+      float *g = grad + 8 * j;
+      guint bits = mask[j];
+
+      if (bits == 0xff)
+        continue;
+      if (bits == 0)
+        memset (g, 0, 8 * sizeof (float));
+      else
+        for (guint k = 0; k < 8; k++)
+          g[k] = (bits >> k) & 1 ? g[k] : 0.f;
+    }
+  for (gsize i = 8 * full; i < n; i++)
     if (!((mask[i >> 3] >> (i & 7)) & 1))
       grad[i] = 0.f;
 }
