@@ -79,17 +79,63 @@ imp_weights_unref (ImpWeights *self)
     imp_weights_free (self);
 }
 
-/* Reads the whole file with read(): a file truncated or rewritten by someone
- * else while we read gives a short read (an error), never a SIGBUS. */
-static guint8 *
-read_whole_file (const char  *path,
-                 const char  *display,
-                 gsize       *len,
-                 GError     **error)
+/* Exactly @len bytes at the file's current position, with read(): a file
+ * truncated or rewritten by someone else while we read gives a short read (an
+ * error), never a SIGBUS as a mapping would. */
+static gboolean
+read_exact (int          fd,
+            guint8      *buf,
+            gsize        len,
+            const char  *display,
+            GError     **error)
 {
-  g_autofree guint8 *buf = NULL;
-  struct stat st;
   gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = read (fd, buf + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
+                       n < 0 ? "%s: read failed: %s" : "%s: the file shrank while being read%s",
+                       display, n < 0 ? g_strerror (errno) : "");
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  return TRUE;
+}
+
+/* After the last byte fstat() announced: a file still growing is being
+ * rewritten, and what we hold may be half old, half new. */
+static gboolean
+check_at_end (int          fd,
+              const char  *display,
+              GError     **error)
+{
+  guint8 extra;
+  gssize n;
+
+  do
+    n = read (fd, &extra, 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 0)
+    return TRUE;
+  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
+               n < 0 ? "%s: read failed: %s" : "%s: the file grew while being read%s",
+               display, n < 0 ? g_strerror (errno) : "");
+  return FALSE;
+}
+
+static int
+open_regular (const char  *path,
+              const char  *display,
+              guint64     *size,
+              GError     **error)
+{
+  struct stat st;
   int fd;
 
   fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);   /* a FIFO must not block us */
@@ -99,14 +145,14 @@ read_whole_file (const char  *path,
       g_set_error (error, IMP_WEIGHTS_ERROR,
                    saved == ENOENT ? IMP_WEIGHTS_ERROR_NOT_FOUND : IMP_WEIGHTS_ERROR_IO,
                    "%s: cannot open the weights file: %s", display, g_strerror (saved));
-      return NULL;
+      return -1;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
                    "%s: not a regular file", display);
       close (fd);
-      return NULL;
+      return -1;
     }
   if ((guint64) st.st_size > MAX_FILE_BYTES)
     {
@@ -114,28 +160,20 @@ read_whole_file (const char  *path,
                    "%s: file of %" G_GUINT64_FORMAT " bytes is far too large for VGG19 weights",
                    display, (guint64) st.st_size);
       close (fd);
-      return NULL;
+      return -1;
     }
+  *size = (guint64) st.st_size;
+  return fd;
+}
 
-  buf = g_malloc ((gsize) st.st_size + 1);
-  while (done < (gsize) st.st_size)
-    {
-      gssize n = read (fd, buf + done, (gsize) st.st_size - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
-                       n < 0 ? "%s: read failed: %s" : "%s: the file shrank while being read%s",
-                       display, n < 0 ? g_strerror (errno) : "");
-          close (fd);
-          return NULL;
-        }
-      done += (gsize) n;
-    }
-  close (fd);
-  *len = done;
-  return g_steal_pointer (&buf);
+static guint64
+read_le64 (const guint8 *p)
+{
+  guint64 n = 0;
+
+  for (int i = 7; i >= 0; i--)
+    n = (n << 8) | p[i];
+  return n;
 }
 
 static JsonObject *
@@ -191,6 +229,62 @@ parse_header (const guint8  *file,
     }
   *header_len = n;
   return json_object_ref (json_node_get_object (root));
+}
+
+/* Reads the file in the order it is checked, so a file that is no weights
+ * costs what its first bytes cost, whatever its size (a 512 MB sparse file
+ * with a nonsense length would otherwise be allocated and read whole): the
+ * 8-byte header length, then the header (only when it fits the file and
+ * MAX_HEADER_BYTES), which parse_header() checks, then the data section, the
+ * rest of the file as safetensors defines it, and nothing after. Returns the
+ * whole file (in one buffer, for the checksum) and its parsed header. */
+static guint8 *
+read_weights_file (const char  *path,
+                   const char  *display,
+                   gsize       *len,
+                   JsonObject **header,
+                   guint64     *header_len,
+                   GError     **error)
+{
+  g_autofree guint8 *buf = NULL;
+  guint64 size = 0, n, head;
+  int fd;
+
+  fd = open_regular (path, display, &size, error);
+  if (fd < 0)
+    return NULL;
+  /* The length and the header, or as much as parse_header() needs to say
+   * why they are wrong: it reads no further than it found valid. */
+  head = MIN (size, 8);
+  buf = g_malloc (head + 1);
+  if (!read_exact (fd, buf, (gsize) head, display, error))
+    goto fail;
+  n = head == 8 ? read_le64 (buf) : 0;
+  if (head == 8 && n >= 2 && n <= MAX_HEADER_BYTES && n <= size - 8)
+    {
+      head = 8 + n;
+      buf = g_realloc (buf, head + 1);
+      if (!read_exact (fd, buf + 8, (gsize) n, display, error))
+        goto fail;
+    }
+  *header = parse_header (buf, (gsize) size, display, header_len, error);
+  if (*header == NULL)
+    goto fail;
+  /* Only now the data section: the header said the file is weights. */
+  buf = g_realloc (buf, (gsize) size + 1);
+  if (!read_exact (fd, buf + head, (gsize) (size - head), display, error) ||
+      !check_at_end (fd, display, error))
+    {
+      g_clear_pointer (header, json_object_unref);
+      goto fail;
+    }
+  close (fd);
+  *len = (gsize) size;
+  return g_steal_pointer (&buf);
+
+fail:
+  close (fd);
+  return NULL;
 }
 
 /* "123.68,116.779,103.939" -> three finite doubles */
@@ -569,11 +663,8 @@ imp_weights_load (const char  *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   display = g_filename_display_name (path);
-  file = read_whole_file (path, display, &len, error);
+  file = read_weights_file (path, display, &len, &header, &header_len, error);
   if (file == NULL)
-    return NULL;
-  header = parse_header (file, len, display, &header_len, error);
-  if (header == NULL)
     return NULL;
 
   self = g_new0 (ImpWeights, 1);
