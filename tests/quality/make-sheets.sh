@@ -10,9 +10,13 @@
 # For each pair: runs --preset best and notes its wall time T; runs --preset
 # tutorial for the same T (its 1000 iterations are stopped with SIGINT and
 # --save-on-interrupt saves its result so far), then measures both pictures
-# with ONE loss definition, tutorial's at SIZE px (impasto-cli --evaluate), and
-# writes a labelled JPEG sheet plus a line of losses to OUT_DIR/losses.txt.
-# Run it on a quiet machine: both runs then get the same CPU.
+# with the same loss definitions at SIZE px (impasto-cli --evaluate), each
+# applied to both: "tutorial" (its own loss: content conv5_2, style layers
+# equally weighted), "neural-style" (jcjohnson/neural-style's: content conv4_2,
+# Gram divided by C*H*W, i.e. style layers weighted 1/C^2 = 64:16:4:1:1 in our
+# units) and "best" (best's own loss, TV included), and writes a labelled JPEG
+# sheet plus lines of losses to OUT_DIR/losses.txt. KEEP_DIR, when set, keeps
+# the pictures. Run it on a quiet machine: both runs then get the same CPU.
 set -eu
 
 build=${1:?usage: make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]}
@@ -30,7 +34,19 @@ mkdir -p "$out"
 
 now () { date +%s.%N; }
 seconds () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
-evaluate () { "$cli" --preset tutorial --size "$size" -c "$1" -s "$2" --evaluate "$3"; }
+neural_style="--preset tutorial --content-layers conv4_2 --style-layers conv1_1:64,conv2_1:16,conv3_1:4,conv4_1:1,conv5_1:1"
+evaluate ()
+{
+  for def in tutorial neural-style best; do
+    case $def in
+      tutorial) args="--preset tutorial" ;;
+      neural-style) args=$neural_style ;;
+      best) args="--preset best" ;;
+    esac
+    # shellcheck disable=SC2086
+    echo "  $def: $("$cli" $args --size "$size" -c "$1" -s "$2" --evaluate "$3")"
+  done
+}
 
 for pair in $pairs; do
   c=${pair%%:*}
@@ -53,10 +69,16 @@ for pair in $pairs; do
   t_tut=$(seconds "$t0" "$(now)")
   n_tut=$(wc -l < "$work/tutorial.jsonl")
 
-  l_best=$(evaluate "$images/$c" "$images/$s" "$work/best.png")
-  l_tut=$(evaluate "$images/$c" "$images/$s" "$work/tutorial.png")
-  echo "$name best ${t_best}s: $l_best" | tee -a "$out/losses.txt.new"
-  echo "$name tutorial ${t_tut}s ($n_tut it.): $l_tut" | tee -a "$out/losses.txt.new"
+  { echo "$name best ${t_best}s:"
+    evaluate "$images/$c" "$images/$s" "$work/best.png"
+    echo "$name tutorial ${t_tut}s ($n_tut it.):"
+    evaluate "$images/$c" "$images/$s" "$work/tutorial.png"
+  } | tee -a "$out/losses.txt.new"
+  if [ -n "${KEEP_DIR:-}" ]; then
+    mkdir -p "$KEEP_DIR"
+    cp "$work/best.png" "$KEEP_DIR/$name-best.png"
+    cp "$work/tutorial.png" "$KEEP_DIR/$name-tutorial.png"
+  fi
 
   montage -font DejaVu-Sans -pointsize 18 -background white \
     -label "content" "$images/$c" \
