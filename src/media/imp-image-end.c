@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-enum { FORMAT_UNDECIDED, FORMAT_PNG, FORMAT_JPEG, FORMAT_OTHER };
+enum { FORMAT_UNDECIDED, FORMAT_PNG, FORMAT_JPEG, FORMAT_OTHER, FORMAT_GIF, FORMAT_BMP };
 
 /* JPEG walker states */
 enum
@@ -95,6 +95,14 @@ jpeg_marker (ImpImageEnd *self,
     }
 }
 
+/* Start of frame: 0xC0-0xCF but DHT (C4), JPG (C8) and DAC (CC). The first
+ * one is the image's; an EXIF thumbnail's sits inside APP1, skipped whole. */
+static gboolean
+is_sof (guint8 marker)
+{
+  return marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+}
+
 static gsize
 jpeg_step (ImpImageEnd  *self,
            const guint8 *data,
@@ -120,6 +128,9 @@ jpeg_step (ImpImageEnd  *self,
 
           self->skip = segment >= 2 ? segment - 2 : 0;
           self->in_scan = self->marker == 0xda;      /* SOS: compressed data follows */
+          self->in_sof = is_sof (self->marker) && self->sof_fill == 0;
+          if (self->in_sof)
+            self->arithmetic = self->marker >= 0xc9;
           self->state = JPEG_SKIP;
           if (self->skip == 0)
             self->state = self->in_scan ? JPEG_ENTROPY : JPEG_MARKER_FF;
@@ -127,6 +138,12 @@ jpeg_step (ImpImageEnd  *self,
       return 1;
     case JPEG_SKIP:
       used = (gsize) MIN (self->skip, length);
+      if (self->in_sof && self->sof_fill < sizeof self->sof)
+        {
+          used = MIN (used, sizeof self->sof - self->sof_fill);
+          memcpy (self->sof + self->sof_fill, data, used);
+          self->sof_fill += used;
+        }
       self->skip -= used;
       if (self->skip == 0)
         self->state = self->in_scan ? JPEG_ENTROPY : JPEG_MARKER_FF;
@@ -163,8 +180,24 @@ choose_format (ImpImageEnd  *self,
       self->format = FORMAT_JPEG;
       self->state = JPEG_MARKER_FF;
     }
+  else if (length >= 6 && (memcmp (data, "GIF87a", 6) == 0 || memcmp (data, "GIF89a", 6) == 0))
+    self->format = FORMAT_GIF;
+  else if (length >= 2 && data[0] == 'B' && data[1] == 'M')
+    self->format = FORMAT_BMP;
   else
     self->format = FORMAT_OTHER;
+}
+
+/* GIF and BMP: their headers sit at fixed places in the first bytes. */
+static void
+lead_feed (ImpImageEnd  *self,
+           const guint8 *data,
+           gsize         length)
+{
+  gsize used = MIN (length, sizeof self->lead - self->lead_fill);
+
+  memcpy (self->lead + self->lead_fill, data, used);
+  self->lead_fill += used;
 }
 
 void
@@ -174,6 +207,11 @@ imp_image_end_feed (ImpImageEnd  *self,
 {
   if (self->format == FORMAT_UNDECIDED && length > 0)
     choose_format (self, data, length);
+  if (self->format == FORMAT_GIF || self->format == FORMAT_BMP)
+    {
+      lead_feed (self, data, length);
+      return;
+    }
 
   while (length > 0 && !self->seen && self->oversized == 0)
     {
@@ -262,4 +300,136 @@ imp_image_end_get_png_size (ImpImageEnd *self,
 
   *width = known ? be32 (self->ihdr) : 0;
   *height = known ? be32 (self->ihdr + 4) : 0;
+}
+
+static guint32
+le16 (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8);
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return le16 (p) | (le16 (p + 2) << 16);
+}
+
+/* BMP: file header (14 bytes), then the info header whose first field is its
+ * size: 12 (OS/2 1.x, 16-bit sides) or 40 and up (32-bit sides, the height
+ * negative for top-down rows, then planes, bits per pixel, compression). */
+static gboolean
+bmp_header (ImpImageEnd *self,
+            guint64     *width,
+            guint64     *height,
+            guint       *bpp,
+            guint       *compression)
+{
+  const guint8 *info = self->lead + 14;
+  gint32 h;
+
+  if (self->lead_fill < 26)
+    return FALSE;
+  if (le32 (info) == 12)
+    {
+      *width = le16 (info + 4);
+      *height = le16 (info + 6);
+      *bpp = le16 (info + 10);
+      *compression = 0;
+      return TRUE;
+    }
+  if (le32 (info) < 40 || self->lead_fill < 34)
+    return FALSE;
+  *width = le32 (info + 4);
+  h = (gint32) le32 (info + 8);
+  *height = h < 0 ? (guint64) -(gint64) h : (guint64) h;
+  *bpp = le16 (info + 14);
+  *compression = le32 (info + 16);
+  return TRUE;
+}
+
+/* Uncompressed rows are padded to 4 bytes; the last one may lack its
+ * padding in some writers. Run-length (RLE8, RLE4): a run codes at most 255
+ * pixels in 2 bytes, so 128 pixels a byte is beyond any real file (the delta
+ * and end-of-bitmap escapes could skip more, leaving those pixels undefined:
+ * no encoder writes a picture that way). */
+static gboolean
+bmp_cannot_fill (ImpImageEnd *self,
+                 guint64      total_length)
+{
+  guint64 width, height, header_end, data_bytes;
+  guint bpp, compression;
+
+  if (!bmp_header (self, &width, &height, &bpp, &compression) || width == 0 || height == 0)
+    return FALSE;
+  header_end = 14 + (guint64) le32 (self->lead + 14);
+  data_bytes = total_length > header_end ? total_length - header_end : 0;
+  if ((compression == 0 || compression == 3 || compression == 6) && bpp > 0 && bpp <= 64)
+    {
+      guint64 stride = (width * bpp + 31) / 32 * 4;
+
+      return data_bytes < stride * (height - 1) + (width * bpp + 7) / 8;
+    }
+  if (compression == 1 || compression == 2)
+    return width * height > IMP_IMAGE_END_PLAUSIBLE_PIXELS
+           && width * height > (data_bytes + 64) * 128;
+  return FALSE;                /* embedded JPEG or PNG: their own decoders check */
+}
+
+void
+imp_image_end_get_size (ImpImageEnd *self,
+                        guint       *width,
+                        guint       *height)
+{
+  guint64 w = 0, h = 0;
+  guint bpp, compression;
+
+  if (self->format == FORMAT_PNG)
+    {
+      imp_image_end_get_png_size (self, width, height);
+      return;
+    }
+  if (self->format == FORMAT_GIF && self->lead_fill >= 10)
+    {
+      w = le16 (self->lead + 6);
+      h = le16 (self->lead + 8);
+    }
+  else if (self->format == FORMAT_BMP && bmp_header (self, &w, &h, &bpp, &compression))
+    ;
+  else if (self->format == FORMAT_JPEG && self->sof_fill == sizeof self->sof)
+    {
+      h = ((guint) self->sof[1] << 8) | self->sof[2];
+      w = ((guint) self->sof[3] << 8) | self->sof[4];
+    }
+  *width = (guint) MIN (w, G_MAXUINT);
+  *height = (guint) MIN (h, G_MAXUINT);
+}
+
+/* Best ratios, pixels per byte of the whole file:
+ * - GIF: LZW codes are at most 12 bits and one code stands for a string of at
+ *   most 4096 pixels, so 4096 pixels per 1.5 bytes: 2731. The logical screen
+ *   is what gdk-pixbuf allocates, the frames are composited onto it.
+ * - JPEG, Huffman-coded: every 8x8 block of every component needs at least a
+ *   DC code of one bit (progressive: end-of-band runs make the AC scans nearly
+ *   free), and with 4x4 luma sampling the luma blocks alone are one per 64
+ *   pixels: 512 pixels a byte; 1024 leaves room for what we missed.
+ *   Arithmetic coding has no such floor (a flat block costs a fraction of a
+ *   bit): not bounded here, the end marker check still refuses it cut short. */
+gboolean
+imp_image_end_cannot_fill (ImpImageEnd *self,
+                           guint64      total_length)
+{
+  guint width, height;
+  guint64 pixels, per_byte;
+
+  if (self->format == FORMAT_BMP)
+    return bmp_cannot_fill (self, total_length);
+  if (self->format == FORMAT_GIF)
+    per_byte = 2731;
+  else if (self->format == FORMAT_JPEG && !self->arithmetic)
+    per_byte = 1024;
+  else
+    return FALSE;
+  imp_image_end_get_size (self, &width, &height);
+  pixels = (guint64) width * height;
+  return pixels > IMP_IMAGE_END_PLAUSIBLE_PIXELS && pixels > (total_length + 64) * per_byte;
 }

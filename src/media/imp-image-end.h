@@ -1,4 +1,5 @@
-/* imp-image-end.h: tells whether a PNG or JPEG stream reached its end marker
+/* imp-image-end.h: tells whether a PNG or JPEG stream reached its end marker,
+ * and whether an image file can hold the pixels its header declares
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -36,6 +37,12 @@ typedef struct
   guint    ihdr_fill;
   gboolean in_ihdr;
   guint64  idat_bytes;        /* PNG: compressed image data seen */
+  guint8   lead[34];          /* GIF, BMP: the file's first bytes (the headers) */
+  guint    lead_fill;
+  guint8   sof[5];            /* JPEG: the frame header's precision, height, width */
+  guint    sof_fill;
+  gboolean in_sof;
+  gboolean arithmetic;        /* JPEG: arithmetic-coded frame */
 } ImpImageEnd;
 
 /* libpng's progressive reader keeps every chunk but IDAT whole in memory before
@@ -61,5 +68,27 @@ gboolean         imp_image_end_lacks_data (ImpImageEnd *self);
 void             imp_image_end_get_png_size (ImpImageEnd *self,
                                              guint       *width,
                                              guint       *height);
+
+/* Below this many declared pixels no plausibility bound applies: decoding a
+ * lying header of that size costs at most 16 MB (RGBA) and a fraction of a
+ * second, and real files come close to the bounds there (a GIF canvas with a
+ * small frame, a flat JPEG). */
+#define IMP_IMAGE_END_PLAUSIBLE_PIXELS (4u * 1024 * 1024)
+
+/* For GIF, BMP and JPEG once their headers were fed: whether a file of
+ * @total_length bytes is too short to hold the pixels the header declares,
+ * even at the format's best compression. gdk-pixbuf allocates the declared
+ * size when it reads the header (BMP, JPEG) or the first frame (GIF) and
+ * leaves what the data does not cover blank, so a 9999x9999 header with a few
+ * bytes of data costs gigabytes and seconds and then passes as a picture. Ask
+ * with the file's expected length before feeding the decoder, and with the
+ * length actually read before accepting the result. */
+gboolean         imp_image_end_cannot_fill (ImpImageEnd *self,
+                                            guint64      total_length);
+/* The declared width and height of any format above once its header was
+ * seen, else 0x0. */
+void             imp_image_end_get_size    (ImpImageEnd *self,
+                                            guint       *width,
+                                            guint       *height);
 
 G_END_DECLS

@@ -32,6 +32,7 @@ typedef struct
   guint            declared_height;
   gboolean         refused_size;    /* 0x0 or beyond IMP_IMAGE_IO_MAX_PIXELS */
   guint64          bytes_fed;
+  guint64          expected_length; /* the file's size when opened, the bytes' length */
   ImpImageEnd      end;
 } LoadContext;
 
@@ -95,7 +96,7 @@ set_unreadable_error (LoadContext  *ctx,
   return FALSE;
 }
 
-/* A PNG whose data cannot fill its declared size; the size is the better
+/* A file whose data cannot fill its declared size; the size is the better
  * reason when it is beyond the limit as well. */
 static gboolean
 refuse_missing_data (LoadContext  *ctx,
@@ -103,7 +104,7 @@ refuse_missing_data (LoadContext  *ctx,
 {
   guint width, height;
 
-  imp_image_end_get_png_size (&ctx->end, &width, &height);
+  imp_image_end_get_size (&ctx->end, &width, &height);
   if ((guint64) width * height > IMP_IMAGE_IO_MAX_PIXELS || width == 0 || height == 0)
     {
       ctx->declared_width = width;
@@ -140,8 +141,11 @@ feed (LoadContext   *ctx,
 
       return set_unreadable_error (ctx, reason, error);
     }
-  /* Before the write: gdk-pixbuf would fill the declared rows. */
-  if (imp_image_end_lacks_data (&ctx->end))
+  /* Before the write: gdk-pixbuf would fill the declared rows. A file that
+   * grows while read only makes this check stricter; one that shrinks is
+   * caught again before the result is accepted (finish_load). */
+  if (imp_image_end_lacks_data (&ctx->end)
+      || imp_image_end_cannot_fill (&ctx->end, MAX (ctx->expected_length, ctx->bytes_fed)))
     return refuse_missing_data (ctx, error);
   if (gdk_pixbuf_loader_write (ctx->loader, data, length, &local_error))
     return TRUE;
@@ -228,6 +232,12 @@ finish_load (LoadContext  *ctx,
   g_autoptr(GdkPixbuf) oriented = NULL;
   GdkPixbuf *pixbuf;
 
+  /* Before closing: GIF decodes there. */
+  if (imp_image_end_cannot_fill (&ctx->end, ctx->bytes_fed))
+    {
+      refuse_missing_data (ctx, error);
+      return NULL;
+    }
   if (!gdk_pixbuf_loader_close (ctx->loader, &local_error))
     {
       if (ctx->refused_size)
@@ -315,6 +325,7 @@ open_regular_file (LoadContext  *ctx,
       return NULL;
     }
   (void) fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  ctx->expected_length = (guint64) st.st_size;
   return g_unix_input_stream_new (fd, TRUE);
 }
 
@@ -386,6 +397,7 @@ imp_image_io_load_bytes (GBytes  *bytes,
 
   data = g_bytes_get_data (bytes, &length);
   load_context_init (&ctx, _("image data"), max_side);
+  ctx.expected_length = length;
   check_header (&ctx, data, length);
   if (ctx.refused_size)
     ok = set_size_error (&ctx, error);
