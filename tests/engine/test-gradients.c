@@ -259,6 +259,39 @@ test_pool_max (void)
   g_assert_cmpfloat (grad[3], ==, 0);
 }
 
+/* The recorded arg-max gives the same pool and the same gradient as finding
+ * it again from the input: odd sizes, and many ties (values from 0..3). */
+static void
+test_pool_argmax (void)
+{
+  const guint c = 3, height = 9, width = 7;
+  gsize n_in = c * height * width, n_out = c * (height / 2) * (width / 2);
+  g_autofree float *x = g_new (float, n_in);
+  g_autofree float *y = random_floats (n_out, -1, 1);
+  g_autofree float *out = g_new (float, n_out), *out_rec = g_new (float, n_out);
+  g_autofree float *grad = g_new (float, n_in), *grad_rec = g_new (float, n_in);
+  g_autofree guint8 *argmax = g_new (guint8, n_out);
+  guint used[4] = { 0 };
+
+  for (gsize i = 0; i < n_in; i++)
+    x[i] = (float) g_rand_int_range (rng, 0, 4);
+  imp_pool_forward (IMP_POOL_MAX, x, c, height, width, out);
+  imp_pool_forward_argmax (x, c, height, width, out_rec, argmax);
+  g_assert_cmpmem (out, n_out * sizeof (float), out_rec, n_out * sizeof (float));
+  for (gsize i = 0; i < n_out; i++)
+    {
+      g_assert_cmpuint (argmax[i], <, 4);
+      used[argmax[i]]++;
+    }
+  /* every window position was the arg-max somewhere: the test can see a wrong one */
+  for (guint k = 0; k < 4; k++)
+    g_assert_cmpuint (used[k], >, 0);
+  imp_pool_backward (IMP_POOL_MAX, x, y, c, height, width, grad);
+  memset (grad_rec, 0xff, n_in * sizeof (float));   /* NaN: all must be written */
+  imp_pool_backward_argmax (argmax, y, c, height, width, grad_rec);
+  g_assert_cmpmem (grad, n_in * sizeof (float), grad_rec, n_in * sizeof (float));
+}
+
 static void
 test_pool_avg (void)
 {
@@ -794,6 +827,7 @@ main (int   argc,
   g_test_add_func ("/engine/gradients/relu", test_relu);
   g_test_add_func ("/engine/gradients/pool-max", test_pool_max);
   g_test_add_func ("/engine/gradients/pool-avg", test_pool_avg);
+  g_test_add_func ("/engine/gradients/pool-argmax", test_pool_argmax);
   g_test_add_func ("/engine/gradients/gram", test_gram);
   g_test_add_func ("/engine/gradients/style-loss", test_style_loss);
   g_test_add_func ("/engine/gradients/content-loss", test_content_loss);
