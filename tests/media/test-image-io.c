@@ -21,6 +21,14 @@ tmp_path (const char *name)
   return g_build_filename (tmp_dir, name, NULL);
 }
 
+/* Under sanitizers (.ci/sanitize sets IMPASTO_UNDER_SANITIZER) memory and time
+ * are the instrumentation's: those bounds are printed, not asserted. */
+static gboolean
+under_sanitizer (void)
+{
+  return g_getenv ("IMPASTO_UNDER_SANITIZER") != NULL;
+}
+
 /* ImageMagick makes the files gdk-pixbuf cannot write (16-bit, CMYK, grey). */
 static gboolean
 have_convert (void)
@@ -385,6 +393,97 @@ test_highly_compressed (void)
   g_assert_cmpfloat (imp_image_channel (image, 1)[200 * 400 + 200], ==, 255.f);
 }
 
+/* GIF89a with a @screen x @screen logical screen (two colours) and one
+ * @frame x @frame frame whose data is a single LZW code. */
+static GByteArray *
+gif_one_code (guint screen,
+              guint frame)
+{
+  static const guint8 tail[] = { 0x02, 0x02, 0x44, 0x01, 0x00, ';' };
+  guint8 sides[4] = { screen & 0xff, screen >> 8, screen & 0xff, screen >> 8 };
+  GByteArray *a = g_byte_array_new ();
+
+  g_byte_array_append (a, (const guint8 *) "GIF89a", 6);
+  g_byte_array_append (a, sides, 4);
+  g_byte_array_append (a, (const guint8 *) "\x80\x00\x00" "\x00\x00\x00" "\xff\xff\xff", 9);
+  g_byte_array_append (a, (const guint8 *) ",\0\0\0\0", 5);
+  sides[0] = sides[2] = frame & 0xff;
+  sides[1] = sides[3] = frame >> 8;
+  g_byte_array_append (a, sides, 4);
+  g_byte_array_append (a, (const guint8 *) "\0", 1);
+  g_byte_array_append (a, tail, sizeof tail);
+  return a;
+}
+
+/* Headers declaring more pixels than the file can hold at the format's best
+ * compression are refused before the decoder allocates them (gdk-pixbuf
+ * would leave the missing part blank); real files near those bounds load. */
+static void
+test_short_data (void)
+{
+  g_autofree char *bmp = tmp_path ("rows.bmp");
+  g_autofree char *bmp_cut = tmp_path ("rows-cut.bmp");
+  g_autofree char *spacer = tmp_path ("spacer.gif");
+  g_autofree char *gif_liar = tmp_path ("liar.gif");
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 33, 20);
+  g_autoptr(GByteArray) small = gif_one_code (1000, 1);
+  g_autoptr(GByteArray) big = gif_one_code (2200, 2200);
+  g_autoptr(ImpImage) image = NULL;
+  g_autofree char *buffer = NULL;
+  gsize len = 0;
+
+  /* 33 pixels of 24 bits: rows of 100 bytes; one row fewer is refused. */
+  gdk_pixbuf_fill (pixbuf, 0x336699ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &len, "bmp", NULL, NULL));
+  media_test_write_file (bmp, (const guint8 *) buffer, len);
+  media_test_write_file (bmp_cut, (const guint8 *) buffer, len - 100);
+  image = load_ok (bmp, 0);
+  g_assert_cmpuint (image->width, ==, 33);
+  g_assert_cmpfloat (imp_image_channel (image, 2)[33 * 20 - 1], ==, 0x99);
+  g_clear_pointer (&image, imp_image_free);
+  assert_load_fails (bmp_cut, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
+  assert_load_fails (bmp_cut, 16, IMP_IMAGE_IO_ERROR_UNREADABLE);
+
+  /* Below IMP_IMAGE_END_PLAUSIBLE_PIXELS a big canvas with a tiny frame is fine. */
+  media_test_write_file (spacer, small->data, small->len);
+  image = load_ok (spacer, 0);
+  g_assert_cmpuint (image->width, ==, 1000);
+  g_clear_pointer (&image, imp_image_free);
+  media_test_write_file (gif_liar, big->data, big->len);
+  assert_load_fails (gif_liar, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
+  assert_load_fails (gif_liar, 256, IMP_IMAGE_IO_ERROR_UNREADABLE);
+}
+
+/* Flat 2200x2200 pictures as an encoder writes them, at its best ratio: GIF
+ * 700 pixels a byte (bound 2731), RLE8 BMP 114 (bound 128), JPEG 250 (1024). */
+static void
+test_short_data_real (void)
+{
+  static const char * const files[] = { "flat.gif", "bmp3:flat-rle.bmp", "flat.jpg" };
+
+  if (!have_convert ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      const char *name = strchr (files[i], ':') ? strchr (files[i], ':') + 1 : files[i];
+      g_autofree char *path = tmp_path (name);
+      g_autofree char *target = g_strdup_printf ("%s%s", strchr (files[i], ':') ? "bmp3:" : "", path);
+      const char *argv[] = { "convert", "-size", "2200x2200", "xc:white", "-type", "palette",
+                             "-compress", "RLE", "-quality", "10", target, NULL };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ImpImage) image = NULL;
+      int status = -1;
+
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                    &status, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      image = load_ok (path, 256);
+      g_assert_cmpuint (image->width, ==, 256);
+      g_assert_cmpfloat (imp_image_channel (image, 0)[128 * 256 + 128], ==, 255.f);
+    }
+}
+
 static void
 test_huge_declared_size (void)
 {
@@ -417,10 +516,10 @@ test_huge_declared_size (void)
   g_test_message ("peak RSS %" G_GUINT64_FORMAT " MB before, %" G_GUINT64_FORMAT
                   " MB after; %.3f s", before >> 20, after >> 20,
                   (g_get_monotonic_time () - start) / 1e6);
-  /* Decoded, the real one is 2.7 GB of RGB. Sanitizers inflate memory. */
-#ifndef __SANITIZE_ADDRESS__
+  /* Decoded, the real one is 2.7 GB of RGB. */
+  if (under_sanitizer ())
+    return;
   g_assert_cmpuint (after - before, <, 32u << 20);
-#endif
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 }
 
@@ -445,7 +544,9 @@ test_huge_chunk (void)
 
   start = g_get_monotonic_time ();
   assert_load_fails (path, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_test_message ("refused in %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  if (!under_sanitizer ())
+    g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
   g_unlink (path);
 }
 
@@ -483,9 +584,8 @@ test_endless_file (void)
   g_test_message ("gave up after %.2f s, peak RSS grew by %" G_GUINT64_FORMAT " MB",
                   (g_get_monotonic_time () - start) / 1e6,
                   (media_test_peak_rss () - before) >> 20);
-#ifndef __SANITIZE_ADDRESS__
-  g_assert_cmpuint (media_test_peak_rss () - before, <, 32u << 20);
-#endif
+  if (!under_sanitizer ())
+    g_assert_cmpuint (media_test_peak_rss () - before, <, 32u << 20);
   g_unlink (path);
 }
 
@@ -634,7 +734,8 @@ test_not_regular_files (void)
   assert_load_fails (folder, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
   assert_load_fails (zero_link, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);
   assert_load_fails (fifo, 0, IMP_IMAGE_IO_ERROR_UNREADABLE);   /* no writer: must not block */
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  if (!under_sanitizer ())
+    g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
 }
 
 static void
@@ -802,6 +903,8 @@ main (int    argc,
   g_test_add_func ("/media/image-io/exif-orientation", test_exif_orientation);
   g_test_add_func ("/media/image-io/huge-declared-size", test_huge_declared_size);
   g_test_add_func ("/media/image-io/huge-chunk", test_huge_chunk);
+  g_test_add_func ("/media/image-io/short-data", test_short_data);
+  g_test_add_func ("/media/image-io/short-data-real", test_short_data_real);
   g_test_add_func ("/media/image-io/highly-compressed", test_highly_compressed);
   g_test_add_func ("/media/image-io/endless-file", test_endless_file);
   g_test_add_func ("/media/image-io/tiny-and-empty", test_tiny_and_empty);
