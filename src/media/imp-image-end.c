@@ -361,6 +361,10 @@ bmp_cannot_fill (ImpImageEnd *self,
 
   if (!bmp_header (self, &width, &height, &bpp, &compression) || width == 0 || height == 0)
     return FALSE;
+  /* Sides of 2^24 and more need more than any file holds, and the sums
+   * below stay far from overflowing. */
+  if (width >= 1u << 24 || height >= 1u << 24)
+    return TRUE;
   header_end = 14 + (guint64) le32 (self->lead + 14);
   data_bytes = total_length > header_end ? total_length - header_end : 0;
   if ((compression == 0 || compression == 3 || compression == 6) && bpp > 0 && bpp <= 64)
