@@ -37,7 +37,9 @@ GQuark    imp_image_io_error_quark (void);
  * naming the file, before the decoder allocates anything of the declared size:
  * more pixels than that limit (TOO_LARGE), 0x0 (EMPTY), and (UNREADABLE)
  * missing, unreadable, corrupt or truncated files, PNGs whose data cannot fill
- * their declared size or with oversized metadata, more than
+ * their declared size or with oversized metadata, GIF, BMP and Huffman-coded
+ * JPEG files too short for their declared size at the format's best
+ * compression (see imp_image_end_cannot_fill()), more than
  * IMP_IMAGE_IO_MAX_BYTES. A 1x1 image is fine. */
 ImpImage *imp_image_io_load        (const char      *path,
                                     guint            max_side,
