@@ -128,6 +128,8 @@ jpeg_step (ImpImageEnd  *self,
 
           self->skip = segment >= 2 ? segment - 2 : 0;
           self->in_scan = self->marker == 0xda;      /* SOS: compressed data follows */
+          if (self->in_scan && self->scan_offset == 0)
+            self->scan_offset = self->offset + 1 + self->skip;
           self->in_sof = is_sof (self->marker) && self->sof_fill == 0;
           if (self->in_sof)
             self->arithmetic = self->marker >= 0xc9;
@@ -220,7 +222,10 @@ imp_image_end_feed (ImpImageEnd  *self,
       if (self->format == FORMAT_PNG)
         used = png_step (self, data, length);
       else if (self->format == FORMAT_JPEG)
-        used = jpeg_step (self, data, length);
+        {
+          used = jpeg_step (self, data, length);
+          self->offset += used;
+        }
       else
         return;
       data += used;
@@ -415,7 +420,9 @@ imp_image_end_get_size (ImpImageEnd *self,
  * - JPEG, Huffman-coded: every 8x8 block of every component needs at least a
  *   DC code of one bit (progressive: end-of-band runs make the AC scans nearly
  *   free), and with 4x4 luma sampling the luma blocks alone are one per 64
- *   pixels: 512 pixels a byte; 1024 leaves room for what we missed.
+ *   pixels: 512 pixels a byte; 1024 leaves room for what we missed. Only
+ *   bytes from the first scan on count, so padding the headers (an APP
+ *   segment) does not buy a larger lie; the decoder allocates at that scan.
  *   Arithmetic coding has no such floor (a flat block costs a fraction of a
  *   bit): not bounded here, the end marker check still refuses it cut short. */
 gboolean
@@ -423,17 +430,22 @@ imp_image_end_cannot_fill (ImpImageEnd *self,
                            guint64      total_length)
 {
   guint width, height;
-  guint64 pixels, per_byte;
+  guint64 pixels, per_byte, data_length = total_length;
 
   if (self->format == FORMAT_BMP)
     return bmp_cannot_fill (self, total_length);
   if (self->format == FORMAT_GIF)
     per_byte = 2731;
   else if (self->format == FORMAT_JPEG && !self->arithmetic)
-    per_byte = 1024;
+    {
+      guint64 headers = self->scan_offset > 0 ? self->scan_offset : self->offset;
+
+      per_byte = 1024;
+      data_length = total_length > headers ? total_length - headers : 0;
+    }
   else
     return FALSE;
   imp_image_end_get_size (self, &width, &height);
   pixels = (guint64) width * height;
-  return pixels > IMP_IMAGE_END_PLAUSIBLE_PIXELS && pixels > (total_length + 64) * per_byte;
+  return pixels > IMP_IMAGE_END_PLAUSIBLE_PIXELS && pixels > (data_length + 64) * per_byte;
 }

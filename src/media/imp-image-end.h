@@ -43,6 +43,8 @@ typedef struct
   guint    sof_fill;
   gboolean in_sof;
   gboolean arithmetic;        /* JPEG: arithmetic-coded frame */
+  guint64  offset;            /* JPEG: bytes walked */
+  guint64  scan_offset;       /* JPEG: where the first scan's data starts, or 0 */
 } ImpImageEnd;
 
 /* libpng's progressive reader keeps every chunk but IDAT whole in memory before

@@ -454,6 +454,61 @@ test_short_data (void)
   assert_load_fails (gif_liar, 256, IMP_IMAGE_IO_ERROR_UNREADABLE);
 }
 
+/* A real 16x16 JPEG whose frame header then claims @side x @side, with an
+ * APP15 segment of @padding bytes after SOI, cut after the scan header. */
+static GByteArray *
+jpeg_liar (guint side,
+           guint padding)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  g_autofree char *buffer = NULL;
+  g_autofree guint8 *app = g_malloc0 (padding + 4);
+  gsize len = 0;
+  GByteArray *a = g_byte_array_new ();
+
+  gdk_pixbuf_fill (pixbuf, 0x336699ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &len, "jpeg", NULL, NULL));
+  g_assert_cmpuint (padding + 2, <=, 0xffff);
+  app[0] = 0xff;
+  app[1] = 0xef;
+  app[2] = (padding + 2) >> 8;
+  app[3] = (padding + 2) & 0xff;
+  g_byte_array_append (a, (const guint8 *) buffer, 2);
+  g_byte_array_append (a, app, padding + 4);
+  g_byte_array_append (a, (const guint8 *) buffer + 2, (guint) len - 2);
+  for (guint i = padding + 6; i + 9 < a->len; i++)
+    if (a->data[i] == 0xff && a->data[i + 1] == 0xc0)
+      {
+        a->data[i + 5] = a->data[i + 7] = side >> 8;
+        a->data[i + 6] = a->data[i + 8] = side & 0xff;
+      }
+    else if (a->data[i] == 0xff && a->data[i + 1] == 0xda)
+      {
+        g_byte_array_set_size (a, i + 20);
+        break;
+      }
+  return a;
+}
+
+/* JPEG: only the bytes from the first scan on can hold pixels, so a lie
+ * padded with a large metadata segment is refused before decoding as well
+ * (not only once the missing end marker shows, after allocating). */
+static void
+test_short_data_jpeg (void)
+{
+  g_autofree char *path = tmp_path ("padded-liar.jpg");
+  g_autoptr(GByteArray) liar = jpeg_liar (3000, 60000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpImage) image = NULL;
+
+  media_test_write_file (path, liar->data, liar->len);
+  image = imp_image_io_load (path, 0, &error);
+  g_assert_null (image);
+  g_assert_error (error, IMP_IMAGE_IO_ERROR, IMP_IMAGE_IO_ERROR_UNREADABLE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "missing or cut short"));
+}
+
 /* Flat 2200x2200 pictures as an encoder writes them, at its best ratio: GIF
  * 700 pixels a byte (bound 2731), RLE8 BMP 114 (bound 128), JPEG 250 (1024). */
 static void
@@ -904,6 +959,7 @@ main (int    argc,
   g_test_add_func ("/media/image-io/huge-declared-size", test_huge_declared_size);
   g_test_add_func ("/media/image-io/huge-chunk", test_huge_chunk);
   g_test_add_func ("/media/image-io/short-data", test_short_data);
+  g_test_add_func ("/media/image-io/short-data-jpeg", test_short_data_jpeg);
   g_test_add_func ("/media/image-io/short-data-real", test_short_data_real);
   g_test_add_func ("/media/image-io/highly-compressed", test_highly_compressed);
   g_test_add_func ("/media/image-io/endless-file", test_endless_file);
