@@ -7,16 +7,19 @@
 #   env IMPASTO_WEIGHTS (the weights), IMPASTO_TEST_IMAGES (the images),
 #   PAIRS ("content:style ..." file names in IMPASTO_TEST_IMAGES).
 #
-# For each pair: runs --preset best and notes its wall time T; runs --preset
-# tutorial for the same T (its 1000 iterations are stopped with SIGINT and
-# --save-on-interrupt saves its result so far), then measures both pictures
+# For each pair: runs --preset best and notes its CPU time T (all threads);
+# runs --preset tutorial until it has used the same CPU time (its 1000
+# iterations are stopped with SIGINT and --save-on-interrupt saves its result
+# so far): on a machine shared with other work, equal CPU time is equal time
+# on a quiet one, where wall times vary with the load. Then it measures both pictures
 # with the same loss definitions at SIZE px (impasto-cli --evaluate), each
 # applied to both: "tutorial" (its own loss: content conv5_2, style layers
 # equally weighted), "neural-style" (jcjohnson/neural-style's: content conv4_2,
 # Gram divided by C*H*W, i.e. style layers weighted 1/C^2 = 64:16:4:1:1 in our
 # units) and "best" (best's own loss, TV included), and writes a labelled JPEG
-# sheet plus lines of losses to OUT_DIR/losses.txt. KEEP_DIR, when set, keeps
-# the pictures. Run it on a quiet machine: both runs then get the same CPU.
+# sheet labelled with CPU time / 2 (the time on a quiet 2-core machine) plus
+# lines of losses to OUT_DIR/losses.txt. KEEP_DIR, when set, keeps the
+# pictures.
 set -eu
 
 build=${1:?usage: make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]}
@@ -32,8 +35,6 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$out"
 : > "$out/losses.txt.new"
 
-now () { date +%s.%N; }
-seconds () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 neural_style="--preset tutorial --content-layers conv4_2 --style-layers conv1_1:64,conv2_1:16,conv3_1:4,conv4_1:1,conv5_1:1"
 evaluate ()
 {
@@ -54,24 +55,34 @@ for pair in $pairs; do
   name="${c%.*}-${s%.*}"
   echo "== $name"
 
-  t0=$(now)
-  "$cli" --preset best --size "$size" -q -c "$images/$c" -s "$images/$s" \
-    -o "$work/best.png"
-  t_best=$(seconds "$t0" "$(now)")
+  /usr/bin/time -f "%U %S" -o "$work/best.time" "$cli" --preset best --size "$size" -q \
+    -c "$images/$c" -s "$images/$s" -o "$work/best.png"
+  cpu_best=$(awk '{ printf "%.1f", $1 + $2 }' "$work/best.time")
 
-  # The same wall time for the tutorial recipe: stopped by SIGINT, saved.
-  t0=$(now)
-  timeout -s INT "$t_best" "$cli" --preset tutorial --size "$size" --save-on-interrupt \
+  # The same CPU time for the tutorial recipe: stopped by SIGINT, saved.
+  "$cli" --preset tutorial --size "$size" --save-on-interrupt \
     --log-json "$work/tutorial.jsonl" -q -c "$images/$c" -s "$images/$s" \
-    -o "$work/tutorial.png" || status=$?
-  case ${status:-0} in 0|124|130) ;; *) exit 1 ;; esac
+    -o "$work/tutorial.png" &
+  pid=$!
+  budget=$(awk -v s="$cpu_best" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%d", s * hz }')
+  while kill -0 "$pid" 2>/dev/null; do
+    used=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    if [ "${used:-0}" -ge "$budget" ]; then
+      kill -INT "$pid"
+      break
+    fi
+    sleep 0.2
+  done
   status=0
-  t_tut=$(seconds "$t0" "$(now)")
+  wait "$pid" || status=$?
+  case $status in 0|130) ;; *) exit 1 ;; esac
   n_tut=$(wc -l < "$work/tutorial.jsonl")
+  t_best=$(awk -v s="$cpu_best" 'BEGIN { printf "%.0f", s / 2 }')
+  t_tut=$t_best
 
-  { echo "$name best ${t_best}s:"
+  { echo "$name best (${cpu_best} s CPU):"
     evaluate "$images/$c" "$images/$s" "$work/best.png"
-    echo "$name tutorial ${t_tut}s ($n_tut it.):"
+    echo "$name tutorial (same CPU time, $n_tut it.):"
     evaluate "$images/$c" "$images/$s" "$work/tutorial.png"
   } | tee -a "$out/losses.txt.new"
   if [ -n "${KEEP_DIR:-}" ]; then
