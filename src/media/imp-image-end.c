@@ -364,6 +364,13 @@ bmp_cannot_fill (ImpImageEnd *self,
   guint64 width, height, header_end, data_bytes;
   guint bpp, compression;
 
+  /* gdk-pixbuf reads the info header into a buffer of the size it declares
+   * (a 0x02ffffff one made it ask for 4 GB, found by .ci/fuzz): only the
+   * sizes of real headers, 12 (OS/2 1.x) to 124 (V5), and within the file. */
+  if (self->lead_fill >= 18
+      && (le32 (self->lead + 14) < 12 || le32 (self->lead + 14) > 124
+          || 14 + (guint64) le32 (self->lead + 14) > total_length))
+    return TRUE;
   if (!bmp_header (self, &width, &height, &bpp, &compression) || width == 0 || height == 0)
     return FALSE;
   /* Sides of 2^24 and more need more than any file holds, and the sums

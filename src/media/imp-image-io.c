@@ -105,7 +105,7 @@ refuse_missing_data (LoadContext  *ctx,
   guint width, height;
 
   imp_image_end_get_size (&ctx->end, &width, &height);
-  if ((guint64) width * height > IMP_IMAGE_IO_MAX_PIXELS || width == 0 || height == 0)
+  if ((guint64) width * height > IMP_IMAGE_IO_MAX_PIXELS)
     {
       ctx->declared_width = width;
       ctx->declared_height = height;
