@@ -371,6 +371,11 @@ bmp_cannot_fill (ImpImageEnd *self,
       && (le32 (self->lead + 14) < 12 || le32 (self->lead + 14) > 124
           || 14 + (guint64) le32 (self->lead + 14) > total_length))
     return TRUE;
+  /* The same for the palette, whose entry count (from a 40-byte header on) it
+   * allocates as declared: 0xf7000010 entries asked for 3.7 GB. */
+  if (self->lead_fill >= 54 && le32 (self->lead + 14) >= 40
+      && 14 + (guint64) le32 (self->lead + 14) + 4 * (guint64) le32 (self->lead + 46) > total_length)
+    return TRUE;
   if (!bmp_header (self, &width, &height, &bpp, &compression) || width == 0 || height == 0)
     return FALSE;
   /* Sides of 2^24 and more need more than any file holds, and the sums

@@ -37,7 +37,7 @@ typedef struct
   guint    ihdr_fill;
   gboolean in_ihdr;
   guint64  idat_bytes;        /* PNG: compressed image data seen */
-  guint8   lead[34];          /* GIF, BMP: the file's first bytes (the headers) */
+  guint8   lead[54];          /* GIF, BMP: the file's first bytes (the headers) */
   guint    lead_fill;
   guint8   sof[5];            /* JPEG: the frame header's precision, height, width */
   guint    sof_fill;
