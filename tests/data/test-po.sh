@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# test-po.sh SOURCE-ROOT: po/POTFILES.in lists every file under src/ and ui/
-# with translatable strings, and po/ko.po translates every message of a freshly
+# test-po.sh SOURCE-ROOT: po/POTFILES.in lists every file under src/, ui/ and
+# weights/ (the converter) with translatable strings, and po/ko.po translates every message of a freshly
 # extracted template (no untranslated, no fuzzy, formats matching). Then the
 # same checks are run on broken copies and must fail.
 set -u
@@ -28,7 +28,8 @@ xgettext_args=(
 # next one): _("…"), N_ ("…"), C_ ("ctx", "…"), translatable="yes".
 marker='(^|[^A-Za-z0-9_])(N_|C_|NC_|_|g_dngettext|ngettext)[[:space:]]*\([[:space:]]*("|$)|translatable="yes"'
 
-# Prints the files of ROOT's src/ and ui/ with strings that POTFILES.in lacks.
+# Prints the files of ROOT's src/, ui/ and weights/ with strings that
+# POTFILES.in lacks.
 missing_from_potfiles ()
 {
   local r=$1 f missing=0
@@ -37,7 +38,7 @@ missing_from_potfiles ()
       echo "$f has translatable strings but is not in po/POTFILES.in"
       missing=1
     fi
-  done < <(cd "$r" && grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui 2>/dev/null | sort)
+  done < <(cd "$r" && grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui weights 2>/dev/null | sort)
   return $missing
 }
 
@@ -64,20 +65,38 @@ ko_complete ()
   ! grep -Eq 'untranslated|fuzzy' <<<"$stats"
 }
 
-expect_pass "every file under src/ and ui/ with translatable strings is in POTFILES.in" \
+expect_pass "every file under src/, ui/ and weights/ with translatable strings is in POTFILES.in" \
   missing_from_potfiles "$root"
+# no_cut_msgids ROOT: no translatable string holds a format macro such as
+# G_GUINT64_FORMAT. xgettext cannot expand it, so it records the string cut at
+# the "%" and the full string printed at run time is never found in the
+# catalogue: it stays English whatever ko.po says.
+no_cut_msgids ()
+{
+  local r=$1 warnings
+  warnings=$(xgettext "${xgettext_args[@]}" --package-name=impasto -D "$r" \
+               -f "$r/po/POTFILES.in" -o "$tap_tmp/cut.pot" 2>&1 >/dev/null |
+             grep 'ends in the middle of a directive')
+  [ -z "$warnings" ] && return 0
+  echo "$warnings" | sed 's/: warning:.*/: translatable string cut at a format macro; use %zu, %llu with a cast, or PRIu64/'
+  return 1
+}
+
 expect_pass "every file POTFILES.in lists exists" potfiles_exist "$root"
+expect_pass "no translatable string is cut at a format macro" no_cut_msgids "$root"
 expect_pass "ko.po translates every message of a fresh template" \
   ko_complete "$root" "$root/po/ko.po"
 expect_pass "msgfmt --check accepts ko.po (formats, header)" \
   msgfmt --check -o /dev/null "$root/po/ko.po"
 
-# Broken copies. A copy of the tree whose src/ can be changed: src/ and ui/ are
-# copied (they are small), data/ is linked.
+# Broken copies. A copy of the tree whose sources can be changed: src/, ui/ and
+# weights/'s C files are copied (they are small), data/ is linked.
 broken="$tap_tmp/tree"
 mkdir -p "$broken/po"
 cp -r "$root/src" "$broken/src"
 [ -d "$root/ui" ] && cp -r "$root/ui" "$broken/ui" || mkdir "$broken/ui"
+mkdir "$broken/weights"
+cp "$root"/weights/*.c "$root"/weights/*.h "$broken/weights/" 2>/dev/null
 ln -s "$root/data" "$broken/data"
 cp "$root/po/POTFILES.in" "$broken/po/POTFILES.in"
 
@@ -94,6 +113,19 @@ expect_fail "once listed, its new string is reported untranslated in ko.po" \
 rm "$broken/src/imp-untranslated.c"
 expect_fail "a POTFILES.in entry naming a missing file is reported" \
   "imp-untranslated.c" potfiles_exist "$broken"
+
+cat > "$broken/src/imp-untranslated.c" <<'C'
+/* added by test-po.sh */
+static void f (guint64 n) { g_print (_("Read %" G_GUINT64_FORMAT " bytes"), n); }
+C
+expect_fail "a translatable string cut at G_GUINT64_FORMAT is reported" \
+  "imp-untranslated.c:2: translatable string cut" no_cut_msgids "$broken"
+rm "$broken/src/imp-untranslated.c"
+
+# The converter is scanned too: a POTFILES.in without its main file is caught.
+grep -vx weights/impasto-weights.c "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
+expect_fail "a converter file with strings missing from POTFILES.in is found" \
+  "weights/impasto-weights.c has translatable" missing_from_potfiles "$broken"
 cp "$root/po/POTFILES.in" "$broken/po/POTFILES.in"
 
 # ko.po with the first real translation emptied, then marked fuzzy.
