@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # test-po.sh SOURCE-ROOT: po/POTFILES.in lists every file under src/, ui/ and
-# weights/ (the converter) with translatable strings, and po/ko.po translates every message of a freshly
-# extracted template (no untranslated, no fuzzy, formats matching). Then the
-# same checks are run on broken copies and must fail.
+# weights/ (the converter) with translatable strings and every desktop,
+# metainfo and schema file in data/; no translatable string is cut at a format
+# macro; po/ko.po translates every message of a freshly extracted template (no
+# untranslated, no fuzzy, formats matching). Then the same checks are run on
+# broken copies and must fail.
 set -u
 . "$(dirname "$0")/tap.sh"
 require_tools xgettext msgmerge msgfmt msgattrib
@@ -28,8 +30,8 @@ xgettext_args=(
 # next one): _("…"), N_ ("…"), C_ ("ctx", "…"), translatable="yes".
 marker='(^|[^A-Za-z0-9_])(N_|C_|NC_|_|g_dngettext|ngettext)[[:space:]]*\([[:space:]]*("|$)|translatable="yes"'
 
-# Prints the files of ROOT's src/, ui/ and weights/ with strings that
-# POTFILES.in lacks.
+# Prints the files of ROOT's src/, ui/ and weights/ with strings, and its
+# desktop, metainfo and schema files in data/, that POTFILES.in lacks.
 missing_from_potfiles ()
 {
   local r=$1 f missing=0
@@ -38,7 +40,11 @@ missing_from_potfiles ()
       echo "$f has translatable strings but is not in po/POTFILES.in"
       missing=1
     fi
-  done < <(cd "$r" && grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui weights 2>/dev/null | sort)
+  done < <(cd "$r" && {
+             grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui weights
+             # Data files translate by their format (its rules), not by a marker.
+             find -L data -name '*.desktop.in' -o -name '*.metainfo.xml.in' -o -name '*.gschema.xml'
+           } 2>/dev/null | sort)
   return $missing
 }
 
@@ -81,7 +87,7 @@ ko_complete ()
   ! grep -Eq 'untranslated|fuzzy' <<<"$stats"
 }
 
-expect_pass "every file under src/, ui/ and weights/ with translatable strings is in POTFILES.in" \
+expect_pass "every file under src/, ui/, weights/ and data/ with translatable strings is in POTFILES.in" \
   missing_from_potfiles "$root"
 expect_pass "every file POTFILES.in lists exists" potfiles_exist "$root"
 expect_pass "no translatable string is cut at a format macro" no_cut_msgids "$root"
@@ -127,6 +133,9 @@ rm "$broken/src/imp-untranslated.c"
 grep -vx weights/impasto-weights.c "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
 expect_fail "a converter file with strings missing from POTFILES.in is found" \
   "weights/impasto-weights.c has translatable" missing_from_potfiles "$broken"
+grep -vx data/io.github.impasto.Impasto.gschema.xml "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
+expect_fail "a schema missing from POTFILES.in is found" \
+  "data/io.github.impasto.Impasto.gschema.xml has translatable" missing_from_potfiles "$broken"
 cp "$root/po/POTFILES.in" "$broken/po/POTFILES.in"
 
 # ko.po with the first real translation emptied, then marked fuzzy.
