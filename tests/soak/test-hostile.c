@@ -479,10 +479,13 @@ test_image_shrinks (void)
       image = imp_image_io_load (path, 512, &error);
       g_atomic_int_set (&s.done, 1);
       g_thread_join (thread);
-      if (!s.truncated)
+      /* Judged by the outcome: the flag can miss a cut that landed just as
+       * the load ended, and a cut after the last read() may still let a
+       * complete load through. Either the whole picture, or a refusal. */
+      if (error == NULL)
         {
-          /* The load won the race: it must then have read the whole picture. */
-          g_assert_no_error (error);
+          g_assert_nonnull (image);
+          g_assert_cmpuint (MAX (image->width, image->height), ==, 512);
           continue;
         }
       caught++;
@@ -778,12 +781,10 @@ test_weights_shrink (void)
       g_assert_nonnull (error);
       g_test_message ("attempt %u%s: %s", attempt + 1,
                       s.truncated ? " (truncated while loading)" : "", error->message);
-      if (!s.truncated)
-        {
-          /* Read whole before the cut: then conv2_1 is what is missing. */
-          g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TENSOR);
-          continue;
-        }
+      /* Judged by the outcome, as for images: read whole before the cut (then
+       * conv2_1 is what is missing), or refused as cut short. */
+      if (g_error_matches (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TENSOR))
+        continue;
       caught++;
       g_assert_true (g_error_matches (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO) ||
                      g_error_matches (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TRUNCATED) ||
