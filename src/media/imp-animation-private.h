@@ -48,6 +48,14 @@ void     imp_animation_report         (const ImpAnimationOptions *options,
                                        guint                      done,
                                        guint                      total);
 
+/* A format's encoder: writes the planned frames through @write_func. */
+typedef gboolean (*ImpAnimationEncodeFunc) (const ImpAnimationPlan    *plan,
+                                            const ImpAnimationOptions *options,
+                                            ImpAnimationWriteFunc      write_func,
+                                            gpointer                   write_data,
+                                            GCancellable              *cancellable,
+                                            GError                   **error);
+
 gboolean imp_gif_writer_encode        (const ImpAnimationPlan    *plan,
                                        const ImpAnimationOptions *options,
                                        ImpAnimationWriteFunc      write_func,

@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include "imp-animation-private.h"
-#include "imp-gif-writer.h"
-#include "imp-webp-writer.h"
 
 void
 imp_animation_options_init (ImpAnimationOptions *options)
@@ -163,6 +161,39 @@ imp_animation_report (const ImpAnimationOptions *options,
     options->progress (done, total, options->progress_data);
 }
 
+/* The steps every format shares: plan the frames, encode into a temporary
+ * file, and put it in place only when complete. */
+static gboolean
+save_with_encoder (ImpAnimationEncodeFunc      encode,
+                   GPtrArray                  *frames,
+                   const char                 *path,
+                   const ImpAnimationOptions  *options,
+                   GCancellable               *cancellable,
+                   GError                    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(ImpAtomicFile) file = NULL;
+  ImpAnimationOptions defaults;
+  ImpAnimationPlan plan;
+  gboolean ok;
+
+  if (options == NULL)
+    {
+      imp_animation_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!imp_animation_plan_init (&plan, frames, options, path, error))
+    return FALSE;
+  file = imp_atomic_file_new (path, error);
+  ok = file != NULL
+       && encode (&plan, options, imp_animation_write_to_file, file, cancellable, &local_error)
+       && imp_atomic_file_commit (file, &local_error);
+  imp_animation_plan_clear (&plan);
+  if (!ok && local_error != NULL)
+    imp_animation_propagate_error (error, g_steal_pointer (&local_error), path);
+  return ok;
+}
+
 gboolean
 imp_animation_save_frames (GPtrArray                  *frames,
                            const char                 *path,
@@ -178,9 +209,9 @@ imp_animation_save_frames (GPtrArray                  *frames,
   switch (imp_animation_format_for_path (path))
     {
     case IMP_ANIMATION_FORMAT_GIF:
-      return imp_gif_writer_save (frames, path, options, cancellable, error);
+      return save_with_encoder (imp_gif_writer_encode, frames, path, options, cancellable, error);
     case IMP_ANIMATION_FORMAT_WEBP:
-      return imp_webp_writer_save (frames, path, options, cancellable, error);
+      return save_with_encoder (imp_webp_writer_encode, frames, path, options, cancellable, error);
     case IMP_ANIMATION_FORMAT_UNKNOWN:
     default:
       name = g_filename_display_name (path);

@@ -13,7 +13,6 @@
 #endif
 
 #include "imp-animation-private.h"
-#include "imp-gif-writer.h"
 
 /* giflib reports through its output function only "how many bytes"; the real
  * reason (full disk, cancelled) waits here for the caller. */
@@ -225,37 +224,4 @@ imp_gif_writer_encode (const ImpAnimationPlan    *plan,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
                  gif_error != 0 ? GifErrorString (gif_error) : _("colour quantisation failed"));
   return FALSE;
-}
-
-gboolean
-imp_gif_writer_save (GPtrArray                  *frames,
-                     const char                 *path,
-                     const ImpAnimationOptions  *options,
-                     GCancellable               *cancellable,
-                     GError                    **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(ImpAtomicFile) file = NULL;
-  ImpAnimationOptions defaults;
-  ImpAnimationPlan plan;
-  gboolean ok;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (options == NULL)
-    {
-      imp_animation_options_init (&defaults);
-      options = &defaults;
-    }
-  if (!imp_animation_plan_init (&plan, frames, options, path, error))
-    return FALSE;
-  file = imp_atomic_file_new (path, error);
-  ok = file != NULL
-       && imp_gif_writer_encode (&plan, options, imp_animation_write_to_file, file,
-                                 cancellable, &local_error)
-       && imp_atomic_file_commit (file, &local_error);
-  imp_animation_plan_clear (&plan);
-  if (!ok && local_error != NULL)
-    imp_animation_propagate_error (error, g_steal_pointer (&local_error), path);
-  return ok;
 }

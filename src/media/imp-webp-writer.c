@@ -9,7 +9,6 @@
 #include <webp/mux.h>
 
 #include "imp-animation-private.h"
-#include "imp-webp-writer.h"
 
 /* The assembled file is written in pieces so cancelling stays quick. */
 #define WRITE_CHUNK (256 * 1024)
@@ -135,38 +134,5 @@ imp_webp_writer_encode (const ImpAnimationPlan    *plan,
        && write_assembled (&data, write_func, write_data, cancellable, error);
   WebPDataClear (&data);
   WebPAnimEncoderDelete (encoder);
-  return ok;
-}
-
-gboolean
-imp_webp_writer_save (GPtrArray                  *frames,
-                      const char                 *path,
-                      const ImpAnimationOptions  *options,
-                      GCancellable               *cancellable,
-                      GError                    **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(ImpAtomicFile) file = NULL;
-  ImpAnimationOptions defaults;
-  ImpAnimationPlan plan;
-  gboolean ok;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  if (options == NULL)
-    {
-      imp_animation_options_init (&defaults);
-      options = &defaults;
-    }
-  if (!imp_animation_plan_init (&plan, frames, options, path, error))
-    return FALSE;
-  file = imp_atomic_file_new (path, error);
-  ok = file != NULL
-       && imp_webp_writer_encode (&plan, options, imp_animation_write_to_file, file,
-                                  cancellable, &local_error)
-       && imp_atomic_file_commit (file, &local_error);
-  imp_animation_plan_clear (&plan);
-  if (!ok && local_error != NULL)
-    imp_animation_propagate_error (error, g_steal_pointer (&local_error), path);
   return ok;
 }
