@@ -4,6 +4,8 @@
  */
 #include "engine/imp-params.h"
 
+#include <string.h>
+
 static void
 test_tutorial_preset (void)
 {
@@ -58,6 +60,41 @@ test_gatys_preset (void)
   g_assert_cmpfloat (p.tv_weight, ==, 0.0);
   g_assert_cmpint (p.init, ==, IMP_INIT_CONTENT);
   g_assert_true (imp_params_validate (&p, NULL));
+}
+
+static void
+test_best_preset (void)
+{
+  ImpParams best, fast;
+
+  g_assert_true (imp_params_init_preset (&best, "best", NULL));
+  g_assert_true (imp_params_validate (&best, NULL));
+  /* The tutorial's content layer: its loss, the sheets' measure, is taken there. */
+  g_assert_cmpint (best.content_layers.layers[0], ==, IMP_CONV5_2);
+  g_assert_cmpuint (best.style_layers.n_layers, ==, 5);
+  /* Mildly decreasing with depth, summing to 1 like the tutorial's 1/5s. */
+  for (guint i = 1; i < 5; i++)
+    g_assert_cmpfloat (best.style_layers.weights[i], <, best.style_layers.weights[i - 1]);
+  g_assert_cmpfloat_with_epsilon (best.style_layers.weights[0] + best.style_layers.weights[1]
+                                  + best.style_layers.weights[2] + best.style_layers.weights[3]
+                                  + best.style_layers.weights[4], 1.0, 1e-12);
+  g_assert_cmpfloat (best.style_layers.weights[4] / best.style_layers.weights[0], >, 0.5);
+  g_assert_cmpfloat (best.content_weight, ==, 6e3);
+  g_assert_cmpfloat (best.style_weight, ==, 1e-2);
+  g_assert_cmpfloat (best.tv_weight, ==, 1e3);
+  g_assert_cmpuint (best.start_size, ==, 128);
+  g_assert_cmpfloat (best.scale_factor, ==, 2.0);
+  g_assert_cmpfloat (best.lr, ==, 15.0);
+  g_assert_cmpfloat (best.ema_decay, ==, 0.9);
+  g_assert_cmpuint (best.iterations, ==, 150);
+
+  /* fast is best with fewer iterations, nothing else changed. */
+  g_assert_true (imp_params_init_preset (&fast, "fast", NULL));
+  g_assert_true (imp_params_validate (&fast, NULL));
+  g_assert_cmpuint (fast.iterations, <, best.iterations / 3);
+  fast.iterations = best.iterations;
+  g_strlcpy (fast.preset, best.preset, sizeof fast.preset);
+  g_assert_true (memcmp (&fast, &best, sizeof fast) == 0);
 }
 
 static void
@@ -205,6 +242,7 @@ main (int    argc,
 
   g_test_add_func ("/engine/params/tutorial", test_tutorial_preset);
   g_test_add_func ("/engine/params/gatys", test_gatys_preset);
+  g_test_add_func ("/engine/params/best-fast", test_best_preset);
   g_test_add_func ("/engine/params/all-presets-valid", test_all_presets_valid);
   g_test_add_func ("/engine/params/unknown-preset", test_unknown_preset);
   g_test_add_func ("/engine/params/layer-set-parse", test_layer_set_parse);
