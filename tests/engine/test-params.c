@@ -88,11 +88,13 @@ test_best_preset (void)
   g_assert_cmpfloat (best.ema_decay, ==, 0.9);
   g_assert_cmpuint (best.iterations, ==, 150);
 
-  /* fast is best with fewer iterations, nothing else changed. */
+  /* fast is best with fewer iterations and shorter steps, nothing else changed. */
   g_assert_true (imp_params_init_preset (&fast, "fast", NULL));
   g_assert_true (imp_params_validate (&fast, NULL));
   g_assert_cmpuint (fast.iterations, <, best.iterations / 3);
+  g_assert_cmpfloat (fast.lr, <, best.lr);
   fast.iterations = best.iterations;
+  fast.lr = best.lr;
   g_strlcpy (fast.preset, best.preset, sizeof fast.preset);
   g_assert_true (memcmp (&fast, &best, sizeof fast) == 0);
 }
