@@ -75,10 +75,16 @@ read_at (ImpStReader *self,
         continue;
       if (n <= 0)
         {
+          /* Numbers as text: a G_*_FORMAT macro in a translatable string
+           * would cut the message xgettext sees at the "%". */
+          int saved_errno = errno;
+          g_autofree char *n_text = g_strdup_printf ("%" G_GSIZE_FORMAT, n_bytes);
+          g_autofree char *offset_text = g_strdup_printf ("%" G_GUINT64_FORMAT, offset);
+
           g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_FORMAT,
-                       _("%s: cannot read %" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                         ": %s"), self->path, n_bytes, offset,
-                       n == 0 ? _("unexpected end of file") : g_strerror (errno));
+                       _("%s: cannot read %s bytes at offset %s: %s"),
+                       self->path, n_text, offset_text,
+                       n == 0 ? _("unexpected end of file") : g_strerror (saved_errno));
           return FALSE;
         }
       p += n;
@@ -295,10 +301,12 @@ imp_st_reader_open (const char  *path,
   length = GUINT64_FROM_LE (length);
   if (length < 2 || length > MAX_HEADER_SIZE || length > self->file_size - 8)
     {
+      g_autofree char *length_text = g_strdup_printf ("%" G_GUINT64_FORMAT, length);
+      g_autofree char *size_text = g_strdup_printf ("%" G_GUINT64_FORMAT, self->file_size);
+
       g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT,
-                   _("%s: not a safetensors file: header length %" G_GUINT64_FORMAT
-                     " does not fit the file of %" G_GUINT64_FORMAT " bytes"),
-                   path, length, self->file_size);
+                   _("%s: not a safetensors file: header length %s does not fit the file of %s bytes"),
+                   path, length_text, size_text);
       return NULL;
     }
   self->header_size = length;

@@ -82,9 +82,11 @@ imp_check_finite (const float *data,
     {
       if (!isfinite (data[i]))
         {
+          g_autofree char *index_text = g_strdup_printf ("%" G_GSIZE_FORMAT, i);
+
           g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_VALUE,
-                       _("%s: tensor %s holds a NaN or infinite value at element %" G_GSIZE_FORMAT),
-                       path, tensor, i);
+                       _("%s: tensor %s holds a NaN or infinite value at element %s"),
+                       path, tensor, index_text);
           return FALSE;
         }
     }

@@ -92,6 +92,7 @@ info_safetensors (const char *path,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ImpStReader) reader = imp_st_reader_open (path, &error);
+  g_autofree char *header_text = NULL;
   GPtrArray *keys, *values, *tensors;
 
   if (reader == NULL)
@@ -103,8 +104,9 @@ info_safetensors (const char *path,
   keys = imp_st_reader_get_meta_keys (reader);
   values = imp_st_reader_get_meta_values (reader);
   tensors = imp_st_reader_get_tensors (reader);
-  g_print (_("File: %s\nFormat: safetensors, header %" G_GUINT64_FORMAT " bytes\nsha256: %s\n"),
-           path, imp_st_reader_get_header_size (reader), sha256);
+  header_text = g_strdup_printf ("%" G_GUINT64_FORMAT, imp_st_reader_get_header_size (reader));
+  g_print (_("File: %s\nFormat: safetensors, header %s bytes\nsha256: %s\n"),
+           path, header_text, sha256);
   g_print (_("Metadata:\n"));
   for (guint k = 0; k < keys->len; k++)
     g_print ("  %s: %s\n", (char *) keys->pdata[k], (char *) values->pdata[k]);
