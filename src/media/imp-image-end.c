@@ -376,6 +376,10 @@ bmp_cannot_fill (ImpImageEnd *self,
   if (self->lead_fill >= 54 && le32 (self->lead + 14) >= 40
       && 14 + (guint64) le32 (self->lead + 14) + 4 * (guint64) le32 (self->lead + 46) > total_length)
     return TRUE;
+  /* And for the pixel data's offset (bytes 10-13), up to which it buffers the
+   * file: an offset of 0xd1000076 made it ask for 3.5 GB (.ci/fuzz). */
+  if (self->lead_fill >= 14 && le32 (self->lead + 10) > total_length)
+    return TRUE;
   if (!bmp_header (self, &width, &height, &bpp, &compression) || width == 0 || height == 0)
     return FALSE;
   /* Sides of 2^24 and more need more than any file holds, and the sums
