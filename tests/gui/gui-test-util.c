@@ -47,3 +47,36 @@ gui_test_remove_xdg_dirs (const char *dir)
 
   remove_tree (file);
 }
+
+gboolean
+gui_test_have_environment (void)
+{
+  const char *weights = g_getenv ("IMPASTO_WEIGHTS");
+  const char *images = g_getenv ("IMPASTO_TEST_IMAGES");
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (weights == NULL || !g_file_test (weights, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("IMPASTO_WEIGHTS does not name the VGG19 weights file");
+      return FALSE;
+    }
+  if (images == NULL || !g_file_test (images, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("IMPASTO_TEST_IMAGES does not name the test image folder");
+      return FALSE;
+    }
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_test_skip ("The compiled GSettings schema is missing (GSETTINGS_SCHEMA_DIR)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A test of its own for the skip, so the TAP output says why nothing ran. */
+void
+gui_test_skipped (void)
+{
+  gui_test_have_environment ();
+}

@@ -16,4 +16,9 @@ char *gui_test_set_xdg_dirs    (void);
 /* Deletes that folder and all in it. */
 void  gui_test_remove_xdg_dirs (const char *dir);
 
+/* TRUE when the real weights, the test images and the compiled schema are
+ * there; otherwise marks the test skipped, saying which is missing. */
+gboolean gui_test_have_environment (void);
+void     gui_test_skipped          (void);
+
 G_END_DECLS

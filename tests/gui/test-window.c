@@ -582,38 +582,6 @@ test_remembers_size (void)
   g_assert_cmpint (height, ==, 640);
 }
 
-static gboolean
-have_environment (void)
-{
-  const char *weights = g_getenv ("IMPASTO_WEIGHTS");
-  const char *images = g_getenv ("IMPASTO_TEST_IMAGES");
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (weights == NULL || !g_file_test (weights, G_FILE_TEST_IS_REGULAR))
-    {
-      g_test_skip ("IMPASTO_WEIGHTS does not name the VGG19 weights file");
-      return FALSE;
-    }
-  if (images == NULL || !g_file_test (images, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("IMPASTO_TEST_IMAGES does not name the test image folder");
-      return FALSE;
-    }
-  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (), APP_ID, TRUE);
-  if (schema == NULL)
-    {
-      g_test_skip ("The compiled GSettings schema is missing (GSETTINGS_SCHEMA_DIR)");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-test_skipped (void)
-{
-  have_environment ();
-}
-
 int
 main (int    argc,
       char **argv)
@@ -626,9 +594,9 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  if (!have_environment ())
+  if (!gui_test_have_environment ())
     {
-      g_test_add_func ("/gui/window/environment", test_skipped);
+      g_test_add_func ("/gui/window/environment", gui_test_skipped);
       status = g_test_run ();
       gui_test_remove_xdg_dirs (xdg_dir);
       return status;
