@@ -5,12 +5,14 @@
  * Forward: for every 4x4 output tile, the 6x6 input patch d of each channel is
  * transformed to V = Bt d B, the kernels were transformed once to U = G g Gt, and
  * the 36 positions xi of the 6x6 transform domain each become one product
- * M[xi] (out x tiles) = U[xi] (out x in) . V[xi] (in x tiles) through sgemm; the
- * output tile is At M A. That is 36 multiplies per channel pair and tile instead
- * of 144 (4x fewer); the transforms (AVX2, 8 tiles per vector, with a portable
- * fallback chosen at run time) work on blocks of at most 128 tiles so V and M
- * stay near the cache. Threads take blocks from a shared counter, each running
- * single-threaded sgemm (one pool busy at a time, never two).
+ * M[xi] (out x tiles) = U[xi] (out x in) . V[xi] (in x tiles); the output tile
+ * is At M A. That is 36 multiplies per channel pair and tile instead of 144 (4x
+ * fewer); the transforms (AVX2, 8 tiles per vector, with a portable fallback
+ * chosen at run time) work on blocks of at most 128 tiles so V and M stay near
+ * the cache. With AVX2 the products run in this file's own kernel on U as it
+ * lies (sgemm re-packed U for every block: 12 % of an iteration), else through
+ * single-threaded sgemm. Threads take blocks from a shared counter (one pool
+ * busy at a time, never two).
  *
  * Accuracy in float32, relative to the largest magnitude of the im2col result:
  * 1e-6 on the real VGG19 layers and image gradient, up to 2e-5 on random
@@ -236,6 +238,22 @@ masked (const float *plane,
   return mask == NULL || mask[i] > 0.0f ? plane[i] : 0.0f;
 }
 
+/* Where (channel @c, tile @k) of a block lives in one position's plane of V
+ * or M with @channels rows. The SIMD product wants each 16 tiles of every
+ * channel together ([k / 16][c][k % 16]: its loads run straight through
+ * memory); sgemm wants rows of @ld tiles. */
+static inline gsize
+cell (const WinoJob *job,
+      guint          channels,
+      guint          c,
+      guint          k,
+      gsize          ld)
+{
+  if (job->simd)
+    return (gsize) (k & ~15u) * channels + c * 16 + (k & 15);
+  return (gsize) c * ld + k;
+}
+
 /* The 6x6 patch whose top-left is (y0, x0), zero outside the plane. In the
  * backward pass the plane is read flipped in both directions. */
 static void
@@ -336,16 +354,18 @@ output_transform (const float *m,
     }
 }
 
-/* V[xi][c][k] for the tiles t0 + k, k in [first, n), of every source channel. */
+/* V[xi][c][k] for the tiles t0 + k, k in [first, n), of every source channel;
+ * rows of V are @ld >= n floats apart. */
 static void
 transform_inputs (const WinoJob *job,
                   guint          t0,
                   guint          first,
                   guint          n,
+                  gsize          ld,
                   float         *v)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->src_channels * n + PLANE_PAD;
+  gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
 
   for (guint c = 0; c < job->src_channels; c++)
     {
@@ -359,7 +379,7 @@ transform_inputs (const WinoJob *job,
           float d[NXI];
 
           load_patch (job, src, mask, ty * TILE - 1, tx * TILE - 1, d);
-          input_transform (d, v + (gsize) c * n + k, stride);
+          input_transform (d, v + cell (job, job->src_channels, c, k, ld), stride);
         }
     }
 }
@@ -393,10 +413,11 @@ transform_outputs (const WinoJob *job,
                    guint          t0,
                    guint          first,
                    guint          n,
+                   gsize          ld,
                    const float   *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->dst_channels * n + PLANE_PAD;
+  gsize stride = (gsize) job->dst_channels * ld + PLANE_PAD;
 
   for (guint o = 0; o < job->dst_channels; o++)
     {
@@ -408,7 +429,7 @@ transform_outputs (const WinoJob *job,
           guint t = t0 + k;
           float y[TILE * TILE];
 
-          output_transform (m + (gsize) o * n + k, stride, y);
+          output_transform (m + cell (job, job->dst_channels, o, k, ld), stride, y);
           store_tile (job, dst, bias, (t / job->tiles_w) * TILE,
                       (t % job->tiles_w) * TILE, y);
         }
@@ -553,7 +574,9 @@ load_group_rows (const WinoJob *job,
 
   for (int i = 0; i < PATCH; i++)
     {
-      float buf[36] = { 0 };
+      /* values and mask copied plainly, the mask applied by the vector load:
+       * a test per element here was a third of the input transform */
+      float buf[36] = { 0 }, mbuf[36] = { 0 };
       int y = y0 + i;
 
       if (y >= 0 && y < h && lo < hi)
@@ -561,15 +584,22 @@ load_group_rows (const WinoJob *job,
           gsize offset = frame_offset (job, y, x0);
 
           if (job->backward)
-            for (int m = lo; m < hi; m++)
-              buf[m] = masked (plane, mask, offset - m);
-          else if (mask != NULL)
-            for (int m = lo; m < hi; m++)
-              buf[m] = masked (plane, mask, offset + m);
+            {
+              const float *p = plane + offset, *q = mask != NULL ? mask + offset : NULL;
+
+              for (int m = lo; m < hi; m++)
+                buf[m] = p[-m];
+              for (int m = lo; q != NULL && m < hi; m++)
+                mbuf[m] = q[-m];
+            }
           else
-            memcpy (buf + lo, plane + offset + lo, (hi - lo) * sizeof (float));
+            {
+              memcpy (buf + lo, plane + offset + lo, (hi - lo) * sizeof (float));
+              if (mask != NULL)
+                memcpy (mbuf + lo, mask + offset + lo, (hi - lo) * sizeof (float));
+            }
         }
-      load_patch_row8 (buf, NULL, FALSE, d + i * 6);
+      load_patch_row8 (buf, mask != NULL ? mbuf : NULL, FALSE, d + i * 6);
     }
 }
 
@@ -641,10 +671,11 @@ AVX2 static void
 transform_inputs_simd (const WinoJob *job,
                        guint          t0,
                        guint          n,
+                       gsize          ld,
                        float         *v)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->src_channels * n + PLANE_PAD;
+  gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
   int h = job->height, w = job->width;
 
   for (guint c = 0; c < job->src_channels; c++)
@@ -665,7 +696,7 @@ transform_inputs_simd (const WinoJob *job,
             load_group_fast (job, src, mask, y0, x0, d);
           else
             load_group_rows (job, src, mask, y0, x0, d);
-          input_transform8 (d, v + (gsize) c * n + k, stride);
+          input_transform8 (d, v + cell (job, job->src_channels, c, k, ld), stride);
         }
     }
 }
@@ -796,10 +827,11 @@ AVX2 static void
 transform_outputs_simd (const WinoJob *job,
                         guint          t0,
                         guint          n,
+                        gsize          ld,
                         const float   *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->dst_channels * n + PLANE_PAD;
+  gsize stride = (gsize) job->dst_channels * ld + PLANE_PAD;
   int h = job->height, w = job->width;
 
   for (guint o = 0; o < job->dst_channels; o++)
@@ -813,7 +845,7 @@ transform_outputs_simd (const WinoJob *job,
           int ty = t / job->tiles_w, tx = t % job->tiles_w;
           __m256 y[TILE * TILE];
 
-          output_transform8 (m + (gsize) o * n + k, stride, y);
+          output_transform8 (m + cell (job, job->dst_channels, o, k, ld), stride, y);
           if (tx + 8 > (int) job->tiles_w)
             store_group_slow (job, dst, bias, t, y);
           else if (ty * TILE + TILE <= h && tx * TILE + 32 <= w)
@@ -821,6 +853,141 @@ transform_outputs_simd (const WinoJob *job,
           else
             store_group_rows (job, dst, bias, ty * TILE, tx * TILE, y);
         }
+    }
+}
+
+
+/* The products without sgemm: OpenBLAS packed both operands on every call,
+ * and the weights (up to 1 MiB a position) were re-packed for every block of
+ * tiles, 12 % of an iteration. This kernel reads U where it lies (broadcasts,
+ * 6 rows of M at a time) and V as it lies (16 tiles, two vectors), so neither
+ * is copied: C[6][16] in 12 accumulators, the shape of BLIS's Haswell kernel.
+ * Forward, row i of the 6 is output channel o0 + i: U[o0 + i][k]; backward it
+ * is input channel c0 + i of the transposed U: U[k][c0 + i]. */
+#define KROWS 6
+
+AVX2 static inline __attribute__ ((always_inline)) void
+gemm_panel (const float *a,
+            gsize        a_k,        /* floats from A(i, k) to A(i, k + 1) */
+            gsize        a_i,        /* floats from A(i, k) to A(i + 1, k) */
+            const float *b,
+            gsize        ldb,
+            guint        k_count,
+            float       *c,
+            gsize        ldc,
+            guint        rows,       /* 1..KROWS, a constant where inlined */
+            gboolean     wide)       /* 16 columns, else 8 */
+{
+  __m256 acc0[KROWS], acc1[KROWS];
+
+#pragma GCC unroll 6
+  for (guint i = 0; i < KROWS; i++)
+    acc0[i] = acc1[i] = _mm256_setzero_ps ();
+  for (guint k = 0; k < k_count; k++)
+    {
+      __m256 b0 = _mm256_loadu_ps (b), b1 = wide ? _mm256_loadu_ps (b + 8) : b0;
+
+#pragma GCC unroll 6
+      for (guint i = 0; i < KROWS; i++)
+        if (i < rows)
+          {
+            __m256 x = _mm256_broadcast_ss (a + i * a_i);
+
+            acc0[i] = _mm256_fmadd_ps (x, b0, acc0[i]);
+            if (wide)
+              acc1[i] = _mm256_fmadd_ps (x, b1, acc1[i]);
+          }
+      a += a_k;
+      b += ldb;
+    }
+#pragma GCC unroll 6
+  for (guint i = 0; i < KROWS; i++)
+    if (i < rows)
+      {
+        _mm256_storeu_ps (c + i * ldc, acc0[i]);
+        if (wide)
+          _mm256_storeu_ps (c + i * ldc + 8, acc1[i]);
+      }
+}
+
+/* @rows rows of M over all columns, a panel of 16 tiles at a time (the last
+ * may hold only 8): panel t of B starts at t * k_count, of C at t * ldc. */
+#define GEMM_ROWS(R, A_K, A_I)                                                 \
+  do                                                                           \
+    {                                                                          \
+      guint t = 0;                                                             \
+      for (; t + 16 <= cols; t += 16)                                          \
+        gemm_panel (a, A_K, A_I, b + t * k_count, 16, k_count, c + t * ldc, 16, \
+                    R, TRUE);                                                  \
+      if (t < cols)                                                            \
+        gemm_panel (a, A_K, A_I, b + t * k_count, 16, k_count, c + t * ldc, 16, \
+                    R, FALSE);                                                 \
+    }                                                                          \
+  while (0)
+
+AVX2 static void
+gemm_rows_forward (const float *a,
+                   gsize        lda,
+                   const float *b,
+                   guint        k_count,
+                   guint        cols,
+                   float       *c,
+                   gsize        ldc,
+                   guint        rows)
+{
+  switch (rows)
+    {
+    case 6: GEMM_ROWS (6, 1, lda); break;
+    case 5: GEMM_ROWS (5, 1, lda); break;
+    case 4: GEMM_ROWS (4, 1, lda); break;
+    case 3: GEMM_ROWS (3, 1, lda); break;
+    case 2: GEMM_ROWS (2, 1, lda); break;
+    default: GEMM_ROWS (1, 1, lda); break;
+    }
+}
+
+AVX2 static void
+gemm_rows_backward (const float *a,
+                    gsize        lda,
+                    const float *b,
+                    guint        k_count,
+                    guint        cols,
+                    float       *c,
+                    gsize        ldc,
+                    guint        rows)
+{
+  switch (rows)
+    {
+    case 6: GEMM_ROWS (6, lda, 1); break;
+    case 5: GEMM_ROWS (5, lda, 1); break;
+    case 4: GEMM_ROWS (4, lda, 1); break;
+    case 3: GEMM_ROWS (3, lda, 1); break;
+    case 2: GEMM_ROWS (2, lda, 1); break;
+    default: GEMM_ROWS (1, lda, 1); break;
+    }
+}
+
+/* M = U . V (backward Ut . V) for one position: dst x @cols (a multiple of 16)
+ * from dst x src weights and src x @cols inputs, both in cell ()'s panels. */
+AVX2 static void
+multiply_simd (const WinoJob *job,
+               const float   *u,
+               const float   *v,
+               float         *m,
+               guint          cols)
+{
+  guint dst = job->dst_channels, src = job->src_channels;
+  /* forward U is [dst][src]; backward it is [src][dst], read transposed */
+  gsize lda = job->backward ? dst : src;
+
+  for (guint r = 0; r < dst; r += KROWS)
+    {
+      guint rows = MIN (KROWS, dst - r);
+
+      if (job->backward)
+        gemm_rows_backward (u + r, lda, v, src, cols, m + (gsize) r * 16, dst, rows);
+      else
+        gemm_rows_forward (u + (gsize) r * lda, lda, v, src, cols, m + (gsize) r * 16, dst, rows);
     }
 }
 
@@ -836,6 +1003,7 @@ static void
 transform_inputs_simd (const WinoJob *job,
                        guint          t0,
                        guint          n,
+                       gsize          ld,
                        float         *v)
 {
   g_assert_not_reached ();
@@ -845,7 +1013,18 @@ static void
 transform_outputs_simd (const WinoJob *job,
                         guint          t0,
                         guint          n,
+                        gsize          ld,
                         const float   *m)
+{
+  g_assert_not_reached ();
+}
+
+static void
+multiply_simd (const WinoJob *job,
+               const float   *u,
+               const float   *v,
+               float         *m,
+               guint          cols)
 {
   g_assert_not_reached ();
 }
@@ -853,58 +1032,74 @@ transform_outputs_simd (const WinoJob *job,
 #endif
 
 /* Full groups of 8 tiles through SIMD when the processor has it, the rest (and
- * everything without it) tile by tile; both sides split the block the same way. */
+ * everything without it) tile by tile; both sides split the block the same way.
+ * The SIMD product reads whole panels of 16 tiles (@ld is n rounded up to 16),
+ * so the columns past n are zeroed. */
 static void
 transform_block_inputs (const WinoJob *job,
                         guint          t0,
                         guint          n,
+                        gsize          ld,
                         float         *v)
 {
   guint first = job->simd ? n & ~7u : 0;
 
   if (job->simd)
-    transform_inputs_simd (job, t0, n, v);
-  transform_inputs (job, t0, first, n, v);
+    transform_inputs_simd (job, t0, n, ld, v);
+  transform_inputs (job, t0, first, n, ld, v);
+  if (job->simd && ld > n)
+    {
+      gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
+
+      for (guint xi = 0; xi < NXI; xi++)
+        for (guint c = 0; c < job->src_channels; c++)
+          for (guint k = n; k < ld; k++)
+            v[xi * stride + cell (job, job->src_channels, c, k, ld)] = 0.0f;
+    }
 }
 
 static void
 transform_block_outputs (const WinoJob *job,
                          guint          t0,
                          guint          n,
+                         gsize          ld,
                          const float   *m)
 {
   guint first = job->simd ? n & ~7u : 0;
 
   if (job->simd)
-    transform_outputs_simd (job, t0, n, m);
-  transform_outputs (job, t0, first, n, m);
+    transform_outputs_simd (job, t0, n, ld, m);
+  transform_outputs (job, t0, first, n, ld, m);
 }
 
 /* The 36 products of one block: forward M = U . V, backward M = Ut . V. */
 static void
 multiply (const WinoJob *job,
           guint          n,
+          gsize          ld,
           const float   *v,
           float         *m)
 {
-  gsize src_size = (gsize) job->src_channels * n + PLANE_PAD;
-  gsize dst_size = (gsize) job->dst_channels * n + PLANE_PAD;
+  gsize src_size = (gsize) job->src_channels * ld + PLANE_PAD;
+  gsize dst_size = (gsize) job->dst_channels * ld + PLANE_PAD;
   gsize w_size = (gsize) job->src_channels * job->dst_channels;
 
   for (guint xi = 0; xi < NXI; xi++)
     {
       const float *u = job->weights + xi * w_size;
 
-      if (job->backward)
+      if (job->simd)
+        multiply_simd (job, u, v + xi * src_size, m + xi * dst_size, ld);
+      else if (job->backward)
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
                      job->dst_channels, n, job->src_channels, 1.0f,
-                     u, job->dst_channels, v + xi * src_size, n,
-                     0.0f, m + xi * dst_size, n);
+                     u, job->dst_channels, v + xi * src_size, ld,
+                     0.0f, m + xi * dst_size, ld);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
                      job->dst_channels, n, job->src_channels, 1.0f,
-                     u, job->src_channels, v + xi * src_size, n,
-                     0.0f, m + xi * dst_size, n);
+                     u, job->src_channels, v + xi * src_size, ld,
+                     0.0f, m + xi * dst_size, ld);
     }
 }
 
@@ -920,6 +1115,7 @@ worker_run (gpointer data)
     {
       guint b = g_atomic_int_add (&job->next_block, 1);
       guint t0, n;
+      gsize ld;
 
       if (b >= job->n_blocks || g_atomic_int_get (&job->cancelled))
         break;
@@ -930,9 +1126,10 @@ worker_run (gpointer data)
         }
       t0 = b * job->block;
       n = MIN (job->block, job->n_tiles - t0);
-      transform_block_inputs (job, t0, n, v);
-      multiply (job, n, v, m);
-      transform_block_outputs (job, t0, n, m);
+      ld = job->simd ? (n + 15) & ~15u : n;
+      transform_block_inputs (job, t0, n, ld, v);
+      multiply (job, n, ld, v, m);
+      transform_block_outputs (job, t0, n, ld, m);
     }
   return NULL;
 }
@@ -984,7 +1181,7 @@ run (WinoJob       *job,
   /* Equal blocks, as many per thread: 5 blocks on 2 threads left one idle for
    * a fifth of a layer. Sizes stay multiples of the SIMD group. */
   job->n_blocks = (job->n_blocks + n_threads - 1) / n_threads * n_threads;
-  job->block = MAX ((job->n_tiles + job->n_blocks - 1) / job->n_blocks + 7, 8) & ~7u;
+  job->block = MAX ((job->n_tiles + job->n_blocks - 1) / job->n_blocks + 15, 16) & ~15u;
   job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
   job->scratch_per_thread = (gsize) NXI * ((job->src_channels + job->dst_channels) * job->block
                                           + 2 * PLANE_PAD);

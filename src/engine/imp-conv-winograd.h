@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 /* Winograd F(4x4,3x3) computes a 4x4 block of outputs from a 6x6 block of inputs
  * with 36 multiplications per channel pair instead of 144. The 36 products of all
- * tiles of a block run as 36 sgemm calls; both passes share one copy of the
+ * tiles of a block run as 36 matrix products (an AVX2 kernel reading the
+ * weights in place, or sgemm without AVX2); both passes share one copy of the
  * transformed weights (the backward pass uses them transposed). */
 typedef struct _ImpWinograd ImpWinograd;
 
@@ -30,7 +31,7 @@ void         imp_winograd_free             (ImpWinograd   *self);
 
 /* Same contract as imp_conv_forward () and imp_conv_backward_input (). Threads:
  * as many as OpenBLAS is set to use (openblas_set_num_threads), each running
- * single-threaded sgemm on its own blocks of tiles for the duration of the call. */
+ * its own blocks of tiles (OpenBLAS single-threaded for the duration of the call). */
 gboolean     imp_winograd_forward          (ImpWinograd   *self,
                                             const float   *input,
                                             guint          height,
