@@ -46,6 +46,53 @@ imp_scratch_clear (ImpScratch *scratch)
   scratch->n_floats = 0;
 }
 
+typedef struct
+{
+  ImpParallelFunc func;
+  gpointer        data;
+  guint           index;
+  guint           n_threads;
+} ParallelPart;
+
+static gpointer
+parallel_part (gpointer data)
+{
+  ParallelPart *part = data;
+
+  part->func (part->index, part->n_threads, part->data);
+  return NULL;
+}
+
+#define MAX_THREADS 64
+
+guint
+imp_parallel_n_threads (void)
+{
+  return (guint) CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
+}
+
+void
+imp_parallel_run (ImpParallelFunc func,
+                  gpointer        data)
+{
+  int blas_threads = openblas_get_num_threads ();
+  ParallelPart parts[MAX_THREADS];
+  GThread *threads[MAX_THREADS];
+  guint n = imp_parallel_n_threads ();
+
+  if (blas_threads > 1)
+    openblas_set_num_threads (1);
+  for (guint i = 0; i < n; i++)
+    parts[i] = (ParallelPart) { func, data, i, n };
+  for (guint i = 1; i < n; i++)
+    threads[i] = g_thread_new ("impasto-work", parallel_part, &parts[i]);
+  parallel_part (&parts[0]);
+  for (guint i = 1; i < n; i++)
+    g_thread_join (threads[i]);
+  if (blas_threads > 1)
+    openblas_set_num_threads (blas_threads);
+}
+
 ImpConv *
 imp_conv_new (const float      *kernel,
               const float      *bias,
@@ -193,7 +240,84 @@ bias_relu_rows (float       *output,
     }
 }
 
+/* One im2col-path call split over the threads by image rows, each with its
+ * own tile of the scratch. */
+typedef struct
+{
+  const float  *weights;     /* [rows of the product, k] */
+  guint         k_in;
+  guint         k_out;
+  const float  *bias;
+  gboolean      relu;
+  const float  *input;
+  guint         height;
+  guint         width;
+  float        *output;
+  float        *scratch;
+  guint         rows;        /* image rows a tile */
+  GCancellable *cancellable;
+  gint          cancelled;   /* atomic */
+} Im2colJob;
+
+static void
+thread_rows (const Im2colJob *job,
+             guint            t,
+             guint            k,
+             guint           *y0,
+             guint           *y1)
+{
+  *y0 = (guint) ((guint64) job->height * t / k);
+  *y1 = (guint) ((guint64) job->height * (t + 1) / k);
+}
+
+static gboolean
+job_cancelled (Im2colJob *job)
+{
+  if (g_cancellable_is_cancelled (job->cancellable))
+    g_atomic_int_set (&job->cancelled, TRUE);
+  return g_atomic_int_get (&job->cancelled);
+}
+
 /* output[k_out, H, W] = weights[k_out, k_in*9] * im2col(input), tile by tile. */
+static void
+im2col_part (guint    t,
+             guint    k,
+             gpointer data)
+{
+  Im2colJob *job = data;
+  guint width = job->width, first, last;
+  gsize row_floats = (gsize) job->k_in * 9 * width, plane = (gsize) job->height * width;
+  float *col = job->scratch + t * row_floats * job->rows;
+
+  thread_rows (job, t, k, &first, &last);
+  for (guint y0 = first; y0 < last && !job_cancelled (job); y0 += job->rows)
+    {
+      guint y1 = MIN (y0 + job->rows, last);
+      gsize n = (gsize) (y1 - y0) * width;
+
+      im2col_rows (job->input, job->k_in, job->height, width, y0, y1, col);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   (int) job->k_out, (int) n, (int) (job->k_in * 9),
+                   1.f, job->weights, (int) (job->k_in * 9), col, (int) n,
+                   0.f, job->output + (gsize) y0 * width, (int) plane);
+      if (job->bias != NULL)
+        bias_relu_rows (job->output, job->bias, job->k_out, plane, (gsize) y0 * width, n,
+                        job->relu);
+    }
+}
+
+/* Rows of a tile: at most TILE_BYTES of im2col over all threads (unless one
+ * row is larger), and every thread gets some. */
+static guint
+tile_rows (gsize row_floats,
+           guint height,
+           guint n_threads)
+{
+  guint rows = (guint) CLAMP (TILE_BYTES / sizeof (float) / row_floats / n_threads, 1, height);
+
+  return MAX (1, MIN (rows, (height + n_threads - 1) / n_threads));
+}
+
 static gboolean
 conv_im2col (const float   *weights,
              guint          k_in,
@@ -208,30 +332,20 @@ conv_im2col (const float   *weights,
              GCancellable  *cancellable,
              GError       **error)
 {
+  guint n_threads = imp_parallel_n_threads ();
   gsize row_floats = (gsize) k_in * 9 * width;
-  guint rows = (guint) CLAMP (TILE_BYTES / sizeof (float) / row_floats, 1, height);
-  gsize plane = (gsize) height * width;
-  float *col = imp_scratch_reserve (scratch, row_floats * rows);
+  Im2colJob job = { weights, k_in, k_out, bias, relu, input, height, width, output, NULL,
+                    tile_rows (row_floats, height, n_threads), cancellable, FALSE };
 
-  for (guint y0 = 0; y0 < height; y0 += rows)
-    {
-      guint y1 = MIN (y0 + rows, height);
-      gsize n = (gsize) (y1 - y0) * width;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      im2col_rows (input, k_in, height, width, y0, y1, col);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                   (int) k_out, (int) n, (int) (k_in * 9),
-                   1.f, weights, (int) (k_in * 9), col, (int) n,
-                   0.f, output + (gsize) y0 * width, (int) plane);
-      if (bias != NULL)
-        bias_relu_rows (output, bias, k_out, plane, (gsize) y0 * width, n, relu);
-    }
-  return TRUE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
+  imp_parallel_run (im2col_part, &job);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
-/* grad_input[c, y+ky-1, x+kx-1] += dcol[(c*9 + ky*3 + kx), (y - y0)*W + x] */
+/* grad_input[c, y+ky-1, x+kx-1] += dcol[(c*9 + ky*3 + kx), (y - y0)*W + x],
+ * only into the rows lo..hi-1 of grad_input (the calling thread's own). */
 static void
 col2im_add_rows (const float *dcol,
                  guint        channels,
@@ -239,6 +353,8 @@ col2im_add_rows (const float *dcol,
                  guint        width,
                  guint        y0,
                  guint        y1,
+                 guint        lo,
+                 guint        hi,
                  float       *grad_input)
 {
   gsize tile = (gsize) (y1 - y0) * width;
@@ -253,13 +369,46 @@ col2im_add_rows (const float *dcol,
               int iy = (int) y + (int) ky - 1;
               float *dst;
               guint x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? width - 1 : width;
-              if (iy < 0 || iy >= (int) height)
+              if (iy < (int) lo || iy >= (int) hi)
                 continue;
               dst = grad_input + ((gsize) c * height + (guint) iy) * width + kx - 1;
               for (guint x = x0; x < x1; x++)
                 dst[x] += src[x];
             }
         }
+}
+
+/* A thread's rows first..last-1 of grad_input: zeroed, then the tiles of
+ * grad_output rows first-1..last (the 3x3 neighbourhood reaches one row
+ * across) added in. */
+static void
+col2im_part (guint    t,
+             guint    k,
+             gpointer data)
+{
+  Im2colJob *job = data;
+  guint width = job->width, height = job->height, first, last;
+  gsize plane = (gsize) height * width, kk = (gsize) job->k_in * 9;
+  float *dcol = job->scratch + t * kk * width * job->rows;
+
+  thread_rows (job, t, k, &first, &last);
+  if (first >= last)
+    return;
+  for (guint c = 0; c < job->k_in; c++)
+    memset (job->output + c * plane + (gsize) first * width, 0,
+            (gsize) (last - first) * width * sizeof (float));
+  for (guint y0 = first > 0 ? first - 1 : 0; y0 < MIN (last + 1, height) && !job_cancelled (job);
+       y0 += job->rows)
+    {
+      guint y1 = MIN (y0 + job->rows, MIN (last + 1, height));
+      gsize n = (gsize) (y1 - y0) * width;
+
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                   (int) kk, (int) n, (int) job->k_out,
+                   1.f, job->weights, (int) kk, job->input + (gsize) y0 * width, (int) plane,
+                   0.f, dcol, (int) n);
+      col2im_add_rows (dcol, job->k_in, height, width, y0, y1, first, last, job->output);
+    }
 }
 
 /* Input gradient as col2im (Wᵀ · dY): cheaper than the transposed convolution
@@ -274,27 +423,18 @@ backward_col2im (ImpConv       *self,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  gsize k = (gsize) self->in_channels * 9;
-  gsize row_floats = k * width;
-  guint rows = (guint) CLAMP (TILE_BYTES / sizeof (float) / row_floats, 1, height);
-  gsize plane = (gsize) height * width;
-  float *dcol = imp_scratch_reserve (scratch, row_floats * rows);
+  guint n_threads = imp_parallel_n_threads ();
+  gsize row_floats = (gsize) self->in_channels * 9 * width;
+  /* here k_in is the gradient's (input) channels, k_out the layer's outputs */
+  Im2colJob job = { self->kernel, self->in_channels, self->out_channels, NULL, FALSE,
+                    grad_output, height, width, grad_input, NULL,
+                    tile_rows (row_floats, height, n_threads), cancellable, FALSE };
 
-  memset (grad_input, 0, self->in_channels * plane * sizeof (float));
-  for (guint y0 = 0; y0 < height; y0 += rows)
-    {
-      guint y1 = MIN (y0 + rows, height);
-      gsize n = (gsize) (y1 - y0) * width;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
-                   (int) k, (int) n, (int) self->out_channels,
-                   1.f, self->kernel, (int) k, grad_output + (gsize) y0 * width, (int) plane,
-                   0.f, dcol, (int) n);
-      col2im_add_rows (dcol, self->in_channels, height, width, y0, y1, grad_input);
-    }
-  return TRUE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
+  imp_parallel_run (col2im_part, &job);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 gboolean
@@ -352,15 +492,35 @@ imp_conv_backward_input (ImpConv       *self,
   return ok;
 }
 
+typedef struct
+{
+  float       *grad;
+  const float *act;
+  gsize        n;
+} MaskJob;
+
 /* act = max(0, z): act > 0 exactly where z > 0 */
+static void
+relu_mask_part (guint    t,
+                guint    k,
+                gpointer data)
+{
+  const MaskJob *job = data;
+  gsize i0 = job->n * t / k, i1 = job->n * (t + 1) / k;
+
+  for (gsize i = i0; i < i1; i++)
+    if (!(job->act[i] > 0.f))
+      job->grad[i] = 0.f;
+}
+
 static void
 relu_mask (float       *grad,
            const float *act,
            gsize        n)
 {
-  for (gsize i = 0; i < n; i++)
-    if (!(act[i] > 0.f))
-      grad[i] = 0.f;
+  MaskJob job = { grad, act, n };
+
+  imp_parallel_run (relu_mask_part, &job);
 }
 
 gboolean

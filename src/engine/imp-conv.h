@@ -28,6 +28,19 @@ float   *imp_scratch_reserve         (ImpScratch      *scratch,
                                       gsize            n_floats);
 void     imp_scratch_clear           (ImpScratch      *scratch);
 
+/* Runs @func (index, n_threads, data) once for each index 0 .. n_threads - 1,
+ * concurrently, n_threads being the count OpenBLAS is set to use
+ * (openblas_set_num_threads ()), the calling thread taking index 0. OpenBLAS
+ * is single-threaded meanwhile: its own threads, once woken, spin for tens of
+ * milliseconds after a call and took a core from the next layer's threads. */
+typedef void (*ImpParallelFunc) (guint    index,
+                                 guint    n_threads,
+                                 gpointer data);
+void     imp_parallel_run            (ImpParallelFunc  func,
+                                      gpointer         data);
+/* The n_threads imp_parallel_run () would use now. */
+guint    imp_parallel_n_threads      (void);
+
 typedef struct _ImpConv ImpConv;
 
 /* @kernel is OIHW [out, in, 3, 3], @bias [out]; both are copied or transformed,

@@ -5,6 +5,52 @@
 #include "imp-losses.h"
 
 #include <cblas.h>
+#include <math.h>
+
+#include "imp-conv.h"
+
+typedef struct
+{
+  const float *features;
+  guint        channels;
+  gsize        n_positions;
+  float       *gram;
+  float        alpha;
+  float       *grad;       /* style gradient: grad += alpha D F */
+} LossJob;
+
+/* First row of part @t of @k of the Gram's upper triangle, so that the
+ * parts hold equal numbers of entries (row i holds C - i). */
+static guint
+gram_row (guint channels,
+          guint t,
+          guint k)
+{
+  if (t >= k)
+    return channels;
+  return (guint) MIN (channels, channels * (1.0 - sqrt (1.0 - (double) t / k)) + 0.5);
+}
+
+/* Rows a..b of the upper triangle: ssyrk on the diagonal block (half the
+ * work of sgemm there), sgemm right of it. */
+static void
+gram_part (guint    t,
+           guint    k,
+           gpointer data)
+{
+  const LossJob *job = data;
+  guint c = job->channels, a = gram_row (c, t, k), b = gram_row (c, t + 1, k);
+  int n = (int) job->n_positions;
+
+  if (b <= a)
+    return;
+  cblas_ssyrk (CblasRowMajor, CblasUpper, CblasNoTrans, (int) (b - a), n, job->alpha,
+               job->features + (gsize) a * n, n, 0.f, job->gram + (gsize) a * c + a, (int) c);
+  if (b < c)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) (b - a), (int) (c - b), n,
+                 job->alpha, job->features + (gsize) a * n, n, job->features + (gsize) b * n, n,
+                 0.f, job->gram + (gsize) a * c + b, (int) c);
+}
 
 void
 imp_gram (const float *features,
@@ -12,13 +58,30 @@ imp_gram (const float *features,
           gsize        n_positions,
           float       *gram)
 {
-  /* ssyrk does half the work of sgemm; mirror the other triangle after. */
-  cblas_ssyrk (CblasRowMajor, CblasUpper, CblasNoTrans, (int) channels, (int) n_positions,
-               (float) (1.0 / (double) n_positions), features, (int) n_positions,
-               0.f, gram, (int) channels);
+  LossJob job = { features, channels, n_positions, gram,
+                  (float) (1.0 / (double) n_positions), NULL };
+
+  imp_parallel_run (gram_part, &job);
   for (guint i = 0; i < channels; i++)
     for (guint j = 0; j < i; j++)
       gram[(gsize) i * channels + j] = gram[(gsize) j * channels + i];
+}
+
+/* Columns (positions) of part @t of @k, in whole cache lines. */
+static void
+style_gradient_part (guint    t,
+                     guint    k,
+                     gpointer data)
+{
+  const LossJob *job = data;
+  gsize n = job->n_positions, lines = (n + 15) / 16;
+  gsize p0 = MIN (n, lines * t / k * 16), p1 = MIN (n, lines * (t + 1) / k * 16);
+  int c = (int) job->channels;
+
+  if (p1 <= p0)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) (p1 - p0), c, job->alpha,
+               job->gram, c, job->features + p0, (int) n, 1.f, job->grad + p0, (int) n);
 }
 
 double
@@ -43,10 +106,10 @@ imp_style_loss (const float *features,
   if (grad != NULL && grad_scale != 0)
     {
       /* d mean(D²)/dG = 2D/C²; dF = (dG + dGᵀ) F / N = 4 D F / (C² N), D symmetric. */
-      double alpha = grad_scale * 4.0 / ((double) cc * (double) n_positions);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) channels, (int) n_positions,
-                   (int) channels, (float) alpha, gram_scratch, (int) channels, features,
-                   (int) n_positions, 1.f, grad, (int) n_positions);
+      LossJob job = { features, channels, n_positions, gram_scratch,
+                      (float) (grad_scale * 4.0 / ((double) cc * (double) n_positions)), grad };
+
+      imp_parallel_run (style_gradient_part, &job);
     }
   return sum / (double) cc;
 }
