@@ -93,6 +93,22 @@ imp_parallel_run (ImpParallelFunc func,
     openblas_set_num_threads (blas_threads);
 }
 
+/* kernel_t[c, o, 8 - k] = kernel[o, c, k] */
+static float *
+transpose_kernel (const float *kernel,
+                  guint        in_channels,
+                  guint        out_channels)
+{
+  float *kernel_t = g_new (float, (gsize) in_channels * out_channels * 9);
+
+  for (guint o = 0; o < out_channels; o++)
+    for (guint c = 0; c < in_channels; c++)
+      for (guint k = 0; k < 9; k++)
+        kernel_t[((gsize) c * out_channels + o) * 9 + (8 - k)] =
+          kernel[((gsize) o * in_channels + c) * 9 + k];
+  return kernel_t;
+}
+
 ImpConv *
 imp_conv_new (const float      *kernel,
               const float      *bias,
@@ -108,37 +124,21 @@ imp_conv_new (const float      *kernel,
   self = g_new0 (ImpConv, 1);
   self->in_channels = in_channels;
   self->out_channels = out_channels;
-  self->kernel = g_memdup2 (kernel, n * sizeof (float));
   self->bias = bias ? g_memdup2 (bias, out_channels * sizeof (float))
                     : g_new0 (float, out_channels);
-  self->kernel_t = g_new (float, n);
-  for (guint o = 0; o < out_channels; o++)
-    for (guint c = 0; c < in_channels; c++)
-      for (guint k = 0; k < 9; k++)
-        self->kernel_t[((gsize) c * out_channels + o) * 9 + (8 - k)] =
-          kernel[((gsize) o * in_channels + c) * 9 + k];
-
-  switch (algorithm)
+  /* conv1_1 (3 input channels) is faster and smaller as im2col. */
+  if (algorithm == IMP_CONV_ALGORITHM_WINOGRAD ||
+      (algorithm == IMP_CONV_ALGORITHM_AUTO && in_channels >= IMP_WINOGRAD_MIN_IN_CHANNELS))
     {
-    case IMP_CONV_ALGORITHM_AUTO:
-      /* conv1_1 (3 input channels) is faster and smaller as im2col. */
-      if (in_channels < IMP_WINOGRAD_MIN_IN_CHANNELS)
-        {
-          self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
-          break;
-        }
-      G_GNUC_FALLTHROUGH;
-    case IMP_CONV_ALGORITHM_WINOGRAD:
+      /* no copies of the plain kernel: at session start they were 40 MB of
+       * fresh pages for nothing */
       self->winograd = imp_winograd_new (kernel, self->bias, in_channels, out_channels);
       self->algorithm = IMP_CONV_ALGORITHM_WINOGRAD;
-      g_clear_pointer (&self->kernel, g_free);
-      g_clear_pointer (&self->kernel_t, g_free);
-      break;
-    case IMP_CONV_ALGORITHM_IM2COL:
-    default:
-      self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
-      break;
+      return self;
     }
+  self->algorithm = IMP_CONV_ALGORITHM_IM2COL;
+  self->kernel = g_memdup2 (kernel, n * sizeof (float));
+  self->kernel_t = transpose_kernel (kernel, in_channels, out_channels);
   return self;
 }
 

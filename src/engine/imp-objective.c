@@ -130,6 +130,17 @@ normalise_blend (const double *blend,
   return TRUE;
 }
 
+/* The targets need the network only this deep. */
+static ImpVggLayer
+deepest_in (const ImpLayerSet *set)
+{
+  guint deepest = 0;
+
+  for (guint i = 0; i < set->n_layers; i++)
+    deepest = MAX (deepest, set->layers[i]);
+  return deepest;
+}
+
 /* style_targets[l] += blend * Gram(style image) for every style layer. */
 static gboolean
 add_style_targets (ImpObjective   *self,
@@ -139,7 +150,8 @@ add_style_targets (ImpObjective   *self,
                    GError        **error)
 {
   if (!imp_vgg_set_size (self->vgg, style->width, style->height, error) ||
-      !imp_vgg_forward (self->vgg, style->data, cancellable, error))
+      !imp_vgg_forward_only (self->vgg, style->data, deepest_in (&self->style_layers),
+                             cancellable, error))
     return FALSE;
   for (guint i = 0; i < self->style_layers.n_layers; i++)
     {
@@ -175,8 +187,11 @@ compute_targets (ImpObjective           *self,
       return FALSE;
 
   /* The content size last: the network stays allocated for it. */
-  if (!imp_vgg_set_size (self->vgg, content->width, content->height, error) ||
-      !imp_vgg_forward (self->vgg, content->data, cancellable, error))
+  if (!imp_vgg_set_size (self->vgg, content->width, content->height, error))
+    return FALSE;
+  if (self->content_layers.n_layers > 0 &&
+      !imp_vgg_forward_only (self->vgg, content->data, deepest_in (&self->content_layers),
+                             cancellable, error))
     return FALSE;
   for (guint i = 0; i < self->content_layers.n_layers; i++)
     {

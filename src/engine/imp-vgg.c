@@ -44,6 +44,39 @@ struct _ImpVgg
   guint         height;
 };
 
+typedef struct
+{
+  ConvSet          *set;
+  ImpWeights       *weights;
+  ImpVggLayer       deepest;
+  ImpConvAlgorithm  algorithm;
+  gint              next;      /* atomic: layers taken, largest first */
+} PrepareJob;
+
+/* Preparing the convolutions (Winograd: transforming 250 MB of weights) is a
+ * fifth of a session's start on one thread; the threads take the layers
+ * largest first. */
+static void
+prepare_part (guint    t,
+              guint    k,
+              gpointer data)
+{
+  PrepareJob *job = data;
+  gint i;
+
+  (void) t;
+  (void) k;
+  while ((i = g_atomic_int_add (&job->next, 1)) <= (gint) job->deepest)
+    {
+      ImpVggLayer l = job->deepest - i;
+
+      job->set->convs[l] = imp_conv_new (imp_weights_get_kernel (job->weights, l),
+                                         imp_weights_get_bias (job->weights, l),
+                                         imp_vgg_layer_in_channels (l),
+                                         imp_vgg_layer_out_channels (l), job->algorithm);
+    }
+}
+
 ImpVgg *
 imp_vgg_new (ImpWeights       *weights,
              ImpVggLayer       deepest,
@@ -61,11 +94,11 @@ imp_vgg_new (ImpWeights       *weights,
   self->kept = IMP_VGG_KEEP_ALL;
   self->set = g_new0 (ConvSet, 1);
   self->set->ref_count = 1;
-  for (guint l = 0; l <= deepest; l++)
-    self->set->convs[l] = imp_conv_new (imp_weights_get_kernel (weights, l),
-                                        imp_weights_get_bias (weights, l),
-                                        imp_vgg_layer_in_channels (l),
-                                        imp_vgg_layer_out_channels (l), algorithm);
+  {
+    PrepareJob job = { self->set, weights, deepest, algorithm, 0 };
+
+    imp_parallel_run (prepare_part, &job);
+  }
   return self;
 }
 
@@ -484,18 +517,22 @@ run_pass (Pass *p)
     g_thread_join (threads[t]);
 }
 
-gboolean
-imp_vgg_forward (ImpVgg        *self,
-                 const float   *image,
-                 GCancellable  *cancellable,
-                 GError       **error)
+/* Conv1_1 .. @last; with @for_backward the ReLU masks and pool arg-maxes
+ * backward needs are recorded too. */
+static gboolean
+forward (ImpVgg        *self,
+         const float   *image,
+         ImpVggLayer    last,
+         gboolean       for_backward,
+         GCancellable  *cancellable,
+         GError       **error)
 {
   const float *in = self->input;
   guint w = self->width, h = self->height;
 
-  g_return_val_if_fail (self->width > 0, FALSE);
+  g_return_val_if_fail (self->width > 0 && last <= self->deepest, FALSE);
   preprocess (self, image);
-  for (guint l = 0; l <= self->deepest; l++)
+  for (guint l = 0; l <= last; l++)
     {
       guint c = imp_vgg_layer_out_channels (l);
       float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
@@ -503,19 +540,20 @@ imp_vgg_forward (ImpVgg        *self,
       if (!imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
                              cancellable, error))
         return FALSE;
-      if (self->masks[l] != NULL)
+      if (self->masks[l] != NULL && for_backward)
         {
           Pass p = { .op = PASS_PACK_MASK, .act = out, .bits = self->masks[l],
                      .n = (gsize) c * h * w };
           run_pass (&p);
         }
       in = out;
-      if (imp_vgg_layer_pool_after (l) && l < self->deepest)
+      if (imp_vgg_layer_pool_after (l) && l < last)
         {
           guint b = imp_vgg_layer_block (l);
           float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
-          Pass p = { .op = self->argmax[b] ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
-                     .act = in, .dst = pooled, .bits = self->argmax[b], .channels = c,
+          gboolean argmax = self->argmax[b] != NULL && for_backward;
+          Pass p = { .op = argmax ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
+                     .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL, .channels = c,
                      .height = h, .width = w };
 
           run_pass (&p);
@@ -525,6 +563,25 @@ imp_vgg_forward (ImpVgg        *self,
         }
     }
   return TRUE;
+}
+
+gboolean
+imp_vgg_forward (ImpVgg        *self,
+                 const float   *image,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  return forward (self, image, self->deepest, TRUE, cancellable, error);
+}
+
+gboolean
+imp_vgg_forward_only (ImpVgg        *self,
+                      const float   *image,
+                      ImpVggLayer    last,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  return forward (self, image, last, FALSE, cancellable, error);
 }
 
 const float *

@@ -68,6 +68,14 @@ gboolean     imp_vgg_forward            (ImpVgg            *self,
  * is set. */
 void         imp_vgg_keep_activations   (ImpVgg            *self,
                                          guint32            layers);
+/* imp_vgg_forward () up to @last only and without what backward needs (ReLU
+ * masks, pool arg-maxes): for targets. The kept activations up to @last are
+ * then valid; imp_vgg_backward () needs an imp_vgg_forward () first. */
+gboolean     imp_vgg_forward_only       (ImpVgg            *self,
+                                         const float       *image,
+                                         ImpVggLayer        last,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
 /* Post-ReLU output of @layer from the last forward, [C, H, W], or NULL when
  * the layer is not kept (imp_vgg_keep_activations ()). */
 const float *imp_vgg_get_activation     (ImpVgg            *self,

@@ -26,7 +26,9 @@ struct _ImpWeights
 {
   gint           ref_count;
   char          *path;
-  char          *sha256;
+  char          *sha256;       /* NULL while sha256_thread runs */
+  GThread       *sha256_thread;
+  GMutex         sha256_lock;
   ImpPreprocess  preprocess;
   float         *kernels[IMP_N_VGG_LAYERS];
   float         *biases[IMP_N_VGG_LAYERS];
@@ -50,9 +52,39 @@ typedef struct
 
 G_DEFINE_QUARK (imp-weights-error-quark, imp_weights_error)
 
+/* The file's bytes, hashed on their own thread. */
+typedef struct
+{
+  guint8 *file;
+  gsize   len;
+} HashJob;
+
+static gpointer
+hash_file (gpointer data)
+{
+  HashJob *job = data;
+  char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, job->file, job->len);
+
+  g_free (job->file);
+  g_free (job);
+  return sha256;
+}
+
+/* The checksum once its thread is done. */
+static void
+join_hash (ImpWeights *self)
+{
+  g_mutex_lock (&self->sha256_lock);
+  if (self->sha256_thread != NULL)
+    self->sha256 = g_thread_join (g_steal_pointer (&self->sha256_thread));
+  g_mutex_unlock (&self->sha256_lock);
+}
+
 static void
 imp_weights_free (ImpWeights *self)
 {
+  join_hash (self);
+  g_mutex_clear (&self->sha256_lock);
   for (guint i = 0; i < IMP_N_VGG_LAYERS; i++)
     {
       g_free (self->kernels[i]);
@@ -668,6 +700,7 @@ imp_weights_load (const char  *path,
     return NULL;
 
   self = g_new0 (ImpWeights, 1);
+  g_mutex_init (&self->sha256_lock);
   self->ref_count = 1;
   self->path = g_strdup (path);
   ctx.display = display;
@@ -678,7 +711,15 @@ imp_weights_load (const char  *path,
       !check_no_overlap (&ctx, error) ||
       !load_layers (&ctx, self, error))
     return NULL;
-  self->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, file, len);
+  /* sha256 of 80 MB is half of a load's time and only read later, if ever:
+   * on its own thread it overlaps the session's start */
+  {
+    HashJob *job = g_new (HashJob, 1);
+
+    job->file = g_steal_pointer (&file);
+    job->len = len;
+    self->sha256_thread = g_thread_new ("impasto-sha256", hash_file, job);
+  }
   return g_steal_pointer (&self);
 }
 
@@ -689,6 +730,7 @@ imp_weights_new_from_data (const float * const *kernels,
 {
   ImpWeights *self = g_new0 (ImpWeights, 1);
 
+  g_mutex_init (&self->sha256_lock);
   self->ref_count = 1;
   self->path = g_strdup ("(memory)");
   self->sha256 = g_strdup ("");
@@ -737,6 +779,7 @@ const char *
 imp_weights_get_sha256 (ImpWeights *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
+  join_hash (self);
   return self->sha256;
 }
 

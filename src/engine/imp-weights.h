@@ -51,7 +51,8 @@ const float         *imp_weights_get_kernel     (ImpWeights        *self,
                                                  ImpVggLayer        layer);
 const float         *imp_weights_get_bias       (ImpWeights        *self,
                                                  ImpVggLayer        layer);
-/* Hex sha256 of the whole file, computed while loading. */
+/* Hex sha256 of the whole file, computed on a thread of its own from the
+ * load on (the first call waits for it). */
 const char          *imp_weights_get_sha256     (ImpWeights        *self);
 
 /* Weights from memory (tests, converters): @kernels and @biases hold
