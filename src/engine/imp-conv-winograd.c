@@ -559,6 +559,16 @@ load_group_fast (const WinoJob *job,
     }
 }
 
+/* buf[0..35] = 0, without the rep stos an initialiser became (10 % of the
+ * input transform). */
+AVX2 static inline void
+zero36 (float *buf)
+{
+  for (int k = 0; k < 32; k += 8)
+    _mm256_storeu_ps (buf + k, _mm256_setzero_ps ());
+  _mm_storeu_ps (buf + 32, _mm_setzero_ps ());
+}
+
 /* 8 patches side by side in one tile row that crosses the plane's border:
  * each row is copied with its zero padding first. */
 AVX2 static void
@@ -574,32 +584,30 @@ load_group_rows (const WinoJob *job,
 
   for (int i = 0; i < PATCH; i++)
     {
-      /* values and mask copied plainly, the mask applied by the vector load:
-       * a test per element here was a third of the input transform */
-      float buf[36] = { 0 }, mbuf[36] = { 0 };
+      /* Values and mask copied plainly into a zeroed row, the mask applied
+       * and the backward flip made by the vector loads: a test or a reversed
+       * copy per element here was a third of the input transform. Frame
+       * column m lives at buf[m], or backward at buf[35 - m]. */
+      float buf[40], mbuf[40];
       int y = y0 + i;
 
+      zero36 (buf);
+      if (mask != NULL)
+        zero36 (mbuf);
       if (y >= 0 && y < h && lo < hi)
         {
           gsize offset = frame_offset (job, y, x0);
+          gsize first = job->backward ? offset - (hi - 1) : offset + lo;
+          int at = job->backward ? 36 - hi : lo;
 
-          if (job->backward)
-            {
-              const float *p = plane + offset, *q = mask != NULL ? mask + offset : NULL;
-
-              for (int m = lo; m < hi; m++)
-                buf[m] = p[-m];
-              for (int m = lo; q != NULL && m < hi; m++)
-                mbuf[m] = q[-m];
-            }
-          else
-            {
-              memcpy (buf + lo, plane + offset + lo, (hi - lo) * sizeof (float));
-              if (mask != NULL)
-                memcpy (mbuf + lo, mask + offset + lo, (hi - lo) * sizeof (float));
-            }
+          memcpy (buf + at, plane + first, (hi - lo) * sizeof (float));
+          if (mask != NULL)
+            memcpy (mbuf + at, mask + first, (hi - lo) * sizeof (float));
         }
-      load_patch_row8 (buf, mask != NULL ? mbuf : NULL, FALSE, d + i * 6);
+      if (job->backward)
+        load_patch_row8 (buf + 35, mask != NULL ? mbuf + 35 : NULL, TRUE, d + i * 6);
+      else
+        load_patch_row8 (buf, mask != NULL ? mbuf : NULL, FALSE, d + i * 6);
     }
 }
 
@@ -985,7 +993,23 @@ multiply_simd (const WinoJob *job,
       guint rows = MIN (KROWS, dst - r);
 
       if (job->backward)
-        gemm_rows_backward (u + r, lda, v, src, cols, m + (gsize) r * 16, dst, rows);
+        {
+          /* The 6 columns of Ut read as [k][6]: in place, each k was another
+           * cache line, and the panel's K lines pushed V out of L1 (backward
+           * ran 10 % slower than forward). */
+          float panel[512 * KROWS];
+          const float *a = u + r;
+          gsize lda_panel = lda;
+
+          if (src <= 512)
+            {
+              for (guint k = 0; k < src; k++)
+                memcpy (panel + k * KROWS, u + (gsize) k * lda + r, rows * sizeof (float));
+              a = panel;
+              lda_panel = KROWS;
+            }
+          gemm_rows_backward (a, lda_panel, v, src, cols, m + (gsize) r * 16, dst, rows);
+        }
       else
         gemm_rows_forward (u + (gsize) r * lda, lda, v, src, cols, m + (gsize) r * 16, dst, rows);
     }
