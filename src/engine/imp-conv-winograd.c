@@ -34,6 +34,7 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TILE 4          /* outputs per tile side */
 #define PATCH 6         /* inputs per tile side */
@@ -126,18 +127,22 @@ kernel_transform (const float *g,
     }
 }
 
-/* The transformed weights (38 MiB for a 512x512 layer) on ordinary pages:
- * MADV_HUGEPAGE made their first touch in a fresh process slower and erratic
- * here (0.44-0.77 s for all 16 layers against 0.34-0.36 s on 4 KiB pages,
- * the kernel zeroing 2 MiB pages at 0.5 GB/s), and once touched they are
- * streamed, where 4 KiB pages cost nothing measurable. */
+/* The transformed weights (38 MiB for a 512x512 layer) are mapped on their
+ * own: from malloc, layers prepared on pool threads stayed in those threads'
+ * arenas after being freed (RSS grew 45 MB over 100 sessions in
+ * tests/soak). Ordinary pages, not MADV_HUGEPAGE: huge pages made the first
+ * touch in a fresh process slower and erratic here (0.44-0.77 s for all 16
+ * layers against 0.34-0.36 s on 4 KiB pages, the kernel zeroing 2 MiB pages
+ * at ~0.5 GB/s), and once touched the weights are streamed, where 4 KiB pages
+ * cost nothing measurable. */
 static float *
-alloc_weights (gsize n_floats)
+map_weights (gsize n_floats)
 {
-  void *p = NULL;
+  void *p = mmap (NULL, MAX (n_floats, 1) * sizeof (float), PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-  if (posix_memalign (&p, 64, MAX (n_floats, 1) * sizeof (float)) != 0)
-    g_error ("out of memory allocating %" G_GSIZE_FORMAT " floats", n_floats);
+  if (p == MAP_FAILED)
+    g_error ("out of memory mapping %" G_GSIZE_FORMAT " floats", n_floats);
   return p;
 }
 
@@ -156,7 +161,7 @@ imp_winograd_new (const float *kernel,
   self = g_new0 (ImpWinograd, 1);
   self->in_channels = in_channels;
   self->out_channels = out_channels;
-  self->weights = alloc_weights (NXI * plane);
+  self->weights = map_weights (NXI * plane);
   self->bias = g_memdup2 (bias, out_channels * sizeof (float));
 
   /* In chunks, so each of the 36 planes (1 MiB apart: the same cache sets)
@@ -185,7 +190,7 @@ imp_winograd_free (ImpWinograd *self)
 {
   if (self == NULL)
     return;
-  free (self->weights);
+  munmap (self->weights, MAX (NXI * self->in_channels * self->out_channels, 1) * sizeof (float));
   g_free (self->bias);
   g_free (self);
 }
@@ -553,18 +558,40 @@ load_group_fast (const WinoJob *job,
     }
 }
 
-/* buf[0..35] = 0, without the rep stos an initialiser became (10 % of the
- * input transform). */
-AVX2 static inline void
-zero36 (float *buf)
+/* Frame columns m..m+7 of a row of which only columns lo..hi-1 exist, the
+ * others read as 0 (masked loads touch no memory there). Frame column 0 is at
+ * address @col0 (@mcol0 for the ReLU output, 0 when there is none), an
+ * integer because it may lie outside the plane; backward, column m is at
+ * col0 - 4 m. */
+AVX2 static inline __m256
+load8_range (uintptr_t col0,
+             uintptr_t mcol0,
+             int       m,
+             int       lo,
+             int       hi,
+             gboolean  flip)
 {
-  for (int k = 0; k < 32; k += 8)
-    _mm256_storeu_ps (buf + k, _mm256_setzero_ps ());
-  _mm_storeu_ps (buf + 32, _mm_setzero_ps ());
+  const __m256i step = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  /* the frame column in each lane as loaded (backward: before reversing) */
+  __m256i cols = flip ? _mm256_sub_epi32 (_mm256_set1_epi32 (m + 7), step)
+                      : _mm256_add_epi32 (_mm256_set1_epi32 (m), step);
+  __m256i keep = _mm256_and_si256 (_mm256_cmpgt_epi32 (cols, _mm256_set1_epi32 (lo - 1)),
+                                   _mm256_cmpgt_epi32 (_mm256_set1_epi32 (hi), cols));
+  intptr_t at = flip ? -(intptr_t) (m + 7) * 4 : (intptr_t) m * 4;
+  __m256 value = _mm256_maskload_ps ((const float *) (col0 + at), keep);
+
+  if (mcol0 != 0)
+    value = _mm256_and_ps (value, _mm256_cmp_ps (_mm256_maskload_ps ((const float *) (mcol0 + at),
+                                                                     keep),
+                                                 _mm256_setzero_ps (), _CMP_GT_OQ));
+  if (flip)
+    value = _mm256_permutevar8x32_ps (value, _mm256_setr_epi32 (7, 6, 5, 4, 3, 2, 1, 0));
+  return value;
 }
 
 /* 8 patches side by side in one tile row that crosses the plane's border:
- * each row is copied with its zero padding first. */
+ * rows through masked loads (copying each row into a zeroed buffer first,
+ * as before, was a fifth of the input transform in memcpy and zeroing). */
 AVX2 static void
 load_group_rows (const WinoJob *job,
                  const float   *plane,
@@ -575,33 +602,40 @@ load_group_rows (const WinoJob *job,
 {
   int h = job->height, w = job->width;
   int lo = MAX (0, -x0), hi = MIN (36, w - x0);
+  gboolean flip = job->backward;
 
   for (int i = 0; i < PATCH; i++)
     {
-      /* Values and mask copied plainly into a zeroed row, the mask applied
-       * and the backward flip made by the vector loads: a test or a reversed
-       * copy per element here was a third of the input transform. Frame
-       * column m lives at buf[m], or backward at buf[35 - m]. */
-      float buf[40], mbuf[40];
       int y = y0 + i;
+      uintptr_t col0, mcol0;
+      __m256 a0, a1, a2, a3, b0, b1, b2, b3;
 
-      zero36 (buf);
-      if (mask != NULL)
-        zero36 (mbuf);
-      if (y >= 0 && y < h && lo < hi)
+      if (y < 0 || y >= h || lo >= hi)
         {
-          gsize offset = frame_offset (job, y, x0);
-          gsize first = job->backward ? offset - (hi - 1) : offset + lo;
-          int at = job->backward ? 36 - hi : lo;
-
-          memcpy (buf + at, plane + first, (hi - lo) * sizeof (float));
-          if (mask != NULL)
-            memcpy (mbuf + at, mask + first, (hi - lo) * sizeof (float));
+          for (int j = 0; j < PATCH; j++)
+            d[i * 6 + j] = _mm256_setzero_ps ();
+          continue;
         }
-      if (job->backward)
-        load_patch_row8 (buf + 35, mask != NULL ? mbuf + 35 : NULL, TRUE, d + i * 6);
-      else
-        load_patch_row8 (buf, mask != NULL ? mbuf : NULL, FALSE, d + i * 6);
+      /* unsigned wrap-around gives the right address for x0 = -1 too */
+      col0 = (uintptr_t) plane + (uintptr_t) frame_offset (job, y, x0) * sizeof (float);
+      mcol0 = mask != NULL
+              ? (uintptr_t) mask + (uintptr_t) frame_offset (job, y, x0) * sizeof (float) : 0;
+      a0 = load8_range (col0, mcol0, 0, lo, hi, flip);
+      a1 = load8_range (col0, mcol0, 8, lo, hi, flip);
+      a2 = load8_range (col0, mcol0, 16, lo, hi, flip);
+      a3 = load8_range (col0, mcol0, 24, lo, hi, flip);
+      b0 = load8_range (col0, mcol0, 4, lo, hi, flip);
+      b1 = load8_range (col0, mcol0, 12, lo, hi, flip);
+      b2 = load8_range (col0, mcol0, 20, lo, hi, flip);
+      b3 = load8_range (col0, mcol0, 28, lo, hi, flip);
+      transpose4 (&a0, &a1, &a2, &a3);
+      transpose4 (&b0, &b1, &b2, &b3);
+      d[i * 6 + 0] = a0;
+      d[i * 6 + 1] = a1;
+      d[i * 6 + 2] = a2;
+      d[i * 6 + 3] = a3;
+      d[i * 6 + 4] = b0;
+      d[i * 6 + 5] = b1;
     }
 }
 
