@@ -23,10 +23,12 @@ imp_params_list_presets (void)
   return preset_names;
 }
 
+/* Issue 8: a user who gives no preset gets the best picture in about a
+ * minute; the tutorial's recipe is one --preset away. */
 const char *
 imp_params_default_preset (void)
 {
-  return "tutorial";
+  return "best";
 }
 
 static void
@@ -95,60 +97,59 @@ preset_gatys (ImpParams *p)
   p->lr = 1.0;
 }
 
-/* crowsonkb/style-transfer-pytorch's schedule on (nearly) the tutorial's loss:
- * coarse to fine from 128 px, Adam with betas 0.9/0.99, an average of the
- * iterates. Iterations are shared 2:1:1 over the scales 128, 256, 512 (the
- * first starts from scratch), so N iterations cost about N/3 iterations at
- * 512 px: 150 take about 115-125 s of CPU, a minute on a quiet 2-core machine.
- * Issue 8 compares the presets under the tutorial's loss (content conv5_2,
- * style conv1_1..conv5_1 at 1/5 each, style weight 1e-2), so best minimises
- * nearly that loss. Measured at 512 px at equal CPU time (docs/presets.md):
- * - crowsonkb's style weights 256:64:16:4:1 left the deep layers, which carry
- *   most of that loss, twice as high as the tutorial's; now 1.2:1.1:1:0.9:0.8
- *   (summing to 1, still decreasing with depth), which cost nothing measurable
- *   against 1/5 each at 256 px;
- * - growth by 2 instead of sqrt 2: 38 iterations at the last scale instead of
- *   25 for the same cost (tubingen/starry night: style 3.6e7 -> 2.1e7);
- * - lr 15 instead of 5: with a few dozen iterations per scale the steps were
- *   too short (style 2.1e7 -> 1.1e7); the average removes their noise;
- * - content weight 6e3 instead of 1e3: the faster descent otherwise trades
- *   content for style (at 2.5e3 the content loss was 15 % above the tutorial's);
- * - the average decays by 0.9: with 38-75 iterations per scale, 0.99
- *   averaged in the scale's first, blurry iterates. TV 1e3 removes pixel noise. */
+/* Issue 8's recipe, after crowsonkb/style-transfer-pytorch: coarse to fine
+ * from 128 px growing by sqrt 2 (128, 181, 256, 362, 512 at 512 px), each scale
+ * starting from the previous result upsampled bicubically with Adam's moments
+ * carried along, an average of the iterates as the result, Gatys' layers
+ * (content conv4_2, style conv1_1..conv5_1 decreasing with depth) and TV.
+ * Tuned at 512 px by the tutorial's loss at equal CPU time and by eye
+ * (docs/presets.md has the figures):
+ * - 150 iterations, the first scale a double share (50, then 25 per scale):
+ *   about 120 s of CPU today, a minute on a quiet 2-core machine. A larger
+ *   share at the small scales (60, 40, 30, 20, 20) cost style loss at equal
+ *   CPU time; more at 512 px (40, 20, 20, 20, 30) measured the same;
+ * - content weight 120: the conv5_2 content loss, where the tutorial measures
+ *   it, then stays at or below the tutorial's at equal time (turtle/wave: 80
+ *   left it 13 % above, 150 cost 10 % more style loss than 120);
+ * - style 1.2:1.1:1:0.9:0.8 (summing to 1): crowsonkb's 256:64:16:4:1 nearly
+ *   ignores conv4_1, which carries almost all of the tutorial's style loss;
+ * - Adam lr 20 with betas 0.9/0.99: 25 steps per scale need long ones (lr 10
+ *   and 15 left 7 % and 5 % more style loss); the average removes their noise;
+ * - average decay 0.9: 0.95 kept more of each scale's blurry start (8 % more
+ *   style loss); TV 1e3 against grain (300 measured the same). */
 static void
 preset_best (ImpParams *p)
 {
-  static const ImpVggLayer content[] = { IMP_CONV5_2 };
+  static const ImpVggLayer content[] = { IMP_CONV4_2 };
   static const double style_w[] = { 0.24, 0.22, 0.20, 0.18, 0.16 };
 
   preset_tutorial (p);
   layer_set_init (&p->content_layers, content, NULL, 1);
   layer_set_init (&p->style_layers, gatys_style_layers, style_w, 5);
-  p->content_weight = 6e3;
+  p->content_weight = 120.0;
   p->style_weight = 1e-2;
   p->tv_weight = 1e3;
   p->iterations = 150;
-  p->lr = 15.0;
+  p->lr = 20.0;
   p->beta1 = 0.9;
   p->beta2 = 0.99;
   p->epsilon = 1e-2;
   p->start_size = 128;
-  p->scale_factor = 2.0;
+  p->scale_factor = G_SQRT2;
+  p->first_scale_weight = 2.0;
   p->ema_decay = 0.9;
 }
 
-/* best with fewer iterations: 32 (16, 8, 8 over the scales 128, 256, 512,
- * about 11 iterations' worth at 512 px) took 31.5 s of CPU, 16 s on a quiet
- * 2-core machine. With 8 iterations at the last scale best's lr 15 leaves a
- * coarse, noisy texture; lr 7 keeps the houses of tubingen/starry night more
- * legible at the same tutorial-definition loss (4.5e8 against 4.3e8). A rough
- * preview: the coarse scales, where the picture takes shape, are cheap. */
+/* best's loss in a quarter of the time: 50 iterations over 128, 256 and 512
+ * px, six shares at 128 px (where the picture takes shape, cheaply) and one
+ * at each larger scale: 37, 6, 7. */
 static void
 preset_fast (ImpParams *p)
 {
   preset_best (p);
-  p->iterations = 32;
-  p->lr = 7.0;
+  p->iterations = 50;
+  p->scale_factor = 2.0;
+  p->first_scale_weight = 6.0;
 }
 
 static void
@@ -362,7 +363,11 @@ validate_sizes (const ImpParams *p,
               "the start size must be at most %d (got %u)", MAX_SIZE, p->start_size)
     && check (p->start_size == 0 || (isfinite (p->scale_factor) && p->scale_factor > 1.0
                                      && p->scale_factor <= 4.0), error,
-              "the scale factor must be between 1 and 4 (got %g)", p->scale_factor);
+              "the scale factor must be between 1 and 4 (got %g)", p->scale_factor)
+    && check (isfinite (p->first_scale_weight) && p->first_scale_weight >= 0.0
+              && p->first_scale_weight <= 100.0, error,
+              "the first scale's weight must be between 0 and 100 (got %g)",
+              p->first_scale_weight);
 }
 
 static gboolean

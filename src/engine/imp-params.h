@@ -86,6 +86,8 @@ typedef struct
   /* Quality (coarse to fine, averaging, colours) */
   guint             start_size;       /* 0 = single scale; else first scale's longer side */
   double            scale_factor;     /* growth per scale, e.g. G_SQRT2 */
+  double            first_scale_weight; /* the first scale's share of the iterations
+                                         against 1 for each later one; 0 = 2 */
   double            ema_decay;        /* 0 = off; else the shown/saved image is the EMA */
   ImpPreserveColors preserve_colors;
 

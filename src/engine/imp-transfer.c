@@ -110,7 +110,9 @@ plan_scales (ImpTransfer *self)
   const ImpParams *p = &self->params;
   guint out_long = longer_side (self->out_width, self->out_height);
   GArray *sides = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint total_weight, given = 0;
+  double first = p->first_scale_weight > 0.0 ? p->first_scale_weight : 2.0;
+  double total_weight;
+  guint given = 0;
 
   if (p->start_size > 0 && p->start_size < out_long)
     for (double s = p->start_size; s < out_long - 0.5; s *= p->scale_factor)
@@ -125,17 +127,22 @@ plan_scales (ImpTransfer *self)
 
   self->n_scales = sides->len;
   self->scales = g_new0 (Scale, self->n_scales);
-  /* The first scale starts from scratch and gets a double share (as
-   * crowsonkb/style-transfer-pytorch does); the rest continue from the previous. */
-  total_weight = self->n_scales + (self->n_scales > 1 ? 1 : 0);
+  /* The first scale starts from scratch and gets a larger share (double by
+   * default, as crowsonkb/style-transfer-pytorch does); the rest continue from
+   * the previous one and get one share each, the last also what rounding left. */
+  if (self->n_scales == 1)
+    first = 1.0;
+  total_weight = first + (self->n_scales - 1);
   for (guint k = 0; k < self->n_scales; k++)
     {
       Scale *s = &self->scales[k];
-      guint weight = (k == 0 && self->n_scales > 1) ? 2 : 1;
+      double weight = k == 0 ? first : 1.0;
+      guint share = (guint) floor (p->iterations * weight / total_weight);
 
       imp_image_fit_size (self->out_width, self->out_height,
                           g_array_index (sides, guint, k), &s->width, &s->height);
-      s->n_iterations = MAX (1, p->iterations * weight / total_weight);
+      /* Never more than what is left for one iteration per later scale. */
+      s->n_iterations = CLAMP (share, 1, p->iterations - given - (self->n_scales - 1 - k));
       given += s->n_iterations;
     }
   self->scales[self->n_scales - 1].n_iterations += p->iterations - given;

@@ -179,6 +179,36 @@ test_tiny_run (void)
     }
 }
 
+/* With no --preset the run is best's coarse to fine (issue 8): it starts at
+ * 128 px, the progress counts the iterations of all scales together, and the
+ * picture has the output size. */
+static void
+test_default_coarse_to_fine (void)
+{
+  g_autofree char *content = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *out = tmp_path ("coarse.png");
+  g_autoptr(ImpImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Result) r = { 0 };
+
+  if (!need_images ())
+    return;
+  content = test_image ("turtle.jpg");
+  style = test_image ("wave.jpg");
+  run_cli (&r, (const char *[]) { "-c", content, "-s", style, "-o", out, "--size", "160",
+                                  "--iterations", "3", NULL }, NULL);
+  g_test_message ("stdout: %s\nstderr: %s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "iteration 0/3  128x96 "));
+  g_assert_nonnull (strstr (r.out, "iteration 2/3  160x120 "));
+
+  image = imp_image_io_load (out, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 160);
+  g_assert_cmpuint (image->height, ==, 120);
+}
+
 /* Writes a PNG of @width x @height whose IHDR is right but whose pixel data is a
  * few bytes: decoders must refuse it by its declared size or as truncated. */
 static guint32
@@ -778,7 +808,7 @@ test_help_and_presets (void)
     }
   run_cli (&presets, (const char *[]) { "--list-presets", NULL }, NULL);
   g_assert_cmpint (presets.status, ==, 0);
-  g_assert_cmpstr (presets.out, ==, "tutorial (default)\ngatys\nfast\nbest\n");
+  g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\n");
 }
 
 static void
@@ -820,6 +850,7 @@ main (int    argc,
 
   g_test_add_func ("/cli/help-and-presets", test_help_and_presets);
   g_test_add_func ("/cli/tiny-run", test_tiny_run);
+  g_test_add_func ("/cli/default-coarse-to-fine", test_default_coarse_to_fine);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad/%s", bad_cases[i].name);

@@ -60,7 +60,7 @@ sed '/<key name="size"/,/<\/key>/s|<default>512</default>|<default>9000</default
   "$schema" > "$tap_tmp/range.xml"
 expect_fail "a default outside its range is rejected" "range" compile_copy "$tap_tmp/range.xml"
 
-sed "s|<default>'tutorial'</default>|<default>'turbo'</default>|" "$schema" > "$tap_tmp/choice.xml"
+sed "s|<default>'best'</default>|<default>'turbo'</default>|" "$schema" > "$tap_tmp/choice.xml"
 expect_fail "a default outside its choices is rejected" "choice|turbo" \
   compile_copy "$tap_tmp/choice.xml"
 

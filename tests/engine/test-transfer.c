@@ -463,6 +463,65 @@ test_coarse_to_fine (void)
   g_assert_true (imp_transfer_is_done (t));
 }
 
+/* The widths a run's iterations happen at, in order. */
+static void
+run_widths (const ImpParams *p,
+            guint           *widths)
+{
+  g_autoptr(ImpTransfer) t = NULL;
+  g_autoptr(GError) error = NULL;
+
+  t = new_session (p, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < p->iterations; k++)
+    {
+      ImpProgress progress;
+
+      g_assert_true (imp_transfer_step (t, &progress, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (progress.n_iterations, ==, p->iterations);
+      widths[k] = progress.width;
+    }
+  g_assert_true (imp_transfer_is_done (t));
+}
+
+/* The first scale's share (fast gives it more) and its limit: every later
+ * scale keeps at least one iteration, and the total is the one asked for. */
+static void
+test_scale_shares (void)
+{
+  static const guint two_to_one[] = { 28, 28, 28, 28, 28, 56, 56, 56 };
+  static const guint six_to_one[] = { 28, 28, 28, 28, 28, 28, 56, 56 };
+  static const guint one_each[] = { 24, 34, 48, 56 };
+  guint widths[8];
+  ImpParams p;
+
+  if (!need_weights ())
+    return;
+  g_assert_true (imp_params_init_preset (&p, "best", NULL));
+  p.size = 0;
+  p.start_size = 28;
+  p.scale_factor = 2.0;
+  p.iterations = 8;
+  p.threads = 1;
+  p.first_scale_weight = 2.0;      /* 8 x 2/3 = 5.3, then the rest */
+  run_widths (&p, widths);
+  for (guint k = 0; k < 8; k++)
+    g_assert_cmpuint (widths[k], ==, two_to_one[k]);
+  p.first_scale_weight = 6.0;      /* 8 x 6/7 = 6.9 */
+  run_widths (&p, widths);
+  for (guint k = 0; k < 8; k++)
+    g_assert_cmpuint (widths[k], ==, six_to_one[k]);
+
+  p.start_size = 24;
+  p.scale_factor = G_SQRT2;
+  p.iterations = 4;
+  p.first_scale_weight = 100.0;    /* would take all 4: each later scale keeps 1 */
+  run_widths (&p, widths);
+  for (guint k = 0; k < 4; k++)
+    g_assert_cmpuint (widths[k], ==, one_each[k]);
+}
+
 typedef struct
 {
   ImpTransfer *transfer;
@@ -647,6 +706,7 @@ main (int    argc,
   g_test_add_func ("/engine/transfer/memory-refused", test_memory_refused);
   g_test_add_func ("/engine/transfer/noise-seeded", test_noise_seeded);
   g_test_add_func ("/engine/transfer/coarse-to-fine", test_coarse_to_fine);
+  g_test_add_func ("/engine/transfer/scale-shares", test_scale_shares);
   g_test_add_func ("/engine/transfer/concurrent-reads", test_concurrent_reads);
   g_test_add_func ("/engine/transfer/style-blend", test_style_blend);
   g_test_add_func ("/engine/transfer/colors", test_colors);

@@ -22,6 +22,36 @@ assert_layers_equal (const ImpLayerSet *a,
     }
 }
 
+/* Every value a preset sets that has a GSettings key. */
+static void
+assert_params_equal (const ImpParams *got,
+                     const ImpParams *want)
+{
+  g_assert_cmpstr (got->preset, ==, want->preset);
+  g_assert_cmpfloat (got->content_weight, ==, want->content_weight);
+  g_assert_cmpfloat (got->style_weight, ==, want->style_weight);
+  g_assert_cmpfloat (got->tv_weight, ==, want->tv_weight);
+  g_assert_cmpuint (got->iterations, ==, want->iterations);
+  g_assert_cmpuint (got->size, ==, want->size);
+  g_assert_cmpint (got->style_size, ==, want->style_size);
+  g_assert_cmpfloat (got->style_scale, ==, want->style_scale);
+  g_assert_cmpint (got->optimizer, ==, want->optimizer);
+  g_assert_cmpint (got->pool, ==, want->pool);
+  g_assert_cmpint (got->init, ==, want->init);
+  g_assert_cmpint (got->preserve_colors, ==, want->preserve_colors);
+  g_assert_cmpfloat (got->lr, ==, want->lr);
+  g_assert_cmpfloat (got->beta1, ==, want->beta1);
+  g_assert_cmpfloat (got->beta2, ==, want->beta2);
+  g_assert_cmpfloat (got->epsilon, ==, want->epsilon);
+  g_assert_cmpuint (got->lbfgs_history, ==, want->lbfgs_history);
+  g_assert_cmpuint (got->seed, ==, want->seed);
+  g_assert_cmpuint (got->start_size, ==, want->start_size);
+  g_assert_cmpfloat (got->scale_factor, ==, want->scale_factor);
+  g_assert_cmpfloat (got->ema_decay, ==, want->ema_decay);
+  assert_layers_equal (&got->content_layers, &want->content_layers);
+  assert_layers_equal (&got->style_layers, &want->style_layers);
+}
+
 /* Every preset survives the trip through GSettings unchanged. */
 static void
 test_round_trip (void)
@@ -39,23 +69,86 @@ test_round_trip (void)
       imp_params_to_settings (&want, settings);
       g_assert_true (imp_params_from_settings (settings, &got, &error));
       g_assert_no_error (error);
-
-      g_assert_cmpstr (got.preset, ==, presets[i]);
-      g_assert_cmpfloat (got.content_weight, ==, want.content_weight);
-      g_assert_cmpfloat (got.style_weight, ==, want.style_weight);
-      g_assert_cmpfloat (got.tv_weight, ==, want.tv_weight);
-      g_assert_cmpuint (got.iterations, ==, want.iterations);
-      g_assert_cmpuint (got.size, ==, want.size);
-      g_assert_cmpint (got.optimizer, ==, want.optimizer);
-      g_assert_cmpint (got.pool, ==, want.pool);
-      g_assert_cmpint (got.init, ==, want.init);
-      g_assert_cmpfloat (got.lr, ==, want.lr);
-      g_assert_cmpfloat (got.beta1, ==, want.beta1);
-      g_assert_cmpuint (got.start_size, ==, want.start_size);
-      g_assert_cmpfloat (got.ema_decay, ==, want.ema_decay);
-      assert_layers_equal (&got.content_layers, &want.content_layers);
-      assert_layers_equal (&got.style_layers, &want.style_layers);
+      assert_params_equal (&got, &want);
     }
+}
+
+static void
+reset_all_keys (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+/* The preset list is the dropdown whose items include "Tutorial". */
+static GtkDropDown *
+find_preset_dropdown (GtkWidget *widget)
+{
+  if (GTK_IS_DROP_DOWN (widget))
+    {
+      GListModel *model = gtk_drop_down_get_model (GTK_DROP_DOWN (widget));
+
+      for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+        {
+          g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+          if (GTK_IS_STRING_OBJECT (item)
+              && g_strcmp0 (gtk_string_object_get_string (GTK_STRING_OBJECT (item)), "Tutorial") == 0)
+            return GTK_DROP_DOWN (widget);
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkDropDown *found = find_preset_dropdown (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A fresh window runs the default preset (best, issue 8) with its values: the
+ * schema's defaults are that preset's, and the panel opens on it without
+ * rewriting them. */
+static void
+test_schema_defaults (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *preset = NULL;
+  ImpParamsPanel *panel = g_object_new (IMP_TYPE_PARAMS_PANEL, NULL);
+  GtkDropDown *dropdown;
+  GtkStringObject *item;
+  ImpParams want, got;
+
+  g_object_ref_sink (panel);
+  reset_all_keys (settings);
+  preset = g_settings_get_string (settings, "preset");
+  g_assert_cmpstr (preset, ==, imp_params_default_preset ());
+  g_assert_cmpstr (preset, ==, "best");
+  g_assert_true (imp_params_init_preset (&want, preset, NULL));
+  g_assert_true (imp_params_from_settings (settings, &got, &error));
+  g_assert_no_error (error);
+  assert_params_equal (&got, &want);
+  /* Nothing was changed by hand, so every key still reads its default. */
+  g_assert_null (g_settings_get_user_value (settings, "iterations"));
+
+  imp_params_panel_set_settings (panel, settings);
+  dropdown = find_preset_dropdown (GTK_WIDGET (panel));
+  g_assert_nonnull (dropdown);
+  item = gtk_drop_down_get_selected_item (dropdown);
+  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "Best");
+  g_assert_true (imp_params_from_settings (settings, &got, &error));
+  g_assert_no_error (error);
+  assert_params_equal (&got, &want);
+
+  g_object_unref (panel);
 }
 
 /* A typo in a layer list is a message for the user, not a crash. */
@@ -161,6 +254,7 @@ main (int    argc,
     }
 
   g_test_add_func ("/gui/params/round-trip", test_round_trip);
+  g_test_add_func ("/gui/params/schema-defaults", test_schema_defaults);
   g_test_add_func ("/gui/params/bad-layers", test_bad_layers);
   g_test_add_func ("/gui/params/sliders", test_sliders);
   g_test_add_func ("/gui/templates/preferences-and-shortcuts", test_templates);
