@@ -39,7 +39,11 @@
 #define TILE 4          /* outputs per tile side */
 #define PATCH 6         /* inputs per tile side */
 #define NXI 36          /* positions of the transform domain */
-#define BLOCK_FLOATS (1u << 22)  /* per-thread V+M budget, 16 MiB: measured best of 1..32 MiB */
+/* Per-thread V+M budget: 32 MiB lets the 512-channel layers have blocks of
+ * MAX_BLOCK tiles (16 MiB gave them 112, and conv4 at 512 px, 256 tiles on
+ * 2 threads, then ran 4 blocks of 64, streaming its 38 MiB of weights twice
+ * as often) */
+#define BLOCK_FLOATS (1u << 23)
 #define MIN_BLOCK 32
 #define MAX_BLOCK 128  /* conv1_2: 15-20 % less CPU than 512 (V stays near L2); flat above */
 /* The 36 planes of a block would sit a multiple of 4 KiB apart and fight for
