@@ -75,6 +75,9 @@ gsize        imp_winograd_weight_bytes     (guint          in_channels,
 /* For tests: TRUE runs the portable transforms even where AVX2 is available,
  * so both paths are checked on one machine. */
 void         imp_winograd_force_portable   (gboolean       portable);
+/* For tests: TRUE runs the AVX2 product kernel even where AVX-512 is
+ * available. */
+void         imp_winograd_force_avx2       (gboolean       avx2);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpWinograd, imp_winograd_free)
 

@@ -181,6 +181,26 @@ test_portable_path (void)
   imp_winograd_force_portable (FALSE);
 }
 
+/* The AVX2 product kernel where the AVX-512 one would run (on a machine
+ * without AVX-512 both tests run the AVX2 kernel): row tails (channels not a
+ * multiple of 6), single and paired 16-tile panels, partial blocks. */
+static void
+test_avx2_products (void)
+{
+  static const Shape shapes[] = {
+    { 3, 64, 2, 3 }, { 5, 7, 5, 7 }, { 64, 64, 13, 9 }, { 16, 24, 12, 128 }, { 8, 8, 21, 203 },
+    { 128, 256, 19, 21 }, { 67, 41, 33, 35 },
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (10);
+
+  imp_winograd_force_avx2 (TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    g_test_message ("AVX2 products %u->%u %ux%u: worst relative error %.2g", shapes[i].in,
+                    shapes[i].out, shapes[i].height, shapes[i].width,
+                    compare_shape (rand, &shapes[i]));
+  imp_winograd_force_avx2 (FALSE);
+}
+
 static void
 test_random_shapes (void)
 {
@@ -467,6 +487,7 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/fixed-shapes", test_fixed_shapes);
   g_test_add_func ("/engine/conv-fast/random-shapes", test_random_shapes);
   g_test_add_func ("/engine/conv-fast/portable", test_portable_path);
+  g_test_add_func ("/engine/conv-fast/avx2-products", test_avx2_products);
   g_test_add_func ("/engine/conv-fast/masked-backward", test_masked_backward);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
