@@ -102,15 +102,15 @@ preset_gatys (ImpParams *p)
  * starting from the previous result upsampled bicubically with Adam's moments
  * carried along, an average of the iterates as the result, Gatys' layers
  * (content conv4_2, style conv1_1..conv5_1 decreasing with depth) and TV.
- * Tuned at 512 px by the tutorial's loss at equal CPU time and by eye
+ * Tuned at 512 px with the tutorial's loss at equal CPU time and by eye
  * (docs/presets.md has the figures):
  * - 150 iterations, the first scale a double share (50, then 25 per scale):
- *   about 120 s of CPU today, a minute on a quiet 2-core machine. A larger
- *   share at the small scales (60, 40, 30, 20, 20) cost style loss at equal
- *   CPU time; more at 512 px (40, 20, 20, 20, 30) measured the same;
+ *   110-120 s of CPU today, a minute on a quiet 2-core machine. Shares
+ *   60:40:30:20:20 cost style loss; 27:13:13:13:44 and 40:20:20:20:30 measured
+ *   within the run-to-run spread of this one;
  * - content weight 120: the conv5_2 content loss, where the tutorial measures
- *   it, then stays at or below the tutorial's at equal time (turtle/wave: 80
- *   left it 13 % above, 150 cost 10 % more style loss than 120);
+ *   it, stays at or below the tutorial's at equal time on turtle/wave, the
+ *   pair that moves furthest from its content (80 left it 13 % above);
  * - style 1.2:1.1:1:0.9:0.8 (summing to 1): crowsonkb's 256:64:16:4:1 nearly
  *   ignores conv4_1, which carries almost all of the tutorial's style loss;
  * - Adam lr 20 with betas 0.9/0.99: 25 steps per scale need long ones (lr 10
@@ -137,19 +137,27 @@ preset_best (ImpParams *p)
   p->start_size = 128;
   p->scale_factor = G_SQRT2;
   p->first_scale_weight = 2.0;
+  p->last_scale_weight = 1.0;
   p->ema_decay = 0.9;
 }
 
-/* best's loss in a quarter of the time: 50 iterations over 128, 256 and 512
- * px, six shares at 128 px (where the picture takes shape, cheaply) and one
- * at each larger scale: 37, 6, 7. */
+/* best's loss on a short schedule for a preview in about 15 s at 512 px:
+ * three scales (128, 256, 512) sharing 60 iterations 6:3:1 (36, 18, 6), so
+ * the picture takes shape where iterations are cheap and the last scale only
+ * sharpens the upsampled result. 50 iterations took 24 s of CPU at 512 px
+ * (12 s on a quiet 2-core machine), 60 add about 3 s. lr 10: best's 20 left
+ * coloured grain after 6 steps at 512 px, 5 a blurred picture (turtle/wave).
+ * Under the tutorial's loss its style loss is about 20 times best's (3.5e8
+ * against 1.8e7): the 512 px detail is the upsampled 256 px picture's. */
 static void
 preset_fast (ImpParams *p)
 {
   preset_best (p);
-  p->iterations = 50;
+  p->iterations = 60;
+  p->lr = 10.0;
   p->scale_factor = 2.0;
-  p->first_scale_weight = 6.0;
+  p->first_scale_weight = 2.0;
+  p->last_scale_weight = 1.0 / 3.0;
 }
 
 static void
@@ -367,7 +375,11 @@ validate_sizes (const ImpParams *p,
     && check (isfinite (p->first_scale_weight) && p->first_scale_weight >= 0.0
               && p->first_scale_weight <= 100.0, error,
               "the first scale's weight must be between 0 and 100 (got %g)",
-              p->first_scale_weight);
+              p->first_scale_weight)
+    && check (isfinite (p->last_scale_weight) && p->last_scale_weight >= 0.0
+              && p->last_scale_weight <= 100.0, error,
+              "the last scale's weight must be between 0 and 100 (got %g)",
+              p->last_scale_weight);
 }
 
 static gboolean

@@ -87,7 +87,8 @@ typedef struct
   guint             start_size;       /* 0 = single scale; else first scale's longer side */
   double            scale_factor;     /* growth per scale, e.g. G_SQRT2 */
   double            first_scale_weight; /* the first scale's share of the iterations
-                                         against 1 for each later one; 0 = 2 */
+                                         against 1 for each middle one; 0 = 2 */
+  double            last_scale_weight; /* the last scale's share; 0 = 1 */
   double            ema_decay;        /* 0 = off; else the shown/saved image is the EMA */
   ImpPreserveColors preserve_colors;
 

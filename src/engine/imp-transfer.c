@@ -111,6 +111,7 @@ plan_scales (ImpTransfer *self)
   guint out_long = longer_side (self->out_width, self->out_height);
   GArray *sides = g_array_new (FALSE, FALSE, sizeof (guint));
   double first = p->first_scale_weight > 0.0 ? p->first_scale_weight : 2.0;
+  double last = p->last_scale_weight > 0.0 ? p->last_scale_weight : 1.0;
   double total_weight;
   guint given = 0;
 
@@ -128,16 +129,19 @@ plan_scales (ImpTransfer *self)
   self->n_scales = sides->len;
   self->scales = g_new0 (Scale, self->n_scales);
   /* The first scale starts from scratch and gets a larger share (double by
-   * default, as crowsonkb/style-transfer-pytorch does); the rest continue from
-   * the previous one and get one share each, the last also what rounding left. */
+   * default, as crowsonkb/style-transfer-pytorch does); the middle ones
+   * continue from the previous one and get one share each; the last, at the
+   * output size, may get more (it alone makes the picture's fine detail) and
+   * gets what rounding left. */
   if (self->n_scales == 1)
-    first = 1.0;
-  total_weight = first + (self->n_scales - 1);
+    first = last = 1.0;
+  total_weight = first + last + ((double) self->n_scales - 2.0);
   for (guint k = 0; k < self->n_scales; k++)
     {
       Scale *s = &self->scales[k];
-      double weight = k == 0 ? first : 1.0;
-      guint share = (guint) floor (p->iterations * weight / total_weight);
+      double weight = k == 0 ? first : k + 1 == self->n_scales ? last : 1.0;
+      /* (the nudge keeps 60 x 2 / (10 / 3) from rounding down to 35) */
+      guint share = (guint) floor (p->iterations * weight / total_weight + 1e-9);
 
       imp_image_fit_size (self->out_width, self->out_height,
                           g_array_index (sides, guint, k), &s->width, &s->height);

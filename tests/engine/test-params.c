@@ -102,16 +102,21 @@ test_best_preset (void)
   g_assert_cmpfloat (best.ema_decay, ==, 0.9);
   g_assert_cmpuint (best.iterations, ==, 150);
 
-  /* fast is best's loss and steps on a shorter schedule, nothing else changed:
-   * fewer iterations, fewer scales, more of them at the first. */
+  g_assert_cmpfloat (best.last_scale_weight, ==, 1.0);
+
+  /* fast is best's loss on a shorter schedule with shorter steps, nothing else
+   * changed: fewer iterations, fewer scales, few of them at the output size. */
   g_assert_true (imp_params_init_preset (&fast, "fast", NULL));
   g_assert_true (imp_params_validate (&fast, NULL));
-  g_assert_cmpuint (fast.iterations, <, best.iterations / 2);
-  g_assert_cmpfloat (fast.scale_factor, >, best.scale_factor);
-  g_assert_cmpfloat (fast.first_scale_weight, >, best.first_scale_weight);
+  g_assert_cmpuint (fast.iterations, ==, 60);
+  g_assert_cmpfloat (fast.lr, ==, 10.0);
+  g_assert_cmpfloat (fast.scale_factor, ==, 2.0);
+  g_assert_cmpfloat (fast.first_scale_weight, ==, 2.0);
+  g_assert_cmpfloat (fast.last_scale_weight, <, 1.0);
   fast.iterations = best.iterations;
+  fast.lr = best.lr;
   fast.scale_factor = best.scale_factor;
-  fast.first_scale_weight = best.first_scale_weight;
+  fast.last_scale_weight = best.last_scale_weight;
   g_strlcpy (fast.preset, best.preset, sizeof fast.preset);
   g_assert_true (memcmp (&fast, &best, sizeof fast) == 0);
 }
@@ -203,6 +208,7 @@ static void break_scale_and_size (ImpParams *p) { p->style_scale = 0.5; p->style
 static void break_no_style (ImpParams *p) { p->style_layers.n_layers = 0; }
 static void break_no_content (ImpParams *p) { p->content_layers.n_layers = 0; }
 static void break_first_scale (ImpParams *p) { p->first_scale_weight = -1.0; }
+static void break_last_scale (ImpParams *p) { p->last_scale_weight = 1.0 / 0.0; }
 
 static void
 test_validate_errors (void)
@@ -226,6 +232,7 @@ test_validate_errors (void)
     { break_no_style, "--style-layers" },
     { break_no_content, "--content-layers" },
     { break_first_scale, "first scale" },
+    { break_last_scale, "last scale" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -493,6 +493,7 @@ test_scale_shares (void)
   static const guint two_to_one[] = { 28, 28, 28, 28, 28, 56, 56, 56 };
   static const guint six_to_one[] = { 28, 28, 28, 28, 28, 28, 56, 56 };
   static const guint one_each[] = { 24, 34, 48, 56 };
+  static const guint last_three[] = { 28, 28, 28, 56, 56, 56, 56, 56 };
   guint widths[8];
   ImpParams p;
 
@@ -512,6 +513,12 @@ test_scale_shares (void)
   run_widths (&p, widths);
   for (guint k = 0; k < 8; k++)
     g_assert_cmpuint (widths[k], ==, six_to_one[k]);
+  p.first_scale_weight = 2.0;
+  p.last_scale_weight = 3.0;       /* 8 x 2/5 = 3.2, then 5 at the output size */
+  run_widths (&p, widths);
+  for (guint k = 0; k < 8; k++)
+    g_assert_cmpuint (widths[k], ==, last_three[k]);
+  p.last_scale_weight = 0.0;
 
   p.start_size = 24;
   p.scale_factor = G_SQRT2;

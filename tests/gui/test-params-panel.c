@@ -47,6 +47,8 @@ assert_params_equal (const ImpParams *got,
   g_assert_cmpuint (got->seed, ==, want->seed);
   g_assert_cmpuint (got->start_size, ==, want->start_size);
   g_assert_cmpfloat (got->scale_factor, ==, want->scale_factor);
+  g_assert_cmpfloat (got->first_scale_weight, ==, want->first_scale_weight);
+  g_assert_cmpfloat (got->last_scale_weight, ==, want->last_scale_weight);
   g_assert_cmpfloat (got->ema_decay, ==, want->ema_decay);
   assert_layers_equal (&got->content_layers, &want->content_layers);
   assert_layers_equal (&got->style_layers, &want->style_layers);
