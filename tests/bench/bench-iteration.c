@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "engine/imp-conv-winograd.h"
 #include "engine/imp-objective.h"
 #include "engine/imp-params.h"
 #include "engine/imp-vgg.h"
@@ -325,9 +326,12 @@ held_bytes (guint size)
 }
 
 /* Network mode: every activation kept, a gradient buffer per seeded layer;
- * the weights as the fast path keeps them (im2col keeps about 40 % less). */
+ * the convolutions as @algorithm keeps them (imp_vgg_estimate_memory () counts
+ * the fast path's: im2col keeps the plain kernel twice and a 16 MiB tile
+ * instead of the transformed weights and the Winograd scratch). */
 static double
 network_bytes (const ImpParams *params,
+               const char      *algorithm,
                guint            size)
 {
   ImpVggLayer deepest = deepest_layer (params);
@@ -339,11 +343,30 @@ network_bytes (const ImpParams *params,
   for (guint i = 0; i < params->style_layers.n_layers; i++)
     seeded[params->style_layers.layers[i]] = TRUE;
   for (guint l = 0; l <= deepest; l++)
-    if (seeded[l])
-      {
-        guint s = size >> imp_vgg_layer_block (l);
-        bytes += (guint64) imp_vgg_layer_out_channels (l) * s * s * sizeof (float);
-      }
+    {
+      guint s = size >> imp_vgg_layer_block (l);
+      guint in = imp_vgg_layer_in_channels (l), out = imp_vgg_layer_out_channels (l);
+
+      if (seeded[l])
+        bytes += (guint64) out * s * s * sizeof (float);
+      if (g_str_equal (algorithm, "im2col") && in >= IMP_WINOGRAD_MIN_IN_CHANNELS)
+        bytes += ((guint64) 2 * 9 * in * out * sizeof (float)) -
+                 (imp_winograd_weight_bytes (in, out) + out * sizeof (float));
+    }
+  if (g_str_equal (algorithm, "im2col"))
+    {
+      guint64 wino = 0;
+
+      for (guint l = 0; l <= deepest; l++)
+        if (imp_vgg_layer_in_channels (l) >= IMP_WINOGRAD_MIN_IN_CHANNELS)
+          wino = MAX (wino, imp_winograd_scratch_floats (imp_vgg_layer_in_channels (l),
+                                                          imp_vgg_layer_out_channels (l),
+                                                          g_get_num_processors ()) *
+                            sizeof (float));
+      /* the estimate's scratch is the larger of the two; im2col's is 16 MiB */
+      if (wino > 16u << 20)
+        bytes -= wino - (16u << 20);
+    }
   return (double) bytes;
 }
 
@@ -357,7 +380,7 @@ print_json (const Options   *o,
   double min, max, wall = median (t->seconds, t->n, &min, &max);
   double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
   double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
-  double estimate_mb = (g_str_equal (o->mode, "network") ? network_bytes (params, o->size)
+  double estimate_mb = (g_str_equal (o->mode, "network") ? network_bytes (params, o->algorithm, o->size)
                         : objective_mb * 1048576.0) / 1048576.0 + held_bytes (o->size) / 1048576.0;
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
