@@ -1141,14 +1141,20 @@ multiply_simd (const WinoJob *job,
           /* The 6 columns of Ut read as [k][6]: in place, each k was another
            * cache line, and the panel's K lines pushed V out of L1 (backward
            * ran 10 % slower than forward). */
-          float panel[512 * KROWS];
+          float panel[512 * KROWS + 2];
           const float *a = u + r;
           gsize lda_panel = lda;
 
           if (src <= 512)
             {
-              for (guint k = 0; k < src; k++)
-                memcpy (panel + k * KROWS, u + (gsize) k * lda + r, rows * sizeof (float));
+              /* 8 floats a row where the row has them (the 2 past the 6 are
+               * overwritten by the next k): no branches of a short memcpy */
+              if (r + 8 <= dst)
+                for (guint k = 0; k < src; k++)
+                  _mm256_storeu_ps (panel + k * KROWS, _mm256_loadu_ps (u + (gsize) k * lda + r));
+              else
+                for (guint k = 0; k < src; k++)
+                  memcpy (panel + k * KROWS, u + (gsize) k * lda + r, rows * sizeof (float));
               a = panel;
               lda_panel = KROWS;
             }
