@@ -189,6 +189,25 @@ session_memory (const ImpParams *params,
   return bytes;
 }
 
+/* Coarse to fine builds the last scale's objective while the previous
+ * scale's still exists (it shares its prepared convolutions). Measured at
+ * 2048x1536 (tubingen/starry night, 1 thread): peak RSS 5028 MB where the
+ * estimate without this term said 4073 MB (now 5997 MB). */
+static guint64
+previous_scale_memory (const ImpParams *p,
+                       guint            out_width,
+                       guint            out_height)
+{
+  guint out_long = longer_side (out_width, out_height);
+  guint w, h;
+
+  if (p->start_size == 0 || p->start_size >= out_long)
+    return 0;
+  imp_image_fit_size (out_width, out_height,
+                      (guint) floor (out_long / p->scale_factor + 0.5), &w, &h);
+  return imp_objective_estimate_memory (p, w, h);
+}
+
 guint64
 imp_transfer_estimate_memory (const ImpParams *params,
                               guint            content_width,
@@ -200,6 +219,7 @@ imp_transfer_estimate_memory (const ImpParams *params,
   /* Styles are assumed about as large as the output; imp_transfer_new() refines
    * this with their real sizes. */
   return imp_objective_estimate_memory (params, w, h)
+         + previous_scale_memory (params, w, h)
          + session_memory (params, (gsize) w * h)
          + (guint64) 3 * w * h * sizeof (float)
          + RUNTIME_OVERHEAD;
@@ -217,6 +237,7 @@ check_memory (ImpTransfer            *self,
   guint64 need, limit = memory_limit (p);
   guint64 style_bytes = 0;
 
+  peak += previous_scale_memory (p, self->out_width, self->out_height);
   for (guint i = 0; i < self->n_styles; i++)
     {
       const ImpImage *s = styles[i];

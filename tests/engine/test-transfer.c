@@ -362,7 +362,7 @@ test_memory_refused (void)
   g_autoptr(ImpTransfer) t = NULL;
   g_autoptr(GError) error = NULL;
   ImpParams p;
-  guint64 e256, e512, e1024;
+  guint64 e256, e512, e1024, c2f, single;
 
   if (!need_weights ())
     return;
@@ -387,6 +387,18 @@ test_memory_refused (void)
                   e256 >> 20, e512 >> 20, e1024 >> 20);
   g_assert_cmpuint (e1024 - e512, >, 3 * (e512 - e256));
   g_assert_cmpuint (e512 - e256, >, (guint64) 3 * 512 * 384 * 4 * 10);
+
+  /* Coarse to fine: the previous scale's objective (724 px, half the pixels)
+   * still exists while the last one's is built (measured at 2048 px). */
+  g_assert_true (imp_params_init_preset (&p, "best", NULL));
+  p.size = 1024;
+  c2f = imp_transfer_estimate_memory (&p, 1024, 768);
+  p.start_size = 0;
+  single = imp_transfer_estimate_memory (&p, 1024, 768);
+  g_test_message ("at 1024: %" G_GUINT64_FORMAT " MB coarse to fine, %" G_GUINT64_FORMAT
+                  " MB on one scale", c2f >> 20, single >> 20);
+  g_assert_cmpuint (c2f, >, single);
+  g_assert_cmpuint (c2f - single, >, (e1024 - e512) / 3);
 }
 
 static void
