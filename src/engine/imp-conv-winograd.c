@@ -77,6 +77,7 @@ typedef struct
   guint         n_tiles;
   guint         block;
   guint         n_blocks;
+  guint         n_threads;   /* the scratch holds this many threads' blocks */
   gboolean      backward;    /* transposed weights, flipped data */
   gboolean      relu;
   gboolean      simd;        /* AVX2 + FMA at run time */
@@ -1325,7 +1326,8 @@ static void
 run_job (WinoJob *job)
 {
   int blas_threads = openblas_get_num_threads ();
-  guint n_threads = MIN ((guint) MAX (blas_threads, 1), job->n_blocks);
+  /* the count the scratch was sized for, whatever OpenBLAS says now */
+  guint n_threads = MIN (job->n_threads, job->n_blocks);
   WinoWorker workers[64];
   GThread *threads[64];
 
@@ -1352,7 +1354,7 @@ run (WinoJob       *job,
      GCancellable  *cancellable,
      GError       **error)
 {
-  guint n_threads = MAX (openblas_get_num_threads (), 1);
+  guint n_threads = imp_parallel_n_threads ();
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -1370,7 +1372,8 @@ run (WinoJob       *job,
   job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
   job->scratch_per_thread = (gsize) NXI * ((job->src_channels + job->dst_channels) * job->block
                                           + 2 * PLANE_PAD);
-  job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * MIN (n_threads, 64));
+  job->n_threads = n_threads;
+  job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * n_threads);
   job->cancellable = cancellable;
   job->simd = !g_atomic_int_get (&force_portable) && simd_supported ();
   job->avx512 = job->simd && !g_atomic_int_get (&force_avx2) && avx512_supported ();

@@ -72,13 +72,14 @@ imp_parallel_n_threads (void)
 }
 
 void
-imp_parallel_run (ImpParallelFunc func,
+imp_parallel_run (guint           n_threads,
+                  ImpParallelFunc func,
                   gpointer        data)
 {
   int blas_threads = openblas_get_num_threads ();
   ParallelPart parts[MAX_THREADS];
   GThread *threads[MAX_THREADS];
-  guint n = imp_parallel_n_threads ();
+  guint n = n_threads > 0 ? MIN (n_threads, MAX_THREADS) : imp_parallel_n_threads ();
 
   if (blas_threads > 1)
     openblas_set_num_threads (1);
@@ -340,7 +341,7 @@ conv_im2col (const float   *weights,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
-  imp_parallel_run (im2col_part, &job);
+  imp_parallel_run (n_threads, im2col_part, &job);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
@@ -433,7 +434,7 @@ backward_col2im (ImpConv       *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
-  imp_parallel_run (col2im_part, &job);
+  imp_parallel_run (n_threads, col2im_part, &job);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
@@ -520,7 +521,7 @@ relu_mask (float       *grad,
 {
   MaskJob job = { grad, act, n };
 
-  imp_parallel_run (relu_mask_part, &job);
+  imp_parallel_run (0, relu_mask_part, &job);
 }
 
 gboolean

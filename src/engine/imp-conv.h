@@ -29,16 +29,19 @@ float   *imp_scratch_reserve         (ImpScratch      *scratch,
 void     imp_scratch_clear           (ImpScratch      *scratch);
 
 /* Runs @func (index, n_threads, data) once for each index 0 .. n_threads - 1,
- * concurrently, n_threads being the count OpenBLAS is set to use
- * (openblas_set_num_threads ()), the calling thread taking index 0. OpenBLAS
- * is single-threaded meanwhile: its own threads, once woken, spin for tens of
- * milliseconds after a call and took a core from the next layer's threads. */
+ * concurrently, the calling thread taking index 0; @n_threads 0 means
+ * imp_parallel_n_threads (). OpenBLAS is single-threaded meanwhile: its own
+ * threads, once woken, spin for tens of milliseconds after a call and took a
+ * core from the next layer's threads. */
 typedef void (*ImpParallelFunc) (guint    index,
                                  guint    n_threads,
                                  gpointer data);
-void     imp_parallel_run            (ImpParallelFunc  func,
+void     imp_parallel_run            (guint            n_threads,
+                                      ImpParallelFunc  func,
                                       gpointer         data);
-/* The n_threads imp_parallel_run () would use now. */
+/* The engine's thread count: what OpenBLAS is set to use
+ * (openblas_set_num_threads ()), at least 1, at most 64. Callers that size
+ * buffers by it pass the same count to imp_parallel_run (). */
 guint    imp_parallel_n_threads      (void);
 
 typedef struct _ImpConv ImpConv;

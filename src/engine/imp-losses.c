@@ -61,7 +61,7 @@ imp_gram (const float *features,
   LossJob job = { features, channels, n_positions, gram,
                   (float) (1.0 / (double) n_positions), NULL };
 
-  imp_parallel_run (gram_part, &job);
+  imp_parallel_run (0, gram_part, &job);
   for (guint i = 0; i < channels; i++)
     for (guint j = 0; j < i; j++)
       gram[(gsize) i * channels + j] = gram[(gsize) j * channels + i];
@@ -109,7 +109,7 @@ imp_style_loss (const float *features,
       LossJob job = { features, channels, n_positions, gram_scratch,
                       (float) (grad_scale * 4.0 / ((double) cc * (double) n_positions)), grad };
 
-      imp_parallel_run (style_gradient_part, &job);
+      imp_parallel_run (0, style_gradient_part, &job);
     }
   return sum / (double) cc;
 }

@@ -97,7 +97,7 @@ imp_vgg_new (ImpWeights       *weights,
   {
     PrepareJob job = { self->set, weights, deepest, algorithm, 0 };
 
-    imp_parallel_run (prepare_part, &job);
+    imp_parallel_run (0, prepare_part, &job);
   }
   return self;
 }
