@@ -11,8 +11,8 @@
  * chosen at run time) work on blocks of at most 128 tiles so V and M stay near
  * the cache. With AVX2 the products run in this file's own kernel on U as it
  * lies (sgemm re-packed U for every block: 12 % of an iteration), with
- * AVX-512F in its 512-bit twin, else through single-threaded sgemm. Threads take blocks from a shared counter (one pool
- * busy at a time, never two).
+ * AVX-512F in its 512-bit twin, else through single-threaded sgemm. Threads
+ * take blocks from a shared counter (one pool busy at a time, never two).
  *
  * Accuracy in float32, relative to the largest magnitude of the im2col result:
  * 1e-6 on the real VGG19 layers and image gradient, up to 2e-5 on random
@@ -21,7 +21,7 @@
  * Backward (input gradient): spatially flipping the data turns the transposed
  * convolution back into a correlation with the same, unflipped kernel and in/out
  * swapped: grad_in = flip (corr (flip (grad_out), K with in/out swapped)). So the
- * backward pass is the forward machinery with U[xi] transposed in sgemm and the
+ * backward pass is the forward machinery with U[xi] read transposed and the
  * flips folded into the patch loads and stores: no second copy of the weights.
  *
  * Matrices (Lavin & Gray 2015, interpolation points 0, 1, -1, 2, -2, inf).

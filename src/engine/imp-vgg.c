@@ -553,8 +553,8 @@ forward (ImpVgg        *self,
           float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
           gboolean argmax = self->argmax[b] != NULL && for_backward;
           Pass p = { .op = argmax ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
-                     .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL, .channels = c,
-                     .height = h, .width = w };
+                     .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL,
+                     .channels = c, .height = h, .width = w };
 
           run_pass (&p);
           in = pooled;

@@ -380,7 +380,8 @@ print_json (const Options   *o,
   double min, max, wall = median (t->seconds, t->n, &min, &max);
   double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
   double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
-  double estimate_mb = (g_str_equal (o->mode, "network") ? network_bytes (params, o->algorithm, o->size)
+  double estimate_mb = (g_str_equal (o->mode, "network")
+                        ? network_bytes (params, o->algorithm, o->size)
                         : objective_mb * 1048576.0) / 1048576.0 + held_bytes (o->size) / 1048576.0;
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
