@@ -5,6 +5,9 @@
 #include "imp-pool.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Index (0..3, scan order) of the first maximum of a 2x2 window. */
 static inline guint
@@ -81,6 +84,51 @@ imp_pool_backward (ImpPoolKind  kind,
       }
 }
 
+#ifdef __SSE2__
+/* Four windows of one pair of rows: the window_argmax () above with the same
+ * strict comparisons in scan order (first maximum, NaN never replaces), as
+ * lanes. Returns the number of windows done (ow rounded down to 4); the loop
+ * of single windows was 2 % of an iteration. */
+static guint
+row_argmax4 (const float *r0,
+             const float *r1,
+             guint        ow,
+             float       *out,
+             guint8      *argmax)
+{
+  guint x = 0;
+
+  for (; x + 4 <= ow; x += 4)
+    {
+      __m128 p0 = _mm_loadu_ps (r0 + 2 * x), p1 = _mm_loadu_ps (r0 + 2 * x + 4);
+      __m128 q0 = _mm_loadu_ps (r1 + 2 * x), q1 = _mm_loadu_ps (r1 + 2 * x + 4);
+      __m128 v[4] = {
+        _mm_shuffle_ps (p0, p1, _MM_SHUFFLE (2, 0, 2, 0)),
+        _mm_shuffle_ps (p0, p1, _MM_SHUFFLE (3, 1, 3, 1)),
+        _mm_shuffle_ps (q0, q1, _MM_SHUFFLE (2, 0, 2, 0)),
+        _mm_shuffle_ps (q0, q1, _MM_SHUFFLE (3, 1, 3, 1)),
+      };
+      __m128 best = v[0];
+      __m128i k = _mm_setzero_si128 ();
+      guint32 bytes;
+
+      for (int i = 1; i < 4; i++)
+        {
+          __m128 gt = _mm_cmpgt_ps (v[i], best);
+
+          best = _mm_or_ps (_mm_and_ps (gt, v[i]), _mm_andnot_ps (gt, best));
+          k = _mm_or_si128 (_mm_and_si128 (_mm_castps_si128 (gt), _mm_set1_epi32 (i)),
+                            _mm_andnot_si128 (_mm_castps_si128 (gt), k));
+        }
+      _mm_storeu_ps (out + x, best);
+      k = _mm_packs_epi32 (k, k);
+      bytes = (guint32) _mm_cvtsi128_si32 (_mm_packus_epi16 (k, k));
+      memcpy (argmax + x, &bytes, 4);
+    }
+  return x;
+}
+#endif
+
 void
 imp_pool_forward_argmax (const float *input,
                          guint        channels,
@@ -97,7 +145,12 @@ imp_pool_forward_argmax (const float *input,
         const float *r0 = input + ((gsize) c * height + 2 * y) * width;
         const float *r1 = r0 + width;
         gsize o = ((gsize) c * oh + y) * ow;
-        for (guint x = 0; x < ow; x++)
+        guint x = 0;
+
+#ifdef __SSE2__
+        x = row_argmax4 (r0, r1, ow, output + o, argmax + o);
+#endif
+        for (; x < ow; x++)
           {
             guint k = window_argmax (r0 + 2 * x, r1 + 2 * x);
             argmax[o + x] = (guint8) k;

@@ -261,11 +261,13 @@ test_pool_max (void)
 
 /* The recorded arg-max gives the same pool and the same gradient as finding
  * it again from the input: odd sizes, and many ties (values from 0..3). Its
- * own random numbers: the shared stream's draws stay those of the other tests. */
+ * own random numbers: the shared stream's draws stay those of the other tests.
+ * Width 7 takes the window-by-window loop, width 19 also the 4-window SIMD
+ * one (and its tail). */
 static void
-test_pool_argmax (void)
+check_pool_argmax (guint width)
 {
-  const guint c = 3, height = 9, width = 7;
+  const guint c = 3, height = 9;
   gsize n_in = c * height * width, n_out = c * (height / 2) * (width / 2);
   g_autoptr(GRand) own = g_rand_new_with_seed (5);
   g_autofree float *x = g_new (float, n_in);
@@ -294,6 +296,13 @@ test_pool_argmax (void)
   memset (grad_rec, 0xff, n_in * sizeof (float));   /* NaN: all must be written */
   imp_pool_backward_argmax (argmax, y, c, height, width, grad_rec);
   g_assert_cmpmem (grad, n_in * sizeof (float), grad_rec, n_in * sizeof (float));
+}
+
+static void
+test_pool_argmax (void)
+{
+  check_pool_argmax (7);
+  check_pool_argmax (19);
 }
 
 static void
