@@ -6,6 +6,9 @@
 #include "imp-conv-winograd.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <cblas.h>
 
@@ -507,11 +510,19 @@ relu_mask_part (guint    t,
                 gpointer data)
 {
   const MaskJob *job = data;
-  gsize i0 = job->n * t / k, i1 = job->n * (t + 1) / k;
+  gsize i0 = job->n * t / k, i1 = job->n * (t + 1) / k, i = i0;
+  float *grad = job->grad;
+  const float *act = job->act;
 
-  for (gsize i = i0; i < i1; i++)
-    if (!(job->act[i] > 0.f))
-      job->grad[i] = 0.f;
+#ifdef __SSE2__
+  /* four lanes at a time (the compiler kept the conditional store scalar) */
+  for (; i + 4 <= i1; i += 4)
+    _mm_storeu_ps (grad + i, _mm_and_ps (_mm_loadu_ps (grad + i),
+                                         _mm_cmpgt_ps (_mm_loadu_ps (act + i), _mm_setzero_ps ())));
+#endif
+  for (; i < i1; i++)
+    if (!(act[i] > 0.f))
+      grad[i] = 0.f;
 }
 
 static void
