@@ -504,6 +504,38 @@ test_blend_two_styles (void)
   g_assert_cmpuint (g_variant_n_children (blend), ==, 0);
 }
 
+/* The default preset (best) paints coarse to fine: the iterations setting and
+ * the progress count the iterations of all scales together, and the result
+ * has the output size. */
+static void
+test_coarse_to_fine (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *preset = g_settings_get_string (settings, "preset");
+  const ImpImage *result;
+  ImpProgress progress;
+
+  g_assert_cmpstr (preset, ==, "best");
+  g_settings_set_uint (settings, "size", 160);
+  g_settings_set_uint (settings, "iterations", 4);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (imp_run_controller_get_running (controller));
+  g_assert_true (wait_until (not_running, NULL, 120));
+
+  g_assert_true (imp_run_controller_get_completed (controller));
+  g_assert_true (imp_run_controller_get_progress (controller, &progress));
+  g_assert_cmpuint (progress.n_iterations, ==, 4);
+  g_assert_cmpuint (progress.iteration, ==, 3);
+  g_assert_cmpuint (progress.n_scales, ==, 2);   /* 128 and 160 px */
+  g_assert_cmpuint (MAX (progress.width, progress.height), ==, 160);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), ==, 1.0);
+  result = imp_run_controller_get_result (controller);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (MAX (result->width, result->height), ==, 160);
+  g_settings_set_uint (settings, "size", output_size);
+}
+
 static AdwMessageDialog *
 find_dialog (void)
 {
@@ -618,6 +650,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
   g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
   g_test_add_func ("/gui/window/blend-two-styles", test_blend_two_styles);
+  g_test_add_func ("/gui/window/coarse-to-fine", test_coarse_to_fine);
   g_test_add_func ("/gui/window/restart-on-size", test_restart_on_size);
   g_test_add_func ("/gui/window/remembers-size", test_remembers_size);
   status = g_test_run ();
