@@ -588,13 +588,20 @@ update (ImpTransfer     *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* An iteration costs about its pixel count plus a fixed part (thread
+ * hand-offs, the optimiser, the deep layers' small products) worth about a
+ * 128 x 128 image: measured 0.16 s at 128 px against 1.04 s at 512 x 384.
+ * Counting pixels alone, the estimate made during the first scale of a
+ * coarse-to-fine run was nearly twice the real time. */
+#define ITERATION_OVERHEAD_PIXELS (128.0 * 128.0)
+
 static double
-scale_pixels (const Scale *s)
+scale_work (const Scale *s)
 {
-  return (double) s->width * s->height;
+  return (double) s->width * s->height + ITERATION_OVERHEAD_PIXELS;
 }
 
-/* Time left, from the average time per iteration-pixel so far: an iteration's
+/* Time left, from the average time per unit of work so far: an iteration's
  * cost grows with the pixel count, so later scales weigh more. */
 static double
 estimate_seconds_left (ImpTransfer *self,
@@ -610,7 +617,7 @@ estimate_seconds_left (ImpTransfer *self,
 
       if (k == self->scale)
         left -= MIN (left, self->scale_iteration);
-      remaining += left * scale_pixels (&self->scales[k]);
+      remaining += left * scale_work (&self->scales[k]);
     }
   return elapsed / self->work_done * remaining;
 }
@@ -620,7 +627,7 @@ advance (ImpTransfer *self)
 {
   self->iteration++;
   self->scale_iteration++;
-  self->work_done += scale_pixels (&self->scales[self->scale]);
+  self->work_done += scale_work (&self->scales[self->scale]);
   if (self->scale_iteration >= self->scales[self->scale].n_iterations
       && self->scale + 1 < self->n_scales)
     {
