@@ -249,7 +249,7 @@ static void
 start_recorder (RunJob      *job,
                 ImpTransfer *transfer)
 {
-  g_autoptr(ImpImage) initial = imp_transfer_get_current (transfer);
+  g_autoptr(ImpImage) initial = imp_transfer_get_shown (transfer);
   guint width, height;
 
   imp_transfer_get_output_size (transfer, &width, &height);
@@ -277,7 +277,7 @@ run_session (RunJob      *job,
       /* progress.iteration numbers the loss, evaluated before this step's
        * update: the image now has one update more. */
       updates = progress.iteration + 1;
-      current = imp_transfer_get_current (transfer);
+      current = imp_transfer_get_shown (transfer);
       /* The last frame is the result, added below, as exports use it. */
       if (updates < progress.n_iterations)
         imp_frame_recorder_add (job->recorder, current, updates, progress.n_iterations);

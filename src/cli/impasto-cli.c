@@ -283,7 +283,7 @@ save_intermediate (const ImpCliOptions *o,
                    ImpTransfer         *transfer,
                    guint                iteration)
 {
-  g_autoptr(ImpImage) image = imp_transfer_get_current (transfer);
+  g_autoptr(ImpImage) image = imp_transfer_get_shown (transfer);
   g_autofree char *base = g_strdup_printf ("impasto-%06u.png", iteration);
   g_autofree char *path = g_build_filename (o->save_dir, base, NULL);
 
@@ -303,7 +303,7 @@ record_frame (ImpFrameRecorder *recorder,
   if (recorder == NULL || iteration >= total
       || !imp_frame_recorder_wants (recorder, iteration, total))
     return;
-  image = imp_transfer_get_current (transfer);
+  image = imp_transfer_get_shown (transfer);
   imp_frame_recorder_add (recorder, image, iteration, total);
 }
 

@@ -746,6 +746,23 @@ average_image (ImpTransfer *self)
   return image;
 }
 
+/* The average, not the iterate: with best's long steps the iterate carries
+ * pixel noise that the average removes, and the preview and the progress
+ * animation should show the picture the run will deliver. */
+ImpImage *
+imp_transfer_get_shown (ImpTransfer *self)
+{
+  g_autoptr(ImpImage) image = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->ema != NULL && self->ema_count > 0)
+    image = average_image (self);
+  else
+    image = imp_image_copy (self->x);
+  g_mutex_unlock (&self->lock);
+  return finish_image (self, image, FALSE);
+}
+
 ImpImage *
 imp_transfer_get_result (ImpTransfer *self)
 {

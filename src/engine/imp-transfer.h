@@ -66,9 +66,12 @@ void         imp_transfer_set_loss_weights (ImpTransfer          *self,
                                             double                tv_weight);
 
 /* Thread safe copies (transfer full). current = the optimiser's iterate at its
- * current scale; result = what Stop/export deliver (lowest-loss image, or the EMA
- * for presets with one), always at the output size. */
+ * current scale; shown = what a run shows while it paints (the average of the
+ * iterates for presets with one, else the iterate), at the current scale;
+ * result = what Stop/export deliver (lowest-loss image, or the average for
+ * presets with one), always at the output size. */
 ImpImage    *imp_transfer_get_current    (ImpTransfer            *self);
+ImpImage    *imp_transfer_get_shown      (ImpTransfer            *self);
 ImpImage    *imp_transfer_get_result     (ImpTransfer            *self);
 /* Output size (the result's), known from creation. */
 void         imp_transfer_get_output_size (ImpTransfer           *self,

@@ -475,6 +475,51 @@ test_coarse_to_fine (void)
   g_assert_true (imp_transfer_is_done (t));
 }
 
+/* While a run paints it shows what it will deliver: the average of the
+ * iterates for a preset with one (not the noisier iterate), the iterate for
+ * one without. */
+static void
+test_shown_average (void)
+{
+  ImpParams p;
+
+  if (!need_weights ())
+    return;
+  g_assert_true (imp_params_init_preset (&p, "best", NULL));
+  p.size = 0;
+  p.start_size = 0;   /* one scale: the result needs no resizing */
+  p.iterations = 4;
+  p.threads = 1;
+  for (guint with_average = 0; with_average < 2; with_average++)
+    {
+      g_autoptr(ImpTransfer) t = NULL;
+      g_autoptr(ImpImage) current = NULL;
+      g_autoptr(ImpImage) shown = NULL;
+      g_autoptr(ImpImage) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      p.ema_decay = with_average ? 0.9 : 0.0;
+      t = new_session (&p, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < 3; k++)
+        {
+          ImpProgress progress;
+
+          g_assert_true (imp_transfer_step (t, &progress, NULL, &error));
+        }
+      current = imp_transfer_get_current (t);
+      shown = imp_transfer_get_shown (t);
+      result = imp_transfer_get_result (t);
+      if (with_average)
+        {
+          g_assert_true (images_equal (shown, result));
+          g_assert_false (images_equal (shown, current));
+        }
+      else
+        g_assert_true (images_equal (shown, current));
+    }
+}
+
 /* The widths a run's iterations happen at, in order. */
 static void
 run_widths (const ImpParams *p,
@@ -725,6 +770,7 @@ main (int    argc,
   g_test_add_func ("/engine/transfer/memory-refused", test_memory_refused);
   g_test_add_func ("/engine/transfer/noise-seeded", test_noise_seeded);
   g_test_add_func ("/engine/transfer/coarse-to-fine", test_coarse_to_fine);
+  g_test_add_func ("/engine/transfer/shown-average", test_shown_average);
   g_test_add_func ("/engine/transfer/scale-shares", test_scale_shares);
   g_test_add_func ("/engine/transfer/concurrent-reads", test_concurrent_reads);
   g_test_add_func ("/engine/transfer/style-blend", test_style_blend);
