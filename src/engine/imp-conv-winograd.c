@@ -77,7 +77,6 @@ typedef struct
   guint         n_tiles;
   guint         block;
   guint         n_blocks;
-  guint         n_threads;   /* the scratch holds this many threads' blocks */
   gboolean      backward;    /* transposed weights, flipped data */
   gboolean      relu;
   gboolean      simd;        /* AVX2 + FMA at run time */
@@ -88,12 +87,6 @@ typedef struct
   gint          next_block;  /* atomic */
   gint          cancelled;   /* atomic */
 } WinoJob;
-
-typedef struct
-{
-  WinoJob *job;
-  guint    index;
-} WinoWorker;
 
 /* Products by reciprocals, not divisions: 1.7 M kernels at session start
  * (divisions made it 1.7 s). */
@@ -1289,12 +1282,14 @@ multiply (const WinoJob *job,
     }
 }
 
-static gpointer
-worker_run (gpointer data)
+/* One thread's share: blocks taken in turn until none is left. */
+static void
+worker_run (guint    index,
+            guint    n_threads G_GNUC_UNUSED,
+            gpointer data)
 {
-  WinoWorker *worker = data;
-  WinoJob *job = worker->job;
-  float *v = job->scratch + worker->index * job->scratch_per_thread;
+  WinoJob *job = data;
+  float *v = job->scratch + index * job->scratch_per_thread;
   float *m = v + (gsize) NXI * (job->src_channels * job->block + PLANE_PAD);
 
   for (;;)
@@ -1317,35 +1312,6 @@ worker_run (gpointer data)
       multiply (job, n, ld, v, m);
       transform_block_outputs (job, t0, n, ld, m);
     }
-  return NULL;
-}
-
-/* Runs the job on as many threads as OpenBLAS would use, with OpenBLAS
- * single-threaded meanwhile: one pool busy at a time, never two. */
-static void
-run_job (WinoJob *job)
-{
-  int blas_threads = openblas_get_num_threads ();
-  /* the count the scratch was sized for, whatever OpenBLAS says now */
-  guint n_threads = MIN (job->n_threads, job->n_blocks);
-  WinoWorker workers[64];
-  GThread *threads[64];
-
-  n_threads = MIN (n_threads, G_N_ELEMENTS (workers));
-  if (blas_threads > 1)
-    openblas_set_num_threads (1);
-  for (guint i = 0; i < n_threads; i++)
-    {
-      workers[i].job = job;
-      workers[i].index = i;
-    }
-  for (guint i = 1; i < n_threads; i++)
-    threads[i] = g_thread_new ("impasto-winograd", worker_run, &workers[i]);
-  worker_run (&workers[0]);
-  for (guint i = 1; i < n_threads; i++)
-    g_thread_join (threads[i]);
-  if (blas_threads > 1)
-    openblas_set_num_threads (blas_threads);
 }
 
 static gboolean
@@ -1372,13 +1338,13 @@ run (WinoJob       *job,
   job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
   job->scratch_per_thread = (gsize) NXI * ((job->src_channels + job->dst_channels) * job->block
                                           + 2 * PLANE_PAD);
-  job->n_threads = n_threads;
   job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * n_threads);
   job->cancellable = cancellable;
   job->simd = !g_atomic_int_get (&force_portable) && simd_supported ();
   job->avx512 = job->simd && !g_atomic_int_get (&force_avx2) && avx512_supported ();
 
-  run_job (job);
+  /* the count the scratch was sized for, whatever OpenBLAS says now */
+  imp_parallel_run (MIN (n_threads, job->n_blocks), worker_run, job);
 
   if (g_atomic_int_get (&job->cancelled))
     return !g_cancellable_set_error_if_cancelled (cancellable, error);
