@@ -8,18 +8,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "imp-animation-private.h"
-
-void
-imp_animation_options_init (ImpAnimationOptions *options)
-{
-  g_return_if_fail (options != NULL);
-
-  memset (options, 0, sizeof *options);
-  options->delay_ms = IMP_ANIMATION_DEFAULT_DELAY_MS;
-  options->final_delay_ms = IMP_ANIMATION_DEFAULT_FINAL_DELAY_MS;
-  options->webp_quality = IMP_ANIMATION_DEFAULT_WEBP_QUALITY;
-}
+#include "imp-animation.h"
+#include "imp-atomic-file.h"
+#include "imp-gif-writer.h"
+#include "imp-webp-writer.h"
 
 ImpAnimationFormat
 imp_animation_format_for_path (const char *path)
@@ -80,12 +72,13 @@ frame_from_image (const ImpImage *image,
                                (gsize) 3 * image->width, width, height, 0);
 }
 
-gboolean
-imp_animation_plan_init (ImpAnimationPlan          *plan,
-                         GPtrArray                 *frames,
-                         const ImpAnimationOptions *options,
-                         const char                *path,
-                         GError                   **error)
+/* Fails (G_IO_ERROR_INVALID_DATA, naming @path) without frames. */
+static gboolean
+plan_init (ImpAnimationPlan          *plan,
+           GPtrArray                 *frames,
+           const ImpAnimationOptions *options,
+           const char                *path,
+           GError                   **error)
 {
   guint n;
 
@@ -124,41 +117,33 @@ imp_animation_plan_init (ImpAnimationPlan          *plan,
   return TRUE;
 }
 
-void
-imp_animation_plan_clear (ImpAnimationPlan *plan)
+static void
+plan_clear (ImpAnimationPlan *plan)
 {
   g_clear_pointer (&plan->frames, g_ptr_array_unref);
   g_clear_pointer (&plan->delays_ms, g_free);
 }
 
-gboolean
-imp_animation_write_to_file (const guint8  *data,
-                             gsize          length,
-                             gpointer       user_data,
-                             GError       **error)
+static gboolean
+write_to_file (const guint8  *data,
+               gsize          length,
+               gpointer       user_data,
+               GError       **error)
 {
   return imp_atomic_file_write (user_data, data, length, error);
 }
 
-void
-imp_animation_propagate_error (GError     **dest,
-                               GError      *src,
-                               const char  *path)
+/* Prefixes "Could not write “@path”: " unless the message names it already. */
+static void
+propagate_error (GError     **dest,
+                 GError      *src,
+                 const char  *path)
 {
   g_autofree char *name = g_filename_display_name (path);
 
   if (strstr (src->message, name) == NULL)
     g_prefix_error (&src, _("Could not write “%s”: "), name);
   g_propagate_error (dest, src);
-}
-
-void
-imp_animation_report (const ImpAnimationOptions *options,
-                      guint                      done,
-                      guint                      total)
-{
-  if (options->progress != NULL)
-    options->progress (done, total, options->progress_data);
 }
 
 /* The steps every format shares: plan the frames, encode into a temporary
@@ -182,15 +167,15 @@ save_with_encoder (ImpAnimationEncodeFunc      encode,
       imp_animation_options_init (&defaults);
       options = &defaults;
     }
-  if (!imp_animation_plan_init (&plan, frames, options, path, error))
+  if (!plan_init (&plan, frames, options, path, error))
     return FALSE;
   file = imp_atomic_file_new (path, error);
   ok = file != NULL
-       && encode (&plan, options, imp_animation_write_to_file, file, cancellable, &local_error)
+       && encode (&plan, options, write_to_file, file, cancellable, &local_error)
        && imp_atomic_file_commit (file, &local_error);
-  imp_animation_plan_clear (&plan);
+  plan_clear (&plan);
   if (!ok && local_error != NULL)
-    imp_animation_propagate_error (error, g_steal_pointer (&local_error), path);
+    propagate_error (error, g_steal_pointer (&local_error), path);
   return ok;
 }
 
@@ -261,14 +246,14 @@ encoded_size (GPtrArray                 *frames,
 
   for (guint i = first; i < first + count; i++)
     g_ptr_array_add (part, frames->pdata[i]);
-  if (!imp_animation_plan_init (&plan, part, options, "", NULL))
+  if (!plan_init (&plan, part, options, "", NULL))
     return 0;
   plan.draft = TRUE;
   if (format == IMP_ANIMATION_FORMAT_GIF)
     ok = imp_gif_writer_encode (&plan, options, write_to_counter, &bytes, NULL, NULL);
   else
     ok = imp_webp_writer_encode (&plan, options, write_to_counter, &bytes, NULL, NULL);
-  imp_animation_plan_clear (&plan);
+  plan_clear (&plan);
   return ok ? bytes : 0;
 }
 

@@ -7,16 +7,10 @@
 #include <gio/gio.h>
 
 #include "engine/imp-image.h"
+#include "media/imp-animation-options.h"
 #include "media/imp-frame-recorder.h"
 
 G_BEGIN_DECLS
-
-#define IMP_ANIMATION_DEFAULT_DELAY_MS        80
-#define IMP_ANIMATION_DEFAULT_FINAL_DELAY_MS  2000
-#define IMP_ANIMATION_DEFAULT_WEBP_QUALITY    85
-/* Shorter delays show as 100 ms in browsers' GIFs; applied to WebP as well. */
-#define IMP_ANIMATION_MIN_DELAY_MS            20
-#define IMP_ANIMATION_MAX_SIZE                4096
 
 typedef enum
 {
@@ -25,24 +19,6 @@ typedef enum
   IMP_ANIMATION_FORMAT_WEBP,
 } ImpAnimationFormat;
 
-/* Called after each frame is encoded, in the saving thread. */
-typedef void (*ImpAnimationProgressFunc) (guint    frames_done,
-                                          guint    frames_total,
-                                          gpointer user_data);
-
-typedef struct
-{
-  guint                     delay_ms;         /* each frame but the last; at least 20, GIF: 10 ms steps */
-  guint                     final_delay_ms;   /* the last frame, held longer */
-  guint                     size;             /* longer side, at most 4096; 0: the frames' own size */
-  const ImpImage           *first_frame;      /* borrowed; shown first (the content image), or NULL */
-  guint                     webp_quality;     /* 0..100, lossy WebP */
-  gboolean                  webp_lossless;
-  ImpAnimationProgressFunc  progress;
-  gpointer                  progress_data;
-} ImpAnimationOptions;
-
-void               imp_animation_options_init      (ImpAnimationOptions        *options);
 
 /* By extension: .gif or .webp, any case. */
 ImpAnimationFormat imp_animation_format_for_path   (const char                 *path);

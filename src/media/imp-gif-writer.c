@@ -12,7 +12,7 @@
 #include <omp.h>
 #endif
 
-#include "imp-animation-private.h"
+#include "imp-gif-writer.h"
 
 /* giflib reports through its output function only "how many bytes"; the real
  * reason (full disk, cancelled) waits here for the caller. */
@@ -164,7 +164,7 @@ encode_frames (GifFileType               *gif,
       if (g_cancellable_set_error_if_cancelled (sink->cancellable, &sink->error)
           || !put_frame (gif, plan->frames->pdata[i], plan->draft, plan->delays_ms[i]))
         return FALSE;
-      imp_animation_report (options, i + 1, n);
+      imp_animation_options_report (options, i + 1, n);
     }
   return TRUE;
 }

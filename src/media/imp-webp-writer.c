@@ -8,7 +8,7 @@
 #include <webp/encode.h>
 #include <webp/mux.h>
 
-#include "imp-animation-private.h"
+#include "imp-webp-writer.h"
 
 /* The assembled file is written in pieces so cancelling stays quick. */
 #define WRITE_CHUNK (256 * 1024)
@@ -90,7 +90,7 @@ encode_frames (WebPAnimEncoder           *encoder,
       if (!add_frame (encoder, plan->frames->pdata[i], timestamp, &config))
         return set_encoder_error (error, WebPAnimEncoderGetError (encoder));
       timestamp += (int) plan->delays_ms[i];
-      imp_animation_report (options, i + 1, n);
+      imp_animation_options_report (options, i + 1, n);
     }
   if (!WebPAnimEncoderAdd (encoder, NULL, timestamp, NULL)
       || !WebPAnimEncoderAssemble (encoder, data))
