@@ -6,15 +6,16 @@
 
 #include <gio/gio.h>
 
-#include "imp-conv.h"
+#include "imp-parallel.h"
+#include "imp-scratch.h"
 
 G_BEGIN_DECLS
 
 /* Winograd F(4x4,3x3) computes a 4x4 block of outputs from a 6x6 block of inputs
  * with 36 multiplications per channel pair instead of 144. The 36 products of all
- * tiles of a block run as 36 matrix products (an AVX2 kernel reading the
- * weights in place, or sgemm without AVX2); both passes share one copy of the
- * transformed weights (the backward pass uses them transposed). */
+ * tiles of a block run as 36 matrix products (an AVX2 or AVX-512 kernel
+ * reading the weights in place, or sgemm without AVX2); both passes share one
+ * copy of the transformed weights (the backward pass uses them transposed). */
 typedef struct _ImpWinograd ImpWinograd;
 
 /* Below this many input channels (conv1_1's 3) the 36 products are too thin
@@ -29,9 +30,8 @@ ImpWinograd *imp_winograd_new              (const float   *kernel,
                                             guint          out_channels);
 void         imp_winograd_free             (ImpWinograd   *self);
 
-/* Same contract as imp_conv_forward () and imp_conv_backward_input (). Threads:
- * as many as OpenBLAS is set to use (openblas_set_num_threads), each running
- * its own blocks of tiles (OpenBLAS single-threaded for the duration of the call). */
+/* Same contract as imp_conv_forward () and imp_conv_backward_input (): each
+ * of @parallel's threads takes blocks of tiles in turn. */
 gboolean     imp_winograd_forward          (ImpWinograd   *self,
                                             const float   *input,
                                             guint          height,
@@ -39,6 +39,7 @@ gboolean     imp_winograd_forward          (ImpWinograd   *self,
                                             gboolean       relu,
                                             float         *output,
                                             ImpScratch    *scratch,
+                                            ImpParallel   *parallel,
                                             GCancellable  *cancellable,
                                             GError       **error);
 gboolean     imp_winograd_backward_input   (ImpWinograd   *self,
@@ -47,6 +48,7 @@ gboolean     imp_winograd_backward_input   (ImpWinograd   *self,
                                             guint          width,
                                             float         *grad_input,
                                             ImpScratch    *scratch,
+                                            ImpParallel   *parallel,
                                             GCancellable  *cancellable,
                                             GError       **error);
 
@@ -60,6 +62,7 @@ gboolean     imp_winograd_backward_input_masked (ImpWinograd   *self,
                                                  guint          width,
                                                  float         *grad_input,
                                                  ImpScratch    *scratch,
+                                                 ImpParallel   *parallel,
                                                  GCancellable  *cancellable,
                                                  GError       **error);
 

@@ -28,75 +28,6 @@ struct _ImpConv
   ImpWinograd     *winograd;   /* the fast path; kernel and kernel_t are then dropped */
 };
 
-float *
-imp_scratch_reserve (ImpScratch *scratch,
-                     gsize       n_floats)
-{
-  /* The contents are never kept across calls, so grow without copying. */
-  if (n_floats > scratch->n_floats)
-    {
-      g_free (scratch->data);
-      scratch->data = g_new (float, n_floats);
-      scratch->n_floats = n_floats;
-    }
-  return scratch->data;
-}
-
-void
-imp_scratch_clear (ImpScratch *scratch)
-{
-  g_clear_pointer (&scratch->data, g_free);
-  scratch->n_floats = 0;
-}
-
-typedef struct
-{
-  ImpParallelFunc func;
-  gpointer        data;
-  guint           index;
-  guint           n_threads;
-} ParallelPart;
-
-static gpointer
-parallel_part (gpointer data)
-{
-  ParallelPart *part = data;
-
-  part->func (part->index, part->n_threads, part->data);
-  return NULL;
-}
-
-#define MAX_THREADS 64
-
-guint
-imp_parallel_n_threads (void)
-{
-  return (guint) CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
-}
-
-void
-imp_parallel_run (guint           n_threads,
-                  ImpParallelFunc func,
-                  gpointer        data)
-{
-  int blas_threads = openblas_get_num_threads ();
-  ParallelPart parts[MAX_THREADS];
-  GThread *threads[MAX_THREADS];
-  guint n = n_threads > 0 ? MIN (n_threads, MAX_THREADS) : imp_parallel_n_threads ();
-
-  if (blas_threads > 1)
-    openblas_set_num_threads (1);
-  for (guint i = 0; i < n; i++)
-    parts[i] = (ParallelPart) { func, data, i, n };
-  for (guint i = 1; i < n; i++)
-    threads[i] = g_thread_new ("impasto-work", parallel_part, &parts[i]);
-  parallel_part (&parts[0]);
-  for (guint i = 1; i < n; i++)
-    g_thread_join (threads[i]);
-  if (blas_threads > 1)
-    openblas_set_num_threads (blas_threads);
-}
-
 /* kernel_t[c, o, 8 - k] = kernel[o, c, k] */
 static float *
 transpose_kernel (const float *kernel,
@@ -111,6 +42,15 @@ transpose_kernel (const float *kernel,
         kernel_t[((gsize) c * out_channels + o) * 9 + (8 - k)] =
           kernel[((gsize) o * in_channels + c) * 9 + k];
   return kernel_t;
+}
+
+/* conv1_1 (3 input channels) is faster and smaller as im2col. */
+static gboolean
+uses_winograd (ImpConvAlgorithm algorithm,
+               guint            in_channels)
+{
+  return algorithm == IMP_CONV_ALGORITHM_WINOGRAD ||
+         (algorithm == IMP_CONV_ALGORITHM_AUTO && in_channels >= IMP_WINOGRAD_MIN_IN_CHANNELS);
 }
 
 ImpConv *
@@ -130,12 +70,10 @@ imp_conv_new (const float      *kernel,
   self->out_channels = out_channels;
   self->bias = bias ? g_memdup2 (bias, out_channels * sizeof (float))
                     : g_new0 (float, out_channels);
-  /* conv1_1 (3 input channels) is faster and smaller as im2col. */
-  if (algorithm == IMP_CONV_ALGORITHM_WINOGRAD ||
-      (algorithm == IMP_CONV_ALGORITHM_AUTO && in_channels >= IMP_WINOGRAD_MIN_IN_CHANNELS))
+  if (uses_winograd (algorithm, in_channels))
     {
-      /* no copies of the plain kernel: at session start they were 40 MB of
-       * fresh pages for nothing */
+      /* The fast path alone keeps the weights: copies of the plain kernel
+       * would be fresh pages at every session's start for nothing. */
       self->winograd = imp_winograd_new (kernel, self->bias, in_channels, out_channels);
       self->algorithm = IMP_CONV_ALGORITHM_WINOGRAD;
       return self;
@@ -270,8 +208,8 @@ thread_rows (const Im2colJob *job,
              guint           *y0,
              guint           *y1)
 {
-  *y0 = (guint) ((guint64) job->height * t / k);
-  *y1 = (guint) ((guint64) job->height * (t + 1) / k);
+  *y0 = (guint) imp_parallel_split (job->height, t, k);
+  *y1 = (guint) imp_parallel_split (job->height, t + 1, k);
 }
 
 static gboolean
@@ -333,10 +271,11 @@ conv_im2col (const float   *weights,
              guint          width,
              float         *output,
              ImpScratch    *scratch,
+             ImpParallel   *parallel,
              GCancellable  *cancellable,
              GError       **error)
 {
-  guint n_threads = imp_parallel_n_threads ();
+  guint n_threads = imp_parallel_get_n_threads (parallel);
   gsize row_floats = (gsize) k_in * 9 * width;
   Im2colJob job = { weights, k_in, k_out, bias, relu, input, height, width, output, NULL,
                     tile_rows (row_floats, height, n_threads), cancellable, FALSE };
@@ -344,7 +283,7 @@ conv_im2col (const float   *weights,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
-  imp_parallel_run (n_threads, im2col_part, &job);
+  imp_parallel_run (parallel, n_threads, im2col_part, &job);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
@@ -424,10 +363,11 @@ backward_col2im (ImpConv       *self,
                  guint          width,
                  float         *grad_input,
                  ImpScratch    *scratch,
+                 ImpParallel   *parallel,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  guint n_threads = imp_parallel_n_threads ();
+  guint n_threads = imp_parallel_get_n_threads (parallel);
   gsize row_floats = (gsize) self->in_channels * 9 * width;
   /* here k_in is the gradient's (input) channels, k_out the layer's outputs */
   Im2colJob job = { self->kernel, self->in_channels, self->out_channels, NULL, FALSE,
@@ -437,7 +377,7 @@ backward_col2im (ImpConv       *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   job.scratch = imp_scratch_reserve (scratch, row_floats * job.rows * n_threads);
-  imp_parallel_run (n_threads, col2im_part, &job);
+  imp_parallel_run (parallel, n_threads, col2im_part, &job);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
@@ -449,6 +389,7 @@ imp_conv_forward (ImpConv       *self,
                   gboolean       relu,
                   float         *output,
                   ImpScratch    *scratch,
+                  ImpParallel   *parallel,
                   GCancellable  *cancellable,
                   GError       **error)
 {
@@ -458,10 +399,10 @@ imp_conv_forward (ImpConv       *self,
   g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
   if (self->winograd != NULL)
     ok = imp_winograd_forward (self->winograd, input, height, width, relu, output,
-                               scratch ? scratch : &local, cancellable, error);
+                               scratch ? scratch : &local, parallel, cancellable, error);
   else
     ok = conv_im2col (self->kernel, self->in_channels, self->out_channels, self->bias, relu,
-                      input, height, width, output, scratch ? scratch : &local,
+                      input, height, width, output, scratch ? scratch : &local, parallel,
                       cancellable, error);
   imp_scratch_clear (&local);
   return ok;
@@ -474,6 +415,7 @@ imp_conv_backward_input (ImpConv       *self,
                          guint          width,
                          float         *grad_input,
                          ImpScratch    *scratch,
+                         ImpParallel   *parallel,
                          GCancellable  *cancellable,
                          GError       **error)
 {
@@ -483,15 +425,15 @@ imp_conv_backward_input (ImpConv       *self,
   g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
   if (self->winograd != NULL)
     ok = imp_winograd_backward_input (self->winograd, grad_output, height, width, grad_input,
-                                      scratch ? scratch : &local, cancellable, error);
+                                      scratch ? scratch : &local, parallel, cancellable, error);
   else if (self->in_channels < self->out_channels)
     ok = backward_col2im (self, grad_output, height, width, grad_input,
-                          scratch ? scratch : &local, cancellable, error);
+                          scratch ? scratch : &local, parallel, cancellable, error);
   else
     /* The transposed convolution is a plain 3x3 correlation with kernel_t. */
     ok = conv_im2col (self->kernel_t, self->out_channels, self->in_channels, NULL, FALSE,
                       grad_output, height, width, grad_input, scratch ? scratch : &local,
-                      cancellable, error);
+                      parallel, cancellable, error);
   imp_scratch_clear (&local);
   return ok;
 }
@@ -510,7 +452,7 @@ relu_mask_part (guint    t,
                 gpointer data)
 {
   const MaskJob *job = data;
-  gsize i0 = job->n * t / k, i1 = job->n * (t + 1) / k, i = i0;
+  gsize i = imp_parallel_split (job->n, t, k), i1 = imp_parallel_split (job->n, t + 1, k);
   float *grad = job->grad;
   const float *act = job->act;
 
@@ -528,11 +470,12 @@ relu_mask_part (guint    t,
 static void
 relu_mask (float       *grad,
            const float *act,
-           gsize        n)
+           gsize        n,
+           ImpParallel *parallel)
 {
   MaskJob job = { grad, act, n };
 
-  imp_parallel_run (0, relu_mask_part, &job);
+  imp_parallel_run (parallel, 0, relu_mask_part, &job);
 }
 
 gboolean
@@ -543,6 +486,7 @@ imp_conv_backward_input_relu (ImpConv       *self,
                               guint          width,
                               float         *grad_input,
                               ImpScratch    *scratch,
+                              ImpParallel   *parallel,
                               GCancellable  *cancellable,
                               GError       **error)
 {
@@ -552,13 +496,39 @@ imp_conv_backward_input_relu (ImpConv       *self,
   g_return_val_if_fail (self != NULL && height > 0 && width > 0, FALSE);
   if (self->winograd == NULL)
     {
-      relu_mask (grad_output, relu_output, (gsize) self->out_channels * height * width);
+      relu_mask (grad_output, relu_output, (gsize) self->out_channels * height * width,
+                 parallel);
       return imp_conv_backward_input (self, grad_output, height, width, grad_input, scratch,
-                                      cancellable, error);
+                                      parallel, cancellable, error);
     }
   ok = imp_winograd_backward_input_masked (self->winograd, grad_output, relu_output, height,
                                            width, grad_input, scratch ? scratch : &local,
-                                           cancellable, error);
+                                           parallel, cancellable, error);
   imp_scratch_clear (&local);
   return ok;
+}
+
+guint64
+imp_conv_estimate_bytes (guint             in_channels,
+                         guint             out_channels,
+                         ImpConvAlgorithm  algorithm,
+                         guint             width,
+                         guint             n_threads,
+                         guint64          *scratch_bytes)
+{
+  guint n = MAX (n_threads, 1);
+  guint64 bias = (guint64) out_channels * sizeof (float);
+
+  if (uses_winograd (algorithm, in_channels))
+    {
+      *scratch_bytes = (guint64) imp_winograd_scratch_floats (in_channels, out_channels, n) *
+                       sizeof (float);
+      return imp_winograd_weight_bytes (in_channels, out_channels) + bias;
+    }
+  /* Every im2col call tiles rows of at most in_channels * 9 floats a pixel
+   * (the input gradient's too): TILE_BYTES in all, or one row a thread. */
+  *scratch_bytes = MAX ((guint64) TILE_BYTES,
+                        (guint64) 9 * in_channels * width * sizeof (float) * n);
+  /* kernel, transposed kernel, bias */
+  return (guint64) 2 * in_channels * out_channels * 9 * sizeof (float) + bias;
 }

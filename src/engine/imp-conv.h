@@ -7,42 +7,17 @@
 
 #include <gio/gio.h>
 
+#include "imp-parallel.h"
+#include "imp-scratch.h"
+
 G_BEGIN_DECLS
 
 typedef enum
 {
   IMP_CONV_ALGORITHM_AUTO,      /* the fastest one that holds for the shape */
   IMP_CONV_ALGORITHM_IM2COL,    /* plain im2col + sgemm: the reference path */
-  IMP_CONV_ALGORITHM_WINOGRAD,  /* Winograd F(4x4,3x3) (performance issue) */
+  IMP_CONV_ALGORITHM_WINOGRAD,  /* Winograd F(4x4,3x3): 4x fewer multiplications */
 } ImpConvAlgorithm;
-
-/* Grow-only scratch memory shared by the layers of one network, so buffers are
- * allocated once per session rather than per call. */
-typedef struct
-{
-  float *data;
-  gsize  n_floats;
-} ImpScratch;
-
-float   *imp_scratch_reserve         (ImpScratch      *scratch,
-                                      gsize            n_floats);
-void     imp_scratch_clear           (ImpScratch      *scratch);
-
-/* Runs @func (index, n_threads, data) once for each index 0 .. n_threads - 1,
- * concurrently, the calling thread taking index 0; @n_threads 0 means
- * imp_parallel_n_threads (). OpenBLAS is single-threaded meanwhile: its own
- * threads, once woken, spin for tens of milliseconds after a call and took a
- * core from the next layer's threads. */
-typedef void (*ImpParallelFunc) (guint    index,
-                                 guint    n_threads,
-                                 gpointer data);
-void     imp_parallel_run            (guint            n_threads,
-                                      ImpParallelFunc  func,
-                                      gpointer         data);
-/* The engine's thread count: what OpenBLAS is set to use
- * (openblas_set_num_threads ()), at least 1, at most 64. Callers that size
- * buffers by it pass the same count to imp_parallel_run (). */
-guint    imp_parallel_n_threads      (void);
 
 typedef struct _ImpConv ImpConv;
 
@@ -59,7 +34,9 @@ guint    imp_conv_get_out_channels   (ImpConv         *self);
 
 /* output[o,y,x] = bias[o] + sum kernel[o,c,ky,kx] * input[c, y+ky-1, x+kx-1]
  * (zero outside), then max(0, .) when @relu. Planar CHW: input [in, H, W],
- * output [out, H, W]. FALSE with G_IO_ERROR_CANCELLED when cancelled between tiles. */
+ * output [out, H, W]. The work is split over @parallel's threads (NULL: the
+ * calling thread alone). FALSE with G_IO_ERROR_CANCELLED when cancelled
+ * between tiles. */
 gboolean imp_conv_forward            (ImpConv         *self,
                                       const float     *input,
                                       guint            height,
@@ -67,6 +44,7 @@ gboolean imp_conv_forward            (ImpConv         *self,
                                       gboolean         relu,
                                       float           *output,
                                       ImpScratch      *scratch,
+                                      ImpParallel     *parallel,
                                       GCancellable    *cancellable,
                                       GError         **error);
 
@@ -79,6 +57,7 @@ gboolean imp_conv_backward_input     (ImpConv         *self,
                                       guint            width,
                                       float           *grad_input,
                                       ImpScratch      *scratch,
+                                      ImpParallel     *parallel,
                                       GCancellable    *cancellable,
                                       GError         **error);
 
@@ -94,8 +73,20 @@ gboolean imp_conv_backward_input_relu (ImpConv        *self,
                                        guint           width,
                                        float          *grad_input,
                                        ImpScratch     *scratch,
+                                       ImpParallel    *parallel,
                                        GCancellable   *cancellable,
                                        GError        **error);
+
+/* Bytes imp_conv_new () keeps for a layer of this shape made with
+ * @algorithm, and in @scratch_bytes the most ImpScratch one call of it
+ * reserves on a map @width wide with @n_threads threads (the tiles are
+ * bounded, not the image). */
+guint64  imp_conv_estimate_bytes     (guint            in_channels,
+                                      guint            out_channels,
+                                      ImpConvAlgorithm algorithm,
+                                      guint            width,
+                                      guint            n_threads,
+                                      guint64         *scratch_bytes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpConv, imp_conv_free)
 

@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "imp-losses.h"
+#include "imp-parallel.h"
 
 #include <cblas.h>
 #include <math.h>
 
-#include "imp-conv.h"
 
 typedef struct
 {
@@ -56,12 +56,13 @@ void
 imp_gram (const float *features,
           guint        channels,
           gsize        n_positions,
-          float       *gram)
+          float       *gram,
+          ImpParallel *parallel)
 {
   LossJob job = { features, channels, n_positions, gram,
                   (float) (1.0 / (double) n_positions), NULL };
 
-  imp_parallel_run (0, gram_part, &job);
+  imp_parallel_run (parallel, 0, gram_part, &job);
   for (guint i = 0; i < channels; i++)
     for (guint j = 0; j < i; j++)
       gram[(gsize) i * channels + j] = gram[(gsize) j * channels + i];
@@ -75,7 +76,8 @@ style_gradient_part (guint    t,
 {
   const LossJob *job = data;
   gsize n = job->n_positions, lines = (n + 15) / 16;
-  gsize p0 = MIN (n, lines * t / k * 16), p1 = MIN (n, lines * (t + 1) / k * 16);
+  gsize p0 = MIN (n, imp_parallel_split (lines, t, k) * 16);
+  gsize p1 = MIN (n, imp_parallel_split (lines, t + 1, k) * 16);
   int c = (int) job->channels;
 
   if (p1 <= p0)
@@ -91,12 +93,13 @@ imp_style_loss (const float *features,
                 const float *target_gram,
                 float       *gram_scratch,
                 double       grad_scale,
-                float       *grad)
+                float       *grad,
+                ImpParallel *parallel)
 {
   gsize cc = (gsize) channels * channels;
   double sum = 0;
 
-  imp_gram (features, channels, n_positions, gram_scratch);
+  imp_gram (features, channels, n_positions, gram_scratch, parallel);
   for (gsize i = 0; i < cc; i++)
     {
       float d = gram_scratch[i] - target_gram[i];
@@ -109,7 +112,7 @@ imp_style_loss (const float *features,
       LossJob job = { features, channels, n_positions, gram_scratch,
                       (float) (grad_scale * 4.0 / ((double) cc * (double) n_positions)), grad };
 
-      imp_parallel_run (0, style_gradient_part, &job);
+      imp_parallel_run (parallel, 0, style_gradient_part, &job);
     }
   return sum / (double) cc;
 }

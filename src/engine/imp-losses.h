@@ -6,14 +6,18 @@
 
 #include <glib.h>
 
+#include "imp-parallel.h"
+
 G_BEGIN_DECLS
 
 /* @features is a planar [C, N] map (N = H*W positions). gram[C, C] = F Fᵀ / N,
- * i.e. ALGORITHM.md's Fᵀ F / (H·W) with F as HW rows x C columns. */
+ * i.e. Fᵀ F / (H·W) with F as HW rows x C columns. Split over @parallel's
+ * threads (NULL: the calling thread), as is imp_style_loss (). */
 void   imp_gram           (const float *features,
                            guint        channels,
                            gsize        n_positions,
-                           float       *gram);
+                           float       *gram,
+                           ImpParallel *parallel);
 
 /* Returns mean over the C*C entries of (G - target)², G the Gram of @features.
  * @gram_scratch holds C*C floats. When @grad is not NULL, adds
@@ -24,7 +28,8 @@ double imp_style_loss     (const float *features,
                            const float *target_gram,
                            float       *gram_scratch,
                            double       grad_scale,
-                           float       *grad);
+                           float       *grad,
+                           ImpParallel *parallel);
 
 /* Returns mean over the @n entries of (F - P)²; when @grad is not NULL adds
  * @grad_scale * 2 (F - P) / n to it. */

@@ -8,14 +8,14 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "imp-losses.h"
+#include "imp-parallel.h"
 #include "imp-vgg.h"
 
 struct _ImpObjective
 {
   /* Owned */
+  ImpParallel *parallel;                            /* a reference: shared across scales */
   ImpVgg      *vgg;
   ImpWeights  *weights;                             /* a reference: what vgg was made from */
   float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
@@ -44,6 +44,8 @@ imp_objective_free (ImpObjective *self)
     }
   g_free (self->gram);
   imp_vgg_free (self->vgg);
+  /* the workers are joined here unless a later scale's objective shares them */
+  g_clear_pointer (&self->parallel, imp_parallel_unref);
   g_clear_pointer (&self->weights, imp_weights_unref);
   g_free (self);
 }
@@ -79,14 +81,6 @@ loss_layers (const ImpParams *params)
   for (guint i = 0; i < params->style_layers.n_layers; i++)
     kept |= 1u << params->style_layers.layers[i];
   return kept;
-}
-
-static void
-set_threads (const ImpParams *params)
-{
-  guint n = params->threads ? params->threads : g_get_num_processors ();
-
-  openblas_set_num_threads ((int) n);
 }
 
 static gsize
@@ -160,7 +154,8 @@ add_style_targets (ImpObjective   *self,
       float *target = self->style_targets[l];
 
       imp_vgg_layer_size (self->vgg, l, &w, &h);
-      imp_gram (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, self->gram);
+      imp_gram (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, self->gram,
+                self->parallel);
       for (gsize k = 0; k < (gsize) c * c; k++)
         target[k] += (float) blend * self->gram[k];
     }
@@ -242,18 +237,31 @@ imp_objective_new (ImpWeights             *weights,
                                     n_styles, cancellable, error);
 }
 
+/* @previous's threads when it has as many as @params asks for, so a
+ * coarse-to-fine run keeps one pool across its scales. */
+static ImpParallel *
+make_parallel (ImpObjective    *previous,
+               const ImpParams *params)
+{
+  if (previous != NULL &&
+      imp_parallel_get_n_threads (previous->parallel) == imp_parallel_count_threads (params->threads))
+    return imp_parallel_ref (previous->parallel);
+  return imp_parallel_new (params->threads);
+}
+
 /* The network for @params: on @previous's convolutions when they fit. */
 static ImpVgg *
 make_vgg (ImpObjective    *previous,
           ImpWeights      *weights,
-          const ImpParams *params)
+          const ImpParams *params,
+          ImpParallel     *parallel)
 {
   ImpVggLayer deepest = deepest_layer (params);
 
   if (previous != NULL && previous->weights == weights &&
       imp_vgg_can_share (previous->vgg, deepest))
-    return imp_vgg_new_sharing (previous->vgg, deepest, params->pool);
-  return imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO);
+    return imp_vgg_new_sharing (previous->vgg, deepest, params->pool, parallel);
+  return imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO, parallel);
 }
 
 ImpObjective *
@@ -275,7 +283,6 @@ imp_objective_new_sharing (ImpObjective           *previous,
       !normalise_blend (style_blend, n_styles, blend, error))
     return NULL;
 
-  set_threads (params);
   self = g_new0 (ImpObjective, 1);
   self->content_layers = params->content_layers;
   self->style_layers = params->style_layers;
@@ -284,7 +291,8 @@ imp_objective_new_sharing (ImpObjective           *previous,
   imp_objective_set_loss_weights (self, params->content_weight, params->style_weight,
                                   params->tv_weight);
   self->weights = imp_weights_ref (weights);
-  self->vgg = make_vgg (previous, weights, params);
+  self->parallel = make_parallel (previous, params);
+  self->vgg = make_vgg (previous, weights, params, self->parallel);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
@@ -296,6 +304,12 @@ ImpVgg *
 imp_objective_get_vgg (ImpObjective *self)
 {
   return self->vgg;
+}
+
+ImpParallel *
+imp_objective_get_parallel (ImpObjective *self)
+{
+  return self->parallel;
 }
 
 void
@@ -344,7 +358,8 @@ add_layer_gradient (ImpVgg      *vgg,
         double w = layer_weight (&self->style_layers, i);
         ctx->style += w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
                                           (gsize) lw * lh, self->style_targets[layer],
-                                          self->gram, self->style_weight * w, grad);
+                                          self->gram, self->style_weight * w, grad,
+                                          self->parallel);
       }
 }
 
@@ -409,5 +424,6 @@ imp_objective_estimate_memory (const ImpParams *params,
       floats += (guint64) c * c;   /* the target Gram */
     }
   return floats * sizeof (float) +
-         imp_vgg_estimate_memory_kept (deepest, loss_layers (params), params->pool, width, height);
+         imp_vgg_estimate_memory_kept (deepest, loss_layers (params), params->pool,
+                                       imp_parallel_count_threads (params->threads), width, height);
 }

@@ -27,7 +27,8 @@ typedef struct _ImpObjective ImpObjective;
  * objective evaluates; each style image keeps its own size. @style_blend has
  * @n_styles weights (normalised here to sum 1); NULL means equal weights.
  * Honours @params->content_layers, style_layers (weights already normalised by
- * imp_params_validate), pool, the three loss weights and threads. */
+ * imp_params_validate), pool, the three loss weights and threads: the
+ * objective owns a pool of that many worker threads, joined when it is freed. */
 ImpObjective *imp_objective_new          (ImpWeights             *weights,
                                           const ImpParams        *params,
                                           const ImpImage         *content,
@@ -37,10 +38,11 @@ ImpObjective *imp_objective_new          (ImpWeights             *weights,
                                           GCancellable           *cancellable,
                                           GError                **error);
 /* The same as imp_objective_new (), reusing @previous's prepared
- * convolutions (Winograd-transformed weights: ~250 MB and up to a second or
- * two to make) when @previous (may be NULL) was made from the same @weights
- * and reaches at least as deep: coarse-to-fine makes one objective per scale.
- * @previous is not changed and may be used and freed as before. */
+ * convolutions (the Winograd-transformed weights are large and slow to make)
+ * when @previous (may be NULL) was made from the same @weights and reaches at
+ * least as deep, and its worker threads when it has as many: coarse-to-fine
+ * makes one objective per scale. @previous is not changed and may be used and
+ * freed as before. */
 ImpObjective *imp_objective_new_sharing  (ImpObjective           *previous,
                                           ImpWeights             *weights,
                                           const ImpParams        *params,

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "imp-pooling.h"
 #include "imp-vgg-layers.h"
 
 G_BEGIN_DECLS
@@ -22,12 +23,6 @@ typedef enum
   IMP_OPTIMIZER_ADAM,
   IMP_OPTIMIZER_LBFGS,
 } ImpOptimizerKind;
-
-typedef enum
-{
-  IMP_POOL_MAX,
-  IMP_POOL_AVG,
-} ImpPoolKind;
 
 typedef enum
 {

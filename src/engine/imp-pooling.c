@@ -1,8 +1,8 @@
-/* imp-pool.c: 2x2 stride-2 pooling
+/* imp-pooling.c: 2x2 stride-2 pooling
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "imp-pool.h"
+#include "imp-pooling.h"
 
 #include <string.h>
 #ifdef __SSE2__
@@ -87,8 +87,8 @@ imp_pool_backward (ImpPoolKind  kind,
 #ifdef __SSE2__
 /* Four windows of one pair of rows: the window_argmax () above with the same
  * strict comparisons in scan order (first maximum, NaN never replaces), as
- * lanes. Returns the number of windows done (ow rounded down to 4); the loop
- * of single windows was 2 % of an iteration. */
+ * lanes, since a loop of single windows costs a visible share of an
+ * iteration. Returns the number of windows done (ow rounded down to 4). */
 static guint
 row_argmax4 (const float *r0,
              const float *r1,

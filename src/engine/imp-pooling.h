@@ -1,4 +1,4 @@
-/* imp-pool.h: 2x2 stride-2 pooling (max or average), forward and backward
+/* imp-pooling.h: 2x2 stride-2 pooling (max or average), forward and backward
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,9 +6,13 @@
 
 #include <glib.h>
 
-#include "imp-params.h"
-
 G_BEGIN_DECLS
+
+typedef enum
+{
+  IMP_POOL_MAX,
+  IMP_POOL_AVG,
+} ImpPoolKind;
 
 /* Output size is floor(H/2) x floor(W/2): a trailing odd row or column is
  * ignored (PyTorch/Keras 'valid'). Planar CHW in and out.

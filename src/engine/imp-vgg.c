@@ -6,16 +6,9 @@
 
 #include <string.h>
 
-#include <cblas.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-
-#include "imp-conv-winograd.h"
-#include "imp-pool.h"
-
-/* im2col tile bound of imp-conv.c, for the estimate. */
-#define CONV_SCRATCH_BYTES (16u * 1024 * 1024)
 
 /* The prepared (e.g. Winograd-transformed) convolutions, shared between
  * networks of different image sizes (imp_vgg_new_sharing ()). */
@@ -37,6 +30,7 @@ struct _ImpVgg
   float        *input;                      /* preprocessed image [3, H, W] */
   float        *work[2];                    /* backward ping-pong, largest map each */
   ImpScratch    scratch;
+  ImpParallel  *parallel;                   /* a reference, or NULL */
 
   /* State */
   ImpPreprocess pre;
@@ -56,19 +50,17 @@ typedef struct
   gint              next;      /* atomic: layers taken, largest first */
 } PrepareJob;
 
-/* Preparing the convolutions (Winograd: transforming 250 MB of weights) is a
- * fifth of a session's start on one thread; the threads take the layers
- * largest first. */
+/* Preparing the convolutions (transforming the weights for Winograd) is a
+ * large part of a session's start; the threads take the layers largest
+ * first. */
 static void
-prepare_part (guint    t,
-              guint    k,
+prepare_part (guint    t G_GNUC_UNUSED,
+              guint    k G_GNUC_UNUSED,
               gpointer data)
 {
   PrepareJob *job = data;
   gint i;
 
-  (void) t;
-  (void) k;
   while ((i = g_atomic_int_add (&job->next, 1)) <= (gint) job->deepest)
     {
       ImpVggLayer l = job->deepest - i;
@@ -80,27 +72,39 @@ prepare_part (guint    t,
     }
 }
 
+static ImpVgg *
+vgg_alloc (ImpVggLayer  deepest,
+           ImpPoolKind  pool,
+           ImpParallel *parallel)
+{
+  ImpVgg *self = g_new0 (ImpVgg, 1);
+
+  self->deepest = deepest;
+  self->pool = pool;
+  self->kept = IMP_VGG_KEEP_ALL;
+  self->parallel = parallel != NULL ? imp_parallel_ref (parallel) : NULL;
+  return self;
+}
+
 ImpVgg *
 imp_vgg_new (ImpWeights       *weights,
              ImpVggLayer       deepest,
              ImpPoolKind       pool,
-             ImpConvAlgorithm  algorithm)
+             ImpConvAlgorithm  algorithm,
+             ImpParallel      *parallel)
 {
   ImpVgg *self;
 
   g_return_val_if_fail (weights != NULL && deepest < IMP_N_VGG_LAYERS, NULL);
 
-  self = g_new0 (ImpVgg, 1);
+  self = vgg_alloc (deepest, pool, parallel);
   self->pre = *imp_weights_get_preprocess (weights);
-  self->deepest = deepest;
-  self->pool = pool;
-  self->kept = IMP_VGG_KEEP_ALL;
   self->set = g_new0 (ConvSet, 1);
   self->set->ref_count = 1;
   {
     PrepareJob job = { self->set, weights, deepest, algorithm, 0 };
 
-    imp_parallel_run (0, prepare_part, &job);
+    imp_parallel_run (parallel, 0, prepare_part, &job);
   }
   return self;
 }
@@ -108,17 +112,15 @@ imp_vgg_new (ImpWeights       *weights,
 ImpVgg *
 imp_vgg_new_sharing (ImpVgg      *other,
                      ImpVggLayer  deepest,
-                     ImpPoolKind  pool)
+                     ImpPoolKind  pool,
+                     ImpParallel *parallel)
 {
   ImpVgg *self;
 
   g_return_val_if_fail (other != NULL && deepest <= other->deepest, NULL);
 
-  self = g_new0 (ImpVgg, 1);
+  self = vgg_alloc (deepest, pool, parallel);
   self->pre = other->pre;
-  self->deepest = deepest;
-  self->pool = pool;
-  self->kept = IMP_VGG_KEEP_ALL;
   self->set = other->set;
   g_atomic_int_inc (&self->set->ref_count);
   return self;
@@ -176,6 +178,7 @@ imp_vgg_free (ImpVgg *self)
     return;
   free_buffers (self);
   conv_set_unref (self->set);
+  g_clear_pointer (&self->parallel, imp_parallel_unref);
   g_free (self);
 }
 
@@ -445,9 +448,9 @@ apply_mask (float        *grad,
       grad[i] = 0.f;
 }
 
-/* The passes between the convolutions (pooling, ReLU masks) on all threads
- * OpenBLAS may use: alone they were ~7 % of an iteration, which on one
- * thread would keep two threads from reaching 1.8x one. */
+/* The passes between the convolutions (pooling, ReLU masks) run on all the
+ * pool's threads too: on one thread alone they would keep the iteration from
+ * scaling with the threads. */
 typedef enum
 {
   PASS_POOL,            /* pools: ranges of channels */
@@ -470,14 +473,7 @@ typedef struct
   guint        height;
   guint        width;
   gsize        n;        /* masks: floats */
-  guint        n_threads;
 } Pass;
-
-typedef struct
-{
-  const Pass *pass;
-  guint       index;
-} PassPart;
 
 static void
 run_pool_part (const Pass *p,
@@ -512,21 +508,21 @@ run_pool_part (const Pass *p,
     }
 }
 
-static gpointer
-run_pass_part (gpointer data)
+static void
+run_pass_part (guint    t,
+               guint    k,
+               gpointer data)
 {
-  const PassPart *part = data;
-  const Pass *p = part->pass;
-  guint t = part->index, k = p->n_threads;
+  const Pass *p = data;
 
   if (p->op == PASS_PACK_MASK || p->op == PASS_APPLY_MASK)
     {
-      gsize bytes = (p->n + 7) / 8;
-      gsize b0 = bytes * t / k, b1 = bytes * (t + 1) / k;
+      gsize bytes = mask_bytes (p->n);
+      gsize b0 = imp_parallel_split (bytes, t, k), b1 = imp_parallel_split (bytes, t + 1, k);
       gsize i0 = 8 * b0, i1 = MIN (8 * b1, p->n);
 
       if (i1 <= i0)
-        return NULL;
+        return;
       if (p->op == PASS_PACK_MASK)
         pack_mask (p->act + i0, i1 - i0, p->bits + b0);
       else
@@ -534,31 +530,19 @@ run_pass_part (gpointer data)
     }
   else
     {
-      guint c0 = p->channels * t / k, c1 = p->channels * (t + 1) / k;
+      guint c0 = imp_parallel_split (p->channels, t, k);
+      guint c1 = imp_parallel_split (p->channels, t + 1, k);
 
       if (c1 > c0)
         run_pool_part (p, c0, c1);
     }
-  return NULL;
 }
 
 static void
-run_pass (Pass *p)
+run_pass (ImpVgg *self,
+          Pass   *p)
 {
-  PassPart parts[8];
-  GThread *threads[8];
-
-  p->n_threads = (guint) CLAMP (openblas_get_num_threads (), 1, (int) G_N_ELEMENTS (parts));
-  for (guint t = 0; t < p->n_threads; t++)
-    {
-      parts[t].pass = p;
-      parts[t].index = t;
-    }
-  for (guint t = 1; t < p->n_threads; t++)
-    threads[t] = g_thread_new ("impasto-pass", run_pass_part, &parts[t]);
-  run_pass_part (&parts[0]);
-  for (guint t = 1; t < p->n_threads; t++)
-    g_thread_join (threads[t]);
+  imp_parallel_run (self->parallel, 0, run_pass_part, p);
 }
 
 /* Conv1_1 .. @last; with @for_backward the ReLU masks and pool arg-maxes
@@ -582,13 +566,13 @@ forward (ImpVgg        *self,
       float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
 
       if (!imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
-                             cancellable, error))
+                             self->parallel, cancellable, error))
         return FALSE;
       if (self->masks[l] != NULL && for_backward)
         {
           Pass p = { .op = PASS_PACK_MASK, .act = out, .bits = self->masks[l],
                      .n = (gsize) c * h * w };
-          run_pass (&p);
+          run_pass (self, &p);
         }
       in = out;
       if (imp_vgg_layer_pool_after (l) && l < last)
@@ -600,7 +584,7 @@ forward (ImpVgg        *self,
                      .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL,
                      .channels = c, .height = h, .width = w };
 
-          run_pass (&p);
+          run_pass (self, &p);
           in = pooled;
           h /= 2;
           w /= 2;
@@ -719,15 +703,16 @@ backward_layer (ImpVgg        *self,
                 GError       **error)
 {
   if (self->acts[l] != NULL)
-    return imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w, grad_input,
-                                         &self->scratch, cancellable, error);
+    return imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w,
+                                         grad_input, &self->scratch, self->parallel,
+                                         cancellable, error);
   {
     Pass p = { .op = PASS_APPLY_MASK, .dst = grad, .bits = self->masks[l],
                .n = (gsize) imp_vgg_layer_out_channels (l) * h * w };
-    run_pass (&p);
+    run_pass (self, &p);
   }
   return imp_conv_backward_input (self->set->convs[l], grad, h, w, grad_input, &self->scratch,
-                                  cancellable, error);
+                                  self->parallel, cancellable, error);
 }
 
 static gboolean backward_from (ImpVgg *self, ImpVggLayer start, ImpVggGradientFunc func,
@@ -807,7 +792,7 @@ backward_from (ImpVgg              *self,
                      .bits = self->argmax[b], .channels = imp_vgg_layer_out_channels (l - 1),
                      .height = ph, .width = pw };
 
-          run_pass (&p);
+          run_pass (self, &p);
         }
       else
         {
@@ -820,55 +805,34 @@ backward_from (ImpVgg              *self,
   return TRUE;
 }
 
-/* What imp_conv_new () keeps for one layer with IMP_CONV_ALGORITHM_AUTO, and
- * the scratch one call of it needs. */
+/* The buffers imp_vgg_set_size () allocates, the convolutions' prepared
+ * weights, and the most scratch any one convolution call reserves. */
 static guint64
-conv_bytes (ImpVggLayer layer,
-            guint64    *scratch_bytes)
-{
-  guint in = imp_vgg_layer_in_channels (layer), out = imp_vgg_layer_out_channels (layer);
-
-  if (in >= IMP_WINOGRAD_MIN_IN_CHANNELS)
-    {
-      guint64 s = (guint64) imp_winograd_scratch_floats (in, out, g_get_num_processors ()) *
-                  sizeof (float);
-      *scratch_bytes = MAX (*scratch_bytes, s);
-      return imp_winograd_weight_bytes (in, out) + out * sizeof (float);
-    }
-  /* kernel + transposed kernel + bias */
-  return ((guint64) 2 * in * out * 9 + out) * sizeof (float);
-}
-
-guint64
-imp_vgg_estimate_memory (ImpVggLayer deepest,
-                         guint       width,
-                         guint       height)
-{
-  return imp_vgg_estimate_memory_kept (deepest, IMP_VGG_KEEP_ALL, IMP_POOL_MAX, width, height);
-}
-
-guint64
-imp_vgg_estimate_memory_kept (ImpVggLayer deepest,
-                              guint32     kept,
-                              ImpPoolKind pool,
-                              guint       width,
-                              guint       height)
+estimate_bytes (ImpVggLayer       deepest,
+                guint32           kept,
+                ImpPoolKind       pool,
+                ImpConvAlgorithm  algorithm,
+                guint             n_threads,
+                guint             width,
+                guint             height)
 {
   guint64 bytes = 0;
   guint64 floats = (guint64) 3 * width * height + 2 * largest_map (deepest, width, height);
-  guint64 scratch = CONV_SCRATCH_BYTES, weights = 0;
+  guint64 scratch = 0, weights = 0;
 
   for (guint l = 0; l <= deepest; l++)
     {
-      /* one im2col row at least, however wide the image (imp-conv.c tiles by rows) */
-      guint64 row = (guint64) 9 * MAX (imp_vgg_layer_in_channels (l), imp_vgg_layer_out_channels (l)) *
-                    (width >> imp_vgg_layer_block (l)) * sizeof (float);
-      scratch = MAX (scratch, row);
+      guint64 layer_scratch;
+
       if (is_kept (kept, l))
         floats += layer_floats (l, width, height);
       else
         bytes += mask_bytes (layer_floats (l, width, height));
-      weights += conv_bytes (l, &scratch);
+      weights += imp_conv_estimate_bytes (imp_vgg_layer_in_channels (l),
+                                          imp_vgg_layer_out_channels (l), algorithm,
+                                          width >> imp_vgg_layer_block (l), n_threads,
+                                          &layer_scratch);
+      scratch = MAX (scratch, layer_scratch);
     }
   for (guint b = 0; b < 4; b++)
     {
@@ -878,4 +842,27 @@ imp_vgg_estimate_memory_kept (ImpVggLayer deepest,
         bytes += pool_floats (b, width, height);
     }
   return floats * sizeof (float) + bytes + weights + scratch;
+}
+
+guint64
+imp_vgg_estimate_memory (ImpVggLayer       deepest,
+                         ImpConvAlgorithm  algorithm,
+                         guint             n_threads,
+                         guint             width,
+                         guint             height)
+{
+  return estimate_bytes (deepest, IMP_VGG_KEEP_ALL, IMP_POOL_MAX, algorithm, n_threads, width,
+                         height);
+}
+
+guint64
+imp_vgg_estimate_memory_kept (ImpVggLayer deepest,
+                              guint32     kept,
+                              ImpPoolKind pool,
+                              guint       n_threads,
+                              guint       width,
+                              guint       height)
+{
+  return estimate_bytes (deepest, kept, pool, IMP_CONV_ALGORITHM_AUTO, n_threads, width,
+                         height);
 }

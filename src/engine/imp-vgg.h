@@ -7,7 +7,8 @@
 #include <gio/gio.h>
 
 #include "imp-conv.h"
-#include "imp-params.h"
+#include "imp-parallel.h"
+#include "imp-pooling.h"
 #include "imp-weights.h"
 
 G_BEGIN_DECLS
@@ -16,18 +17,22 @@ typedef struct _ImpVgg ImpVgg;
 
 /* The network conv1_1 .. @deepest. The weights' preprocessing (channel order,
  * scale, mean, std) is its fixed first step: the input is the planar RGB
- * image in pixel units (0..255). */
+ * image in pixel units (0..255). Its loops run on @parallel's threads (a
+ * reference is kept; NULL: the calling thread alone). */
 ImpVgg      *imp_vgg_new                (ImpWeights        *weights,
                                          ImpVggLayer        deepest,
                                          ImpPoolKind        pool,
-                                         ImpConvAlgorithm   algorithm);
+                                         ImpConvAlgorithm   algorithm,
+                                         ImpParallel       *parallel);
 /* A network conv1_1 .. @deepest (at most @other's deepest) on the same
- * convolutions as @other, which are not prepared again (Winograd: ~250 MB
- * and up to a second or two per network): coarse-to-fine runs one network per
- * image size. Its buffers and size are its own; @other may be freed first. */
+ * convolutions as @other, which are not prepared again (the Winograd
+ * weights are large and slow to make): coarse-to-fine runs one network per
+ * image size. Its buffers, size and threads are its own; @other may be freed
+ * first. */
 ImpVgg      *imp_vgg_new_sharing        (ImpVgg            *other,
                                          ImpVggLayer        deepest,
-                                         ImpPoolKind        pool);
+                                         ImpPoolKind        pool,
+                                         ImpParallel       *parallel);
 /* TRUE when @a and @b run on the same prepared convolutions (tests). */
 gboolean     imp_vgg_shares_convolutions (ImpVgg           *a,
                                           ImpVgg           *b);
@@ -118,15 +123,20 @@ gboolean     imp_vgg_backward_with      (ImpVgg             *self,
                                          GError            **error);
 
 /* Bytes imp_vgg_set_size() allocates for this size (activations, pools, work
- * buffers, convolution scratch) plus the convolutions' copies of the weights.
+ * buffers, the scratch of convolutions on @n_threads threads) plus the
+ * convolutions' copies of the weights, for a network made with @algorithm.
  * Layer gradient buffers are not included (the caller knows which it asks for). */
 guint64      imp_vgg_estimate_memory    (ImpVggLayer        deepest,
+                                         ImpConvAlgorithm   algorithm,
+                                         guint              n_threads,
                                          guint              width,
                                          guint              height);
-/* The same with only the layers in @kept kept (imp_vgg_keep_activations ()). */
+/* The same with IMP_CONV_ALGORITHM_AUTO and only the layers in @kept kept
+ * (imp_vgg_keep_activations ()). */
 guint64      imp_vgg_estimate_memory_kept (ImpVggLayer      deepest,
                                            guint32          kept,
                                            ImpPoolKind      pool,
+                                           guint            n_threads,
                                            guint            width,
                                            guint            height);
 

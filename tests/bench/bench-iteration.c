@@ -20,7 +20,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "engine/imp-conv-winograd.h"
 #include "engine/imp-objective.h"
 #include "engine/imp-params.h"
 #include "engine/imp-vgg.h"
@@ -132,6 +131,16 @@ synthetic_image (guint width,
         imp_image_channel (image, c)[(gsize) y * width + x] =
           127.5f + 120.0f * sinf ((x * (c + 1) + y * (seed + 2)) * 0.013f);
   return image;
+}
+
+static ImpConvAlgorithm
+algorithm_named (const char *name)
+{
+  if (g_str_equal (name, "im2col"))
+    return IMP_CONV_ALGORITHM_IM2COL;
+  if (g_str_equal (name, "winograd"))
+    return IMP_CONV_ALGORITHM_WINOGRAD;
+  return IMP_CONV_ALGORITHM_AUTO;
 }
 
 static ImpVggLayer
@@ -262,18 +271,16 @@ run_network (const Options *o,
              Timings       *t,
              GError       **error)
 {
-  ImpConvAlgorithm algorithm = g_str_equal (o->algorithm, "im2col") ? IMP_CONV_ALGORITHM_IM2COL
-                             : g_str_equal (o->algorithm, "winograd") ? IMP_CONV_ALGORITHM_WINOGRAD
-                             : IMP_CONV_ALGORITHM_AUTO;
+  ImpConvAlgorithm algorithm = algorithm_named (o->algorithm);
   ImpVggLayer deepest = deepest_layer (params);
   g_autoptr(ImpImage) image = synthetic_image (o->size, o->size, 0);
   g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
+  g_autoptr(ImpParallel) parallel = imp_parallel_new (o->threads);
   g_autoptr(ImpVgg) vgg = NULL;
   gint64 start = g_get_monotonic_time ();
   double cpu_start;
 
-  openblas_set_num_threads ((int) o->threads);
-  vgg = imp_vgg_new (weights, deepest, params->pool, algorithm);
+  vgg = imp_vgg_new (weights, deepest, params->pool, algorithm, parallel);
   if (!imp_vgg_set_size (vgg, o->size, o->size, error))
     return FALSE;
   t->setup = (g_get_monotonic_time () - start) / 1e6;
@@ -325,17 +332,17 @@ held_bytes (guint size)
   return floats * sizeof (float);
 }
 
-/* Network mode: every activation kept, a gradient buffer per seeded layer;
- * the convolutions as @algorithm keeps them (imp_vgg_estimate_memory () counts
- * the fast path's: im2col keeps the plain kernel twice and a 16 MiB tile
- * instead of the transformed weights and the Winograd scratch). */
+/* Network mode: every activation kept, a gradient buffer per seeded layer,
+ * the convolutions as @algorithm keeps them. */
 static double
 network_bytes (const ImpParams *params,
                const char      *algorithm,
+               guint            threads,
                guint            size)
 {
   ImpVggLayer deepest = deepest_layer (params);
-  guint64 bytes = imp_vgg_estimate_memory (deepest, size, size);
+  guint64 bytes = imp_vgg_estimate_memory (deepest, algorithm_named (algorithm), threads, size,
+                                           size);
   gboolean seeded[IMP_N_VGG_LAYERS] = { FALSE };
 
   for (guint i = 0; i < params->content_layers.n_layers; i++)
@@ -343,30 +350,12 @@ network_bytes (const ImpParams *params,
   for (guint i = 0; i < params->style_layers.n_layers; i++)
     seeded[params->style_layers.layers[i]] = TRUE;
   for (guint l = 0; l <= deepest; l++)
-    {
-      guint s = size >> imp_vgg_layer_block (l);
-      guint in = imp_vgg_layer_in_channels (l), out = imp_vgg_layer_out_channels (l);
+    if (seeded[l])
+      {
+        guint s = size >> imp_vgg_layer_block (l);
 
-      if (seeded[l])
-        bytes += (guint64) out * s * s * sizeof (float);
-      if (g_str_equal (algorithm, "im2col") && in >= IMP_WINOGRAD_MIN_IN_CHANNELS)
-        bytes += ((guint64) 2 * 9 * in * out * sizeof (float)) -
-                 (imp_winograd_weight_bytes (in, out) + out * sizeof (float));
-    }
-  if (g_str_equal (algorithm, "im2col"))
-    {
-      guint64 wino = 0;
-
-      for (guint l = 0; l <= deepest; l++)
-        if (imp_vgg_layer_in_channels (l) >= IMP_WINOGRAD_MIN_IN_CHANNELS)
-          wino = MAX (wino, imp_winograd_scratch_floats (imp_vgg_layer_in_channels (l),
-                                                          imp_vgg_layer_out_channels (l),
-                                                          g_get_num_processors ()) *
-                            sizeof (float));
-      /* the estimate's scratch is the larger of the two; im2col's is 16 MiB */
-      if (wino > 16u << 20)
-        bytes -= wino - (16u << 20);
-    }
+        bytes += (guint64) imp_vgg_layer_out_channels (l) * s * s * sizeof (float);
+      }
   return (double) bytes;
 }
 
@@ -381,7 +370,7 @@ print_json (const Options   *o,
   double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
   double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
   double estimate_mb = (g_str_equal (o->mode, "network")
-                        ? network_bytes (params, o->algorithm, o->size)
+                        ? network_bytes (params, o->algorithm, o->threads, o->size)
                         : objective_mb * 1048576.0) / 1048576.0 + held_bytes (o->size) / 1048576.0;
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "

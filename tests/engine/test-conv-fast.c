@@ -2,7 +2,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -15,6 +14,9 @@
  * relative to the largest magnitude of the reference. F(4x4,3x3) in float32
  * measures 1e-6..2e-5 on these shapes. */
 #define REL_BOUND 1e-3
+
+/* Two workers whatever the machine, so the threaded paths always run. */
+static ImpParallel *parallel;
 
 typedef struct
 {
@@ -75,13 +77,13 @@ compare_shape (GRand       *rand,
     input[i] = fabsf (input[i]);
   for (int relu = 0; relu <= 1; relu++)
     {
-      g_assert_true (imp_conv_forward (plain, input, s->height, s->width, relu, ref, &scratch, NULL, NULL));
-      g_assert_true (imp_conv_forward (wino, input, s->height, s->width, relu, fast, &scratch, NULL, NULL));
+      g_assert_true (imp_conv_forward (plain, input, s->height, s->width, relu, ref, &scratch, parallel, NULL, NULL));
+      g_assert_true (imp_conv_forward (wino, input, s->height, s->width, relu, fast, &scratch, parallel, NULL, NULL));
       worst = MAX (worst, relative_error (fast, ref, n_out));
       g_assert_cmpfloat (relative_error (fast, ref, n_out), <=, REL_BOUND);
     }
-  g_assert_true (imp_conv_backward_input (plain, grad, s->height, s->width, ref, &scratch, NULL, NULL));
-  g_assert_true (imp_conv_backward_input (wino, grad, s->height, s->width, fast, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (plain, grad, s->height, s->width, ref, &scratch, parallel, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (wino, grad, s->height, s->width, fast, &scratch, parallel, NULL, NULL));
   worst = MAX (worst, relative_error (fast, ref, n_in));
   g_assert_cmpfloat (relative_error (fast, ref, n_in), <=, REL_BOUND);
   imp_scratch_clear (&scratch);
@@ -128,7 +130,7 @@ compare_masked (GRand       *rand,
   gsize zeros = 0;
   double err;
 
-  g_assert_true (imp_conv_forward (plain, input, s->height, s->width, TRUE, act, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_forward (plain, input, s->height, s->width, TRUE, act, &scratch, parallel, NULL, NULL));
   for (gsize i = 0; i < n_out; i++)
     {
       grad_masked[i] = act[i] > 0.0f ? grad[i] : 0.0f;
@@ -136,9 +138,9 @@ compare_masked (GRand       *rand,
     }
   /* the mask must matter: about half the outputs are cut by the ReLU */
   g_assert_cmpuint (zeros, >, n_out / 5);
-  g_assert_true (imp_conv_backward_input (plain, grad_masked, s->height, s->width, ref, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (plain, grad_masked, s->height, s->width, ref, &scratch, parallel, NULL, NULL));
   g_assert_true (imp_winograd_backward_input_masked (wino, grad, act, s->height, s->width, fast,
-                                                     &scratch, NULL, NULL));
+                                                     &scratch, parallel, NULL, NULL));
   err = relative_error (fast, ref, n_in);
   g_assert_cmpfloat (err, <=, REL_BOUND);
   imp_scratch_clear (&scratch);
@@ -254,8 +256,8 @@ test_direct_reference (void)
               }
           expect[(o * H + y) * W + x] = sum;
         }
-  g_assert_true (imp_conv_forward (wino, input, H, W, FALSE, out, &scratch, NULL, NULL));
-  g_assert_true (imp_conv_backward_input (wino, grad, H, W, gin, &scratch, NULL, NULL));
+  g_assert_true (imp_conv_forward (wino, input, H, W, FALSE, out, &scratch, parallel, NULL, NULL));
+  g_assert_true (imp_conv_backward_input (wino, grad, H, W, gin, &scratch, parallel, NULL, NULL));
   g_assert_cmpfloat (relative_error (out, expect, O * H * W), <=, 1e-5);
   g_assert_cmpfloat (relative_error (gin, gexpect, C * H * W), <=, 1e-5);
   imp_scratch_clear (&scratch);
@@ -274,15 +276,14 @@ test_threads_agree (void)
   g_autofree float *one = g_new (float, O * H * W);
   g_autofree float *two = g_new (float, O * H * W);
   g_autoptr(ImpWinograd) wino = imp_winograd_new (kernel, bias, C, O);
+  g_autoptr(ImpParallel) single = imp_parallel_new (1);
+  g_autoptr(ImpParallel) pair = imp_parallel_new (2);
   ImpScratch scratch = { NULL, 0 };
-  int saved = openblas_get_num_threads ();
 
-  openblas_set_num_threads (1);
-  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, one, &scratch, NULL, NULL));
-  openblas_set_num_threads (2);
-  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, two, &scratch, NULL, NULL));
-  g_assert_cmpint (openblas_get_num_threads (), ==, 2);
-  openblas_set_num_threads (saved);
+  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, one, &scratch, single, NULL,
+                                       NULL));
+  g_assert_true (imp_winograd_forward (wino, input, H, W, TRUE, two, &scratch, pair, NULL,
+                                       NULL));
   g_assert_cmpfloat (relative_error (two, one, O * H * W), <=, 1e-4);
   g_assert_cmpuint (scratch.n_floats, <=, imp_winograd_scratch_floats (C, O, 2));
   imp_scratch_clear (&scratch);
@@ -315,7 +316,7 @@ test_cancel (void)
   /* Already cancelled: nothing is written. */
   output[0] = 12345.0f;
   g_cancellable_cancel (cancellable);
-  g_assert_false (imp_conv_forward (wino, input, H, W, TRUE, output, &scratch, cancellable, &error));
+  g_assert_false (imp_conv_forward (wino, input, H, W, TRUE, output, &scratch, parallel, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpfloat (output[0], ==, 12345.0f);
   g_clear_error (&error);
@@ -325,7 +326,7 @@ test_cancel (void)
   g_cancellable_reset (cancellable);
   start = g_get_monotonic_time ();
   thread = g_thread_new ("cancel", cancel_soon, cancellable);
-  g_assert_false (imp_conv_backward_input (wino, input, H, W, output, &scratch, cancellable, &error));
+  g_assert_false (imp_conv_backward_input (wino, input, H, W, output, &scratch, parallel, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_test_message ("stopped after %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
   g_thread_join (thread);
@@ -344,7 +345,7 @@ run_network_kept (ImpWeights       *weights,
                   float            *grad_image)
 {
   g_autoptr(GError) error = NULL;
-  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm);
+  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm, parallel);
 
   imp_vgg_keep_activations (vgg, kept);
   g_assert_true (imp_vgg_set_size (vgg, width, height, &error));
@@ -482,6 +483,8 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/conv-fast/direct-reference", test_direct_reference);
   g_test_add_func ("/engine/conv-fast/fixed-shapes", test_fixed_shapes);
@@ -493,5 +496,8 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
   g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
   g_test_add_func ("/engine/conv-fast/vgg-compact", test_vgg_compact);
-  return g_test_run ();
+  parallel = imp_parallel_new (2);
+  status = g_test_run ();
+  imp_parallel_unref (parallel);
+  return status;
 }

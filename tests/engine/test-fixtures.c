@@ -15,6 +15,8 @@
 static const double mean_rgb[3] = { 123.68, 116.779, 103.939 };
 
 static ImpWeights *weights;
+/* One worker per processor, as a session would run. */
+static ImpParallel *parallel;
 static JsonObject *fixtures;
 static JsonParser *parser;
 
@@ -206,7 +208,7 @@ run_vgg (const ImpImage   *image,
          ImpConvAlgorithm  algorithm)
 {
   g_autoptr(GError) error = NULL;
-  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm);
+  ImpVgg *vgg = imp_vgg_new (weights, IMP_CONV5_2, IMP_POOL_MAX, algorithm, parallel);
 
   g_assert_true (imp_vgg_set_size (vgg, image->width, image->height, &error));
   g_assert_true (imp_vgg_forward (vgg, image->data, NULL, &error));
@@ -252,7 +254,7 @@ gram_of (ImpVgg      *vgg,
 
   imp_vgg_layer_size (vgg, layer, &w, &h);
   imp_gram (imp_vgg_get_activation (vgg, layer), imp_vgg_layer_out_channels (layer),
-            (gsize) w * h, gram);
+            (gsize) w * h, gram, parallel);
 }
 
 static void
@@ -496,6 +498,7 @@ main (int   argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  parallel = imp_parallel_new (0);
   if (wpath != NULL && fpath != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -523,5 +526,6 @@ main (int   argc,
 
   g_clear_object (&parser);
   g_clear_pointer (&weights, imp_weights_unref);
+  g_clear_pointer (&parallel, imp_parallel_unref);
   return ret;
 }

@@ -11,7 +11,7 @@
 #include "engine/imp-conv.h"
 #include "engine/imp-losses.h"
 #include "engine/imp-objective-private.h"
-#include "engine/imp-pool.h"
+#include "engine/imp-pooling.h"
 #include "engine/imp-vgg.h"
 
 static GRand *rng;
@@ -128,9 +128,9 @@ test_conv_forward (void)
       double worst = 0;
 
       g_assert_true (imp_conv_forward (conv, input, k->height, k->width, FALSE, out, &scratch,
-                                       NULL, &error));
+                                       NULL, NULL, &error));
       g_assert_true (imp_conv_forward (conv, input, k->height, k->width, TRUE, out_relu, NULL,
-                                       NULL, &error));
+                                       NULL, NULL, &error));
       g_assert_no_error (error);
       for (guint o = 0; o < k->out; o++)
         for (guint y = 0; y < k->height; y++)
@@ -170,7 +170,7 @@ test_conv_input_gradient (void)
       const float h = 0.0625f;   /* a power of two: x ± h is exact */
 
       g_assert_true (imp_conv_backward_input (conv, y, k->height, k->width, grad, &scratch,
-                                              NULL, NULL));
+                                              NULL, NULL, NULL));
       scale = max_abs (grad, n_in);
       g_assert_cmpfloat (scale, >, 0);
       for (gsize i = 0; i < n_in; i++)
@@ -178,10 +178,12 @@ test_conv_input_gradient (void)
           float keep = input[i];
           double lp, lm;
           input[i] = keep + h;
-          imp_conv_forward (conv, input, k->height, k->width, FALSE, out, &scratch, NULL, NULL);
+          imp_conv_forward (conv, input, k->height, k->width, FALSE, out, &scratch, NULL, NULL,
+                            NULL);
           lp = dot (y, out, n_out);
           input[i] = keep - h;
-          imp_conv_forward (conv, input, k->height, k->width, FALSE, out, &scratch, NULL, NULL);
+          imp_conv_forward (conv, input, k->height, k->width, FALSE, out, &scratch, NULL, NULL,
+                            NULL);
           lm = dot (y, out, n_out);
           input[i] = keep;
           assert_grad_close ("conv input gradient", i, (lp - lm) / (2 * h), grad[i], scale, 1e-4);
@@ -325,7 +327,7 @@ test_gram (void)
   g_autofree float *f = random_floats (c * n, 0, 2);
   g_autofree float *g = g_new (float, c * c);
 
-  imp_gram (f, c, n, g);
+  imp_gram (f, c, n, g, NULL);
   for (guint i = 0; i < c; i++)
     for (guint j = 0; j < c; j++)
       {
@@ -385,7 +387,7 @@ style_loss (float    *x,
   LossData *d = data;
 
   return d->grad_scale * imp_style_loss (x, d->channels, n / d->channels, d->target, d->scratch,
-                                         d->grad_scale, grad);
+                                         d->grad_scale, grad, NULL);
 }
 
 static double
@@ -421,7 +423,7 @@ test_style_loss (void)
   g_autofree float *scratch = g_new (float, c * c);
   LossData d = { c, target, scratch, 3.0 };
 
-  imp_gram (other, c, n, target);
+  imp_gram (other, c, n, target, NULL);
   check_loss_gradient ("style loss", style_loss, f, c * n, 1.f / 256, 1e-3, &d);
 }
 
@@ -715,7 +717,7 @@ test_relu (void)
   ImpPreprocess pre = { FALSE, 255, { 0.5, 0.5, 0.5 }, { 1, 1, 1 } };
   g_autoptr(ImpWeights) weights = random_weights (IMP_CONV1_1, &pre);
   g_autoptr(ImpVgg) vgg = imp_vgg_new (weights, IMP_CONV1_1, IMP_POOL_MAX,
-                                       IMP_CONV_ALGORITHM_AUTO);
+                                       IMP_CONV_ALGORITHM_AUTO, NULL);
   g_autoptr(TestImage) x = random_image (7, 6);
   gsize n = 3 * 42, n_out = 64 * 42, zeros = 0;
   g_autofree float *y = random_floats (n_out, -1, 1);
@@ -783,8 +785,8 @@ test_preprocess_order (void)
   memcpy (swapped->data, image->data + 2 * plane, plane * sizeof (float));
   memcpy (swapped->data + plane, image->data + plane, plane * sizeof (float));
   memcpy (swapped->data + 2 * plane, image->data, plane * sizeof (float));
-  a = imp_vgg_new (w_rgb, IMP_CONV1_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL);
-  b = imp_vgg_new (w_bgr, IMP_CONV1_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL);
+  a = imp_vgg_new (w_rgb, IMP_CONV1_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL, NULL);
+  b = imp_vgg_new (w_bgr, IMP_CONV1_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL, NULL);
   g_assert_true (imp_vgg_set_size (a, 5, 4, NULL));
   g_assert_true (imp_vgg_set_size (b, 5, 4, NULL));
   g_assert_true (imp_vgg_forward (a, image->data, NULL, NULL));
@@ -799,7 +801,7 @@ test_too_small (void)
   ImpPreprocess pre = { FALSE, 255, { 0, 0, 0 }, { 1, 1, 1 } };
   g_autoptr(ImpWeights) weights = random_weights (IMP_CONV3_1, &pre);
   g_autoptr(ImpVgg) vgg = imp_vgg_new (weights, IMP_CONV3_1, IMP_POOL_MAX,
-                                       IMP_CONV_ALGORITHM_AUTO);
+                                       IMP_CONV_ALGORITHM_AUTO, NULL);
   g_autoptr(GError) error = NULL;
 
   /* conv3_1 comes after two pools: it needs 4x4 pixels. */
@@ -814,7 +816,7 @@ test_cancel (void)
   ImpPreprocess pre = { FALSE, 255, { 0, 0, 0 }, { 1, 1, 1 } };
   g_autoptr(ImpWeights) weights = random_weights (IMP_CONV2_1, &pre);
   g_autoptr(ImpVgg) vgg = imp_vgg_new (weights, IMP_CONV2_1, IMP_POOL_MAX,
-                                       IMP_CONV_ALGORITHM_AUTO);
+                                       IMP_CONV_ALGORITHM_AUTO, NULL);
   g_autoptr(TestImage) image = random_image (8, 8);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
@@ -833,7 +835,6 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   rng = g_rand_new_with_seed (20261127);
-  openblas_set_num_threads (1);
 
   g_test_add_func ("/engine/gradients/conv-forward", test_conv_forward);
   g_test_add_func ("/engine/gradients/conv-input", test_conv_input_gradient);

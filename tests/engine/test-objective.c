@@ -91,6 +91,17 @@ init_params (ImpParams *params)
   params->threads = 1;
 }
 
+static guint
+count_entries (GDir *dir)
+{
+  guint n = 0;
+
+  g_dir_rewind (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
 static void
 test_errors (void)
 {
@@ -323,6 +334,44 @@ test_sharing (void)
   g_assert_cmpmem (g_shared, n * sizeof (float), g_fresh, n * sizeof (float));
 }
 
+/* An objective owns its threads; one made from a previous objective with as
+ * many threads shares them (a coarse-to-fine run keeps one pool), and the
+ * last objective to go joins them. */
+static void
+test_threads (void)
+{
+  g_autoptr(TestImage) small = random_image (20, 18);
+  g_autoptr(TestImage) content = random_image (26, 22);
+  g_autoptr(TestImage) style = random_image (15, 21);
+  const ImpImage *styles[1] = { style };
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  ImpObjective *first, *next, *other;
+  guint before;
+  ImpParams params;
+
+  before = count_entries (tasks);
+  init_params (&params);
+  params.threads = 3;
+  first = imp_objective_new (weights, &params, small, styles, NULL, 1, NULL, NULL);
+  g_assert_cmpuint (imp_parallel_get_n_threads (imp_objective_get_parallel (first)), ==, 3);
+  g_assert_cmpuint (count_entries (tasks), ==, before + 2);
+  next = imp_objective_new_sharing (first, weights, &params, content, styles, NULL, 1,
+                                    NULL, NULL);
+  g_assert_true (imp_objective_get_parallel (next) == imp_objective_get_parallel (first));
+  params.threads = 2;
+  other = imp_objective_new_sharing (first, weights, &params, content, styles, NULL, 1,
+                                     NULL, NULL);
+  g_assert_true (imp_objective_get_parallel (other) != imp_objective_get_parallel (first));
+  g_assert_cmpuint (count_entries (tasks), ==, before + 3);
+
+  imp_objective_free (first);
+  g_assert_cmpuint (count_entries (tasks), ==, before + 3);
+  evaluate (next, content, NULL);
+  imp_objective_free (next);
+  imp_objective_free (other);
+  g_assert_cmpuint (count_entries (tasks), ==, before);
+}
+
 static void
 test_memory_estimate (void)
 {
@@ -360,6 +409,7 @@ main (int   argc,
   g_test_add_func ("/engine/objective/cancel", test_cancel);
   g_test_add_func ("/engine/objective/deterministic", test_deterministic);
   g_test_add_func ("/engine/objective/sharing", test_sharing);
+  g_test_add_func ("/engine/objective/threads", test_threads);
   g_test_add_func ("/engine/objective/memory-estimate", test_memory_estimate);
   ret = g_test_run ();
   imp_weights_unref (weights);

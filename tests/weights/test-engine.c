@@ -131,7 +131,7 @@ run_engine (const char  *path,
   ImpVgg *vgg;
 
   g_assert_no_error (error);
-  vgg = imp_vgg_new (weights, IMP_CONV2_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL);
+  vgg = imp_vgg_new (weights, IMP_CONV2_1, IMP_POOL_MAX, IMP_CONV_ALGORITHM_IM2COL, NULL);
   g_assert_true (imp_vgg_set_size (vgg, width, height, &error));
   g_assert_true (imp_vgg_forward (vgg, image, NULL, &error));
   g_assert_no_error (error);
