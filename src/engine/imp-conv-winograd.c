@@ -16,6 +16,10 @@
  * and single-threaded sgemm do. The pool's threads take blocks from a shared
  * counter.
  *
+ * In float32 the results stay within 1e-3 of the im2col path's largest
+ * magnitude (tests/engine/test-conv-fast.c; measured figures in
+ * docs/engine-tuning.md).
+ *
  * Backward (input gradient): spatially flipping the data turns the transposed
  * convolution back into a correlation with the same, unflipped kernel and in/out
  * swapped: grad_in = flip (corr (flip (grad_out), K with in/out swapped)). So the
@@ -125,8 +129,8 @@ imp_winograd_new (const float *kernel,
   self->weights = map_weights (NXI * plane);
   self->bias = g_memdup2 (bias, out_channels * sizeof (float));
 
-  /* In chunks, so each of the 36 planes (1 MiB apart: the same cache sets)
-   * gets whole cache lines at a time. */
+  /* In chunks, so each of the 36 planes (a large power of two apart: the
+   * same cache sets) gets whole cache lines at a time. */
   for (gsize oc0 = 0; oc0 < plane; oc0 += 64)
     {
       gsize n = MIN (64, plane - oc0);

@@ -22,10 +22,8 @@ G_DEFINE_QUARK (imp-transfer-error-quark, imp_transfer_error)
 #define MIB (1024.0 * 1024.0)
 
 /* What a run holds besides its images and the objective's buffers: the weights
- * file as loaded (80 MB), OpenBLAS's per-thread buffers, the C runtime.
- * Measured: impasto-cli's peak RSS was 514 MB at 256x192 and 881 MB at 512x384
- * (turtle/wave, 2 threads) where the estimate without this term said 381 and
- * 720 MB, and with it (plus the decoded inputs) says 586 and 925 MB. */
+ * file as loaded, OpenBLAS's per-thread buffers, the C runtime. Sized from
+ * measured peak RSS (docs/engine-tuning.md). */
 #define RUNTIME_OVERHEAD ((guint64) 160 * 1024 * 1024)
 
 typedef struct
@@ -190,9 +188,8 @@ session_memory (const ImpParams *params,
 }
 
 /* Coarse to fine builds the last scale's objective while the previous
- * scale's still exists (it shares its prepared convolutions). Measured at
- * 2048x1536 (tubingen/starry night, 1 thread): peak RSS 5028 MB where the
- * estimate without this term said 4073 MB (now 5997 MB). */
+ * scale's still exists (it shares its prepared convolutions), so the peak
+ * holds both. */
 static guint64
 previous_scale_memory (const ImpParams *p,
                        guint            out_width,
@@ -590,9 +587,8 @@ update (ImpTransfer     *self,
 
 /* An iteration costs about its pixel count plus a fixed part (thread
  * hand-offs, the optimiser, the deep layers' small products) worth about a
- * 128 x 128 image: measured 0.16 s at 128 px against 1.04 s at 512 x 384.
- * Counting pixels alone, the estimate made during the first scale of a
- * coarse-to-fine run was nearly twice the real time. */
+ * 128 x 128 image; counting pixels alone would overestimate the time left
+ * while a coarse-to-fine run is still on its small scales. */
 #define ITERATION_OVERHEAD_PIXELS (128.0 * 128.0)
 
 static double

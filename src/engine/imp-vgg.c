@@ -367,8 +367,7 @@ pack_mask (const float *act,
     {
       const float *a = act + 8 * j;
 #ifdef __SSE2__
-      /* two compares and two movemasks a byte: the loop of shifts was a
-       * third of these passes */
+      /* two compares and two movemasks a byte, not a loop of shifts */
       __m128 zero = _mm_setzero_ps ();
       int lo = _mm_movemask_ps (_mm_cmpgt_ps (_mm_loadu_ps (a), zero));
       int hi = _mm_movemask_ps (_mm_cmpgt_ps (_mm_loadu_ps (a + 4), zero));

@@ -67,10 +67,9 @@ gboolean     imp_vgg_forward            (ImpVgg            *self,
 /* Keeps the full activation only of the layers whose bit (1u << layer) is set
  * in @layers (those the losses read); of the others backward keeps only a
  * 1-bit ReLU mask and, before a max pool, the pool's arg-max (a byte a pooled
- * value), and forward writes their outputs into two reused work buffers:
- * at 512x512 to conv5_1 with the usual loss layers that is about 170 MiB
- * less. Pools are then not kept either. Reallocates the buffers now if a size
- * is set. */
+ * value), and forward writes their outputs into two reused work buffers, so
+ * most of the network's activations need no memory of their own. Pools are
+ * then not kept either. Reallocates the buffers now if a size is set. */
 void         imp_vgg_keep_activations   (ImpVgg            *self,
                                          guint32            layers);
 /* imp_vgg_forward () up to @last only and without what backward needs (ReLU
@@ -107,7 +106,7 @@ gboolean     imp_vgg_backward           (ImpVgg            *self,
 /* Adds d loss / d (activation of @layer) into @grad ([C, H, W] of @layer):
  * called once for every layer from the deepest down to conv1_1, when
  * backward reaches it, so the losses' gradients need no buffers of their own
- * (at 2048x2048 with the tutorial's layers that is 2 GiB less). */
+ * (they would be the largest part of a large image's memory). */
 typedef void (*ImpVggGradientFunc) (ImpVgg      *vgg,
                                     ImpVggLayer  layer,
                                     float       *grad,
