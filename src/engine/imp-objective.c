@@ -58,16 +58,22 @@ layer_weight (const ImpLayerSet *set,
   return set->weights[i] < 0 ? 1.0 / set->n_layers : set->weights[i];
 }
 
+
+/* The targets need the network only this deep. */
 static ImpVggLayer
-deepest_layer (const ImpParams *params)
+deepest_in (const ImpLayerSet *set)
 {
   guint deepest = 0;
 
-  for (guint i = 0; i < params->content_layers.n_layers; i++)
-    deepest = MAX (deepest, params->content_layers.layers[i]);
-  for (guint i = 0; i < params->style_layers.n_layers; i++)
-    deepest = MAX (deepest, params->style_layers.layers[i]);
+  for (guint i = 0; i < set->n_layers; i++)
+    deepest = MAX (deepest, set->layers[i]);
   return deepest;
+}
+
+static ImpVggLayer
+deepest_layer (const ImpParams *params)
+{
+  return MAX (deepest_in (&params->content_layers), deepest_in (&params->style_layers));
 }
 
 /* The layers a loss reads: only their activations are kept in full. */
@@ -124,16 +130,6 @@ normalise_blend (const double *blend,
   return TRUE;
 }
 
-/* The targets need the network only this deep. */
-static ImpVggLayer
-deepest_in (const ImpLayerSet *set)
-{
-  guint deepest = 0;
-
-  for (guint i = 0; i < set->n_layers; i++)
-    deepest = MAX (deepest, set->layers[i]);
-  return deepest;
-}
 
 /* style_targets[l] += blend * Gram(style image) for every style layer. */
 static gboolean

@@ -11,9 +11,9 @@
 
 #include <cblas.h>
 
+/* Allocated with g_atomic_rc_box_new0 (), which counts the references. */
 struct _ImpParallel
 {
-  gint            ref_count;
   guint           n_threads;
   GThread       **workers;      /* n_threads - 1, worker i runs part i + 1 */
   GMutex          run_lock;     /* one loop at a time */
@@ -89,9 +89,8 @@ worker_main (gpointer data)
 ImpParallel *
 imp_parallel_new (guint n_threads)
 {
-  ImpParallel *self = g_new0 (ImpParallel, 1);
+  ImpParallel *self = g_atomic_rc_box_new0 (ImpParallel);
 
-  self->ref_count = 1;
   self->n_threads = imp_parallel_count_threads (n_threads);
   g_mutex_init (&self->run_lock);
   g_mutex_init (&self->lock);
@@ -116,15 +115,15 @@ ImpParallel *
 imp_parallel_ref (ImpParallel *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  g_atomic_int_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
-void
-imp_parallel_unref (ImpParallel *self)
+/* The last reference went: stop and join the workers. */
+static void
+parallel_clear (gpointer data)
 {
-  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
-    return;
+  ImpParallel *self = data;
+
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
   g_cond_broadcast (&self->wake);
@@ -136,7 +135,13 @@ imp_parallel_unref (ImpParallel *self)
   g_cond_clear (&self->wake);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->run_lock);
-  g_free (self);
+}
+
+void
+imp_parallel_unref (ImpParallel *self)
+{
+  if (self != NULL)
+    g_atomic_rc_box_release_full (self, parallel_clear);
 }
 
 guint
