@@ -51,6 +51,7 @@ typedef struct
   GCancellable *cancellable;
   gint          next_block;  /* atomic */
   gint          cancelled;   /* atomic */
+  double       *cpu;         /* profiling: [thread][2] transform and product CPU seconds, or NULL */
 } WinoJob;
 
 /* plane[i], or 0 where the ReLU output @mask (when given) is not positive. */

@@ -431,6 +431,28 @@ multiply (const WinoJob *job,
     }
 }
 
+/* One block, its thread's CPU seconds added to @cpu: [0] the transforms,
+ * [1] the products. */
+static void
+run_block_timed (const WinoJob *job,
+                 guint          t0,
+                 guint          n,
+                 gsize          ld,
+                 float         *v,
+                 float         *m,
+                 double        *cpu)
+{
+  double start = imp_profile_thread_cpu (), transformed, multiplied;
+
+  transform_block_inputs (job, t0, n, ld, v);
+  transformed = imp_profile_thread_cpu ();
+  multiply (job, n, ld, v, m);
+  multiplied = imp_profile_thread_cpu ();
+  transform_block_outputs (job, t0, n, ld, m);
+  cpu[0] += transformed - start + imp_profile_thread_cpu () - multiplied;
+  cpu[1] += multiplied - transformed;
+}
+
 /* One thread's share: blocks taken in turn until none is left. */
 static void
 worker_run (guint    index,
@@ -457,10 +479,48 @@ worker_run (guint    index,
       t0 = b * job->block;
       n = MIN (job->block, job->n_tiles - t0);
       ld = job->simd ? (n + 15) & ~15u : n;
-      transform_block_inputs (job, t0, n, ld, v);
-      multiply (job, n, ld, v, m);
-      transform_block_outputs (job, t0, n, ld, m);
+      if (job->cpu != NULL)
+        run_block_timed (job, t0, n, ld, v, m, job->cpu + 2 * index);
+      else
+        {
+          transform_block_inputs (job, t0, n, ld, v);
+          multiply (job, n, ld, v, m);
+          transform_block_outputs (job, t0, n, ld, m);
+        }
     }
+}
+
+/* The blocks on @n_threads threads, the threads' time in the transforms and
+ * the products added to the profiled pass. */
+static void
+run_timed (WinoJob        *job,
+           ImpParallel    *parallel,
+           guint           n_threads,
+           ImpProfileConv *pass)
+{
+  double cpu[2 * IMP_PARALLEL_MAX_THREADS] = { 0 };
+
+  job->cpu = cpu;
+  imp_parallel_run (parallel, n_threads, worker_run, job);
+  job->cpu = NULL;
+  for (guint t = 0; t < n_threads; t++)
+    {
+      pass->transform_cpu_seconds += cpu[2 * t];
+      pass->product_cpu_seconds += cpu[2 * t + 1];
+    }
+}
+
+static void
+run_profiled (WinoJob     *job,
+              ImpParallel *parallel,
+              guint        n_threads)
+{
+  ImpProfile *profile = imp_parallel_get_profile (parallel);
+
+  if (profile != NULL && profile->active != NULL)
+    run_timed (job, parallel, n_threads, profile->active);
+  else
+    imp_parallel_run (parallel, n_threads, worker_run, job);
 }
 
 static gboolean
@@ -493,7 +553,7 @@ run (WinoJob       *job,
   job->simd = !g_atomic_int_get (&force_portable) && simd_supported ();
   job->avx512 = job->simd && !g_atomic_int_get (&force_avx2) && avx512_supported ();
 
-  imp_parallel_run (parallel, MIN (n_threads, job->n_blocks), worker_run, job);
+  run_profiled (job, parallel, MIN (n_threads, job->n_blocks));
 
   if (g_atomic_int_get (&job->cancelled))
     return !g_cancellable_set_error_if_cancelled (cancellable, error);

@@ -359,6 +359,21 @@ add_layer_gradient (ImpVgg      *vgg,
       }
 }
 
+/* The losses without their gradient, in the same order as backward's, so
+ * the sums come out bit-identical. */
+static void
+add_layer_losses (ImpObjective *self,
+                  GradientCtx  *ctx)
+{
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
+
+  imp_profile_start (profile, &mark);
+  for (int l = (int) imp_vgg_get_deepest (self->vgg); l >= 0; l--)
+    add_layer_gradient (self->vgg, l, NULL, ctx);
+  imp_profile_add_stage (profile, IMP_PROFILE_LOSSES, &mark);
+}
+
 gboolean
 imp_objective_evaluate (ImpObjective    *self,
                         const ImpImage  *image,
@@ -367,6 +382,8 @@ imp_objective_evaluate (ImpObjective    *self,
                         GCancellable    *cancellable,
                         GError         **error)
 {
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
   double content, style, tv;
 
   g_return_val_if_fail (self != NULL && image != NULL && losses != NULL, FALSE);
@@ -378,18 +395,18 @@ imp_objective_evaluate (ImpObjective    *self,
     GradientCtx ctx = { self, 0, 0 };
 
     if (gradient == NULL)
-      /* the same order as backward's, so the sums come out bit-identical */
-      for (int l = (int) imp_vgg_get_deepest (self->vgg); l >= 0; l--)
-        add_layer_gradient (self->vgg, l, NULL, &ctx);
+      add_layer_losses (self, &ctx);
     else if (!imp_vgg_backward_with (self->vgg, add_layer_gradient, &ctx, gradient,
                                      cancellable, error))
       return FALSE;
     content = ctx.content;
     style = ctx.style;
   }
+  imp_profile_start (profile, &mark);
   tv = self->tv_weight != 0
        ? imp_tv_loss (image->data, 3, image->height, image->width, self->tv_weight, gradient)
        : 0;
+  imp_profile_add_stage (profile, IMP_PROFILE_TV, &mark);
 
   losses->content = self->content_weight * content;
   losses->style = self->style_weight * style;

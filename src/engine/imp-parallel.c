@@ -17,6 +17,7 @@ struct _ImpParallel
   guint           n_threads;
   GThread       **workers;      /* n_threads - 1, worker i runs part i + 1 */
   GMutex          run_lock;     /* one loop at a time */
+  ImpProfile     *profile;      /* borrowed, or NULL */
 
   /* Under @lock */
   GMutex          lock;
@@ -142,6 +143,20 @@ imp_parallel_unref (ImpParallel *self)
 {
   if (self != NULL)
     g_atomic_rc_box_release_full (self, parallel_clear);
+}
+
+void
+imp_parallel_set_profile (ImpParallel *self,
+                          ImpProfile  *profile)
+{
+  g_return_if_fail (self != NULL);
+  self->profile = profile;
+}
+
+ImpProfile *
+imp_parallel_get_profile (ImpParallel *self)
+{
+  return self != NULL ? self->profile : NULL;
 }
 
 guint

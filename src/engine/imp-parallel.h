@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "imp-profile.h"
+
 G_BEGIN_DECLS
 
 /* Most threads a pool runs, whatever is asked. */
@@ -42,6 +44,13 @@ void         imp_parallel_run           (ImpParallel     *self,
                                          guint            n_parts,
                                          ImpParallelFunc  func,
                                          gpointer         data);
+
+/* Where the loops run on this pool account their time (borrowed; NULL, the
+ * default, measures nothing). For profiling one thread's work at a time. */
+void         imp_parallel_set_profile   (ImpParallel     *self,
+                                         ImpProfile      *profile);
+/* NULL for a NULL pool. */
+ImpProfile  *imp_parallel_get_profile   (ImpParallel     *self);
 
 /* Where part @index of @n_parts of @n items starts (part @index + 1's start is
  * where it ends): near-equal contiguous ranges. */

@@ -541,7 +541,38 @@ static void
 run_pass (ImpVgg *self,
           Pass   *p)
 {
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
+
+  imp_profile_start (profile, &mark);
   imp_parallel_run (self->parallel, 0, run_pass_part, p);
+  imp_profile_add_stage (profile, p->op == PASS_PACK_MASK || p->op == PASS_APPLY_MASK
+                                  ? IMP_PROFILE_MASKS : IMP_PROFILE_POOLING, &mark);
+}
+
+/* Starts timing layer @l's forward or backward pass when profiling. */
+static ImpProfile *
+start_conv (ImpVgg         *self,
+            ImpVggLayer     l,
+            gboolean        backward,
+            ImpProfileMark *mark)
+{
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+
+  imp_profile_start (profile, mark);
+  if (profile != NULL)
+    profile->active = backward ? &profile->backward[l] : &profile->forward[l];
+  return profile;
+}
+
+static void
+end_conv (ImpProfile           *profile,
+          const ImpProfileMark *mark)
+{
+  if (profile == NULL)
+    return;
+  imp_profile_add (&profile->active->time, mark);
+  profile->active = NULL;
 }
 
 /* Conv1_1 .. @last; with @for_backward the ReLU masks and pool arg-maxes
@@ -558,14 +589,25 @@ forward (ImpVgg        *self,
   guint w = self->width, h = self->height;
 
   g_return_val_if_fail (self->width > 0 && last <= self->deepest, FALSE);
-  preprocess (self, image);
+  {
+    ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+    ImpProfileMark mark;
+
+    imp_profile_start (profile, &mark);
+    preprocess (self, image);
+    imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
+  }
   for (guint l = 0; l <= last; l++)
     {
       guint c = imp_vgg_layer_out_channels (l);
       float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
+      ImpProfileMark mark;
+      ImpProfile *profile = start_conv (self, l, FALSE, &mark);
+      gboolean ok = imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
+                                      self->parallel, cancellable, error);
 
-      if (!imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
-                             self->parallel, cancellable, error))
+      end_conv (profile, &mark);
+      if (!ok)
         return FALSE;
       if (self->masks[l] != NULL && for_backward)
         {
@@ -701,17 +743,27 @@ backward_layer (ImpVgg        *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
+  ImpProfileMark mark;
+  ImpProfile *profile;
+  gboolean ok;
+
+  if (self->acts[l] == NULL)
+    {
+      Pass p = { .op = PASS_APPLY_MASK, .dst = grad, .bits = self->masks[l],
+                 .n = (gsize) imp_vgg_layer_out_channels (l) * h * w };
+
+      run_pass (self, &p);
+    }
+  profile = start_conv (self, l, TRUE, &mark);
   if (self->acts[l] != NULL)
-    return imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w,
-                                         grad_input, &self->scratch, self->parallel,
-                                         cancellable, error);
-  {
-    Pass p = { .op = PASS_APPLY_MASK, .dst = grad, .bits = self->masks[l],
-               .n = (gsize) imp_vgg_layer_out_channels (l) * h * w };
-    run_pass (self, &p);
-  }
-  return imp_conv_backward_input (self->set->convs[l], grad, h, w, grad_input, &self->scratch,
+    ok = imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w,
+                                       grad_input, &self->scratch, self->parallel,
+                                       cancellable, error);
+  else
+    ok = imp_conv_backward_input (self->set->convs[l], grad, h, w, grad_input, &self->scratch,
                                   self->parallel, cancellable, error);
+  end_conv (profile, &mark);
+  return ok;
 }
 
 static gboolean backward_from (ImpVgg *self, ImpVggLayer start, ImpVggGradientFunc func,
@@ -770,6 +822,8 @@ backward_from (ImpVgg              *self,
                GError             **error)
 {
   float *cur = self->work[0], *other = self->work[1];
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
 
   memset (cur, 0, layer_floats (start, self->width, self->height) * sizeof (float));
   for (int l = start; l >= 0; l--)
@@ -777,7 +831,9 @@ backward_from (ImpVgg              *self,
       guint w, h;
 
       imp_vgg_layer_size (self, l, &w, &h);
+      imp_profile_start (profile, &mark);
       func (self, l, cur, user_data);
+      imp_profile_add_stage (profile, IMP_PROFILE_LOSSES, &mark);
       if (!backward_layer (self, l, cur, h, w, other, cancellable, error))
         return FALSE;
       if (l == 0)
@@ -800,7 +856,9 @@ backward_from (ImpVgg              *self,
           other = t;
         }
     }
+  imp_profile_start (profile, &mark);
   unpreprocess_gradient (self, other, grad_image);
+  imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
   return TRUE;
 }
 

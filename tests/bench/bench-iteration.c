@@ -10,7 +10,8 @@
  *              (plain im2col against Winograd in the same process)
  * Every object also carries this process's sgemm GFLOP/s on a
  * convolution-shaped problem (M=256 N=4096 K=2304), so the ratio to the machine
- * is visible whatever the machine.
+ * is visible whatever the machine. With --profile (objective mode) a table
+ * follows: where an iteration's time goes, layer by layer (bench-profile.c).
  */
 #include <cblas.h>
 #include <math.h>
@@ -20,10 +21,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "engine/imp-adam.h"
 #include "engine/imp-objective.h"
+#include "engine/imp-objective-private.h"
 #include "engine/imp-params.h"
 #include "engine/imp-vgg.h"
 #include "engine/imp-weights.h"
+
+#include "bench-profile.h"
 
 typedef struct
 {
@@ -35,6 +40,7 @@ typedef struct
   guint    iterations;
   guint    warmup;
   gboolean long_run;
+  gboolean profile;
 } Options;
 
 typedef struct
@@ -49,6 +55,9 @@ typedef struct
   gsize    rss_last;          /* KiB, after the last one */
   glong    faults_start;      /* minor page faults before the first measured iteration */
   glong    faults_end;
+  ImpProfile *profiles;       /* --profile: one a measured iteration, else NULL */
+  double  *optimizer_seconds;
+  double  *optimizer_cpu_seconds;
 } Timings;
 
 static gsize
@@ -213,6 +222,25 @@ record (Timings *t,
   t->faults_end = minor_faults ();
 }
 
+/* One Adam step on @x along the gradient, as a session takes after each
+ * evaluation; --profile counts it in the iteration. */
+static void
+time_optimizer (ImpAdam     *adam,
+                float       *x,
+                const float *gradient,
+                Timings     *t,
+                guint        i)
+{
+  gint64 start;
+  double cpu_start;
+
+  start = g_get_monotonic_time ();
+  cpu_start = cpu_time ();
+  imp_adam_step (adam, x, gradient, 0.f, 255.f);
+  t->optimizer_seconds[i] = (g_get_monotonic_time () - start) / 1e6;
+  t->optimizer_cpu_seconds[i] = cpu_time () - cpu_start;
+}
+
 static gboolean
 run_objective (const Options *o,
                ImpParams     *params,
@@ -225,6 +253,9 @@ run_objective (const Options *o,
   const ImpImage *styles[] = { style };
   g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
   g_autoptr(ImpObjective) objective = NULL;
+  /* profiling only: they would count in the peak RSS */
+  g_autoptr(ImpAdam) adam = NULL;
+  g_autoptr(ImpImage) x = NULL;
   gint64 start = g_get_monotonic_time ();
   double cpu_start = cpu_time ();
   ImpLosses losses;
@@ -234,17 +265,30 @@ run_objective (const Options *o,
     return FALSE;
   t->setup = (g_get_monotonic_time () - start) / 1e6;
   t->setup_cpu = cpu_time () - cpu_start;
+  if (t->profiles != NULL)
+    {
+      adam = imp_adam_new ((gsize) 3 * o->size * o->size, params->lr, params->beta1,
+                           params->beta2, params->epsilon);
+      x = imp_image_copy (content);
+    }
   for (guint i = 0; i < o->warmup + t->n; i++)
     {
+      ImpProfile *profile = t->profiles != NULL && i >= o->warmup
+                            ? &t->profiles[i - o->warmup] : NULL;
+
       if (i == o->warmup)
         t->faults_start = minor_faults ();
+      imp_parallel_set_profile (imp_objective_get_parallel (objective), profile);
       start = g_get_monotonic_time ();
       cpu_start = cpu_time ();
       if (!imp_objective_evaluate (objective, content, gradient, &losses, NULL, error))
         return FALSE;
       if (i >= o->warmup)
         record (t, i - o->warmup, start, cpu_start);
+      if (profile != NULL)
+        time_optimizer (adam, x->data, gradient, t, i - o->warmup);
     }
+  imp_parallel_set_profile (imp_objective_get_parallel (objective), NULL);
   return TRUE;
 }
 
@@ -391,6 +435,28 @@ print_json (const Options   *o,
   fflush (stdout);
 }
 
+static void
+print_profile (const Options   *o,
+               const ImpParams *params,
+               const Timings   *t,
+               double           sgemm)
+{
+  BenchProfile run = {
+    .profiles = t->profiles,
+    .seconds = t->seconds,
+    .cpu_seconds = t->cpu_seconds,
+    .optimizer_seconds = t->optimizer_seconds,
+    .optimizer_cpu_seconds = t->optimizer_cpu_seconds,
+    .n = t->n,
+    .deepest = deepest_layer (params),
+    .size = o->size,
+    .threads = o->threads,
+    .sgemm_gflops = sgemm,
+  };
+
+  bench_profile_print (&run);
+}
+
 static gboolean
 parse_options (Options  *o,
                int      *argc,
@@ -409,6 +475,8 @@ parse_options (Options  *o,
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Iterations before measuring (1)", "N" },
     { "long", 0, 0, G_OPTION_ARG_NONE, &o->long_run,
       "1000 iterations at 512 px; RSS must stay flat", NULL },
+    { "profile", 0, 0, G_OPTION_ARG_NONE, &o->profile,
+      "objective mode: where an iteration's time goes, layer by layer", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- seconds per iteration");
@@ -468,6 +536,12 @@ main (int    argc,
   t.n = o.iterations;
   t.seconds = g_new0 (double, t.n);
   t.cpu_seconds = g_new0 (double, t.n);
+  if (o.profile && !g_str_equal (o.mode, "network"))
+    {
+      t.profiles = g_new0 (ImpProfile, t.n);
+      t.optimizer_seconds = g_new0 (double, t.n);
+      t.optimizer_cpu_seconds = g_new0 (double, t.n);
+    }
   if (g_str_equal (o.mode, "network"))
     ok = run_network (&o, &params, weights, &t, &error);
   else
@@ -481,6 +555,8 @@ main (int    argc,
   openblas_set_num_threads ((int) o.threads);
   sgemm = sgemm_gflops ();
   print_json (&o, &params, &t, sgemm);
+  if (t.profiles != NULL)
+    print_profile (&o, &params, &t, sgemm);
   if (o.long_run && t.rss_last > t.rss_after_first + 16 * 1024)
     {
       g_printerr ("RSS grew from %zu to %zu KiB over %u iterations\n", t.rss_after_first,

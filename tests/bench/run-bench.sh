@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Impasto's performance benchmark (performance issue): prints one JSON object
-# per case, each from its own process so that its peak RSS is its own.
+# Impasto's performance benchmark: prints one JSON object per case, each from
+# its own process so that its peak RSS is its own.
 #
 #   tests/bench/run-bench.sh [BUILD_DIR]            default set, < 3 minutes
 #   tests/bench/run-bench.sh [BUILD_DIR] --full     adds 1024 px and 2048 px
 #   tests/bench/run-bench.sh [BUILD_DIR] --long     1000 iterations at 512 px, RSS flat
+#   tests/bench/run-bench.sh [BUILD_DIR] --profile  where one iteration's time goes, layer
+#                                                    by layer (PROFILE_SIZE, default 512 px)
 #   ... --torch (after the mode, or alone)            adds the PyTorch reference at 512 px,
 #                                                    as installed and with huge-page malloc
 #
@@ -53,6 +55,9 @@ case "$mode" in
   --long)
     "$bench" --long --warmup 1
     ;;
+  --profile)
+    "$bench" --profile --size "${PROFILE_SIZE:-512}" --threads 2 --iterations 3
+    ;;
   ""|--full)
     # The session's step at 512 px, both cores and one (scaling), then the plain
     # im2col network against Winograd in the same conditions.
@@ -67,7 +72,7 @@ case "$mode" in
     fi
     ;;
   *)
-    echo "usage: $0 [BUILD_DIR] [--full|--long] [--torch]" >&2
+    echo "usage: $0 [BUILD_DIR] [--full|--long|--profile] [--torch]" >&2
     exit 2
     ;;
 esac

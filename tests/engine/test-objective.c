@@ -372,6 +372,60 @@ test_threads (void)
   g_assert_cmpuint (count_entries (tasks), ==, before);
 }
 
+/* A profiled evaluation accounts each convolution pass once, the Winograd
+ * ones split into transforms and products, and the work between them; the
+ * parts fit in the whole. Without a profile nothing is written. */
+static void
+test_profile (void)
+{
+  g_autoptr(TestImage) content = random_image (26, 22);
+  g_autoptr(TestImage) style = random_image (15, 21);
+  g_autofree float *grad = g_new (float, 3 * 26 * 22);
+  const ImpImage *styles[1] = { style };
+  g_autoptr(ImpObjective) objective = NULL;
+  ImpProfile profile = { 0 }, untouched = { 0 };
+  ImpParallel *parallel;
+  ImpParams params;
+  double parts = 0;
+  gint64 start;
+  double seconds;
+
+  init_params (&params);
+  params.threads = 2;
+  objective = imp_objective_new (weights, &params, content, styles, NULL, 1, NULL, NULL);
+  parallel = imp_objective_get_parallel (objective);
+  imp_parallel_set_profile (parallel, &profile);
+  start = g_get_monotonic_time ();
+  evaluate (objective, content, grad);
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  imp_parallel_set_profile (parallel, NULL);
+  evaluate (objective, content, grad);
+
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    {
+      guint expected = l <= IMP_CONV2_1 ? 1 : 0;
+
+      g_assert_cmpuint (profile.forward[l].time.calls, ==, expected);
+      g_assert_cmpuint (profile.backward[l].time.calls, ==, expected);
+      parts += profile.forward[l].time.seconds + profile.backward[l].time.seconds;
+      /* conv1_1 runs as im2col, the others as Winograd */
+      g_assert_true ((profile.forward[l].product_cpu_seconds > 0) == (l > 0 && expected));
+    }
+  g_assert_null (profile.active);
+  g_assert_cmpuint (profile.stages[IMP_PROFILE_LOSSES].calls, ==, IMP_CONV2_1 + 1);
+  g_assert_cmpuint (profile.stages[IMP_PROFILE_POOLING].calls, ==, 2);   /* forward, backward */
+  g_assert_cmpuint (profile.stages[IMP_PROFILE_IMAGE].calls, ==, 2);
+  g_assert_cmpuint (profile.stages[IMP_PROFILE_TV].calls, ==, 1);
+  for (guint s = 0; s < IMP_PROFILE_N_STAGES; s++)
+    parts += profile.stages[s].seconds;
+  g_assert_cmpfloat (parts, >, 0);
+  g_assert_cmpfloat (parts, <=, seconds);
+  imp_parallel_set_profile (parallel, &untouched);
+  imp_parallel_set_profile (parallel, NULL);
+  evaluate (objective, content, grad);
+  g_assert_cmpuint (untouched.forward[0].time.calls, ==, 0);
+}
+
 static void
 test_memory_estimate (void)
 {
@@ -410,6 +464,7 @@ main (int   argc,
   g_test_add_func ("/engine/objective/deterministic", test_deterministic);
   g_test_add_func ("/engine/objective/sharing", test_sharing);
   g_test_add_func ("/engine/objective/threads", test_threads);
+  g_test_add_func ("/engine/objective/profile", test_profile);
   g_test_add_func ("/engine/objective/memory-estimate", test_memory_estimate);
   ret = g_test_run ();
   imp_weights_unref (weights);

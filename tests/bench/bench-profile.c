@@ -1,0 +1,152 @@
+/* bench-profile.c: the benchmark's per-layer profile of one iteration
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "bench-profile.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median_of (double *values,
+           guint   n)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* The median over the iterations of the double at @offset in each profile. */
+static double
+median_field (const BenchProfile *run,
+              gsize               offset)
+{
+  g_autofree double *values = g_new (double, run->n);
+
+  for (guint i = 0; i < run->n; i++)
+    values[i] = *(const double *) ((const char *) &run->profiles[i] + offset);
+  return median_of (values, run->n);
+}
+
+static double
+median_array (const double *array,
+              guint         n)
+{
+  g_autofree double *values = g_memdup2 (array, n * sizeof (double));
+
+  return median_of (values, n);
+}
+
+/* Forward or input gradient of @layer, counted as a direct convolution. */
+static double
+layer_gflop (ImpVggLayer layer,
+             guint       size)
+{
+  guint side = size >> imp_vgg_layer_block (layer);
+
+  return 2.0 * side * side * imp_vgg_layer_in_channels (layer)
+         * imp_vgg_layer_out_channels (layer) * 9 / 1e9;
+}
+
+typedef struct
+{
+  double wall;
+  double cpu;
+} Pair;
+
+static Pair
+print_pass (const BenchProfile *run,
+            ImpVggLayer         layer,
+            gboolean            backward,
+            double              total)
+{
+  gsize base = backward ? offsetof (ImpProfile, backward) : offsetof (ImpProfile, forward);
+  gsize at = base + layer * sizeof (ImpProfileConv);
+  double wall = median_field (run, at + offsetof (ImpProfileConv, time.seconds));
+  double cpu = median_field (run, at + offsetof (ImpProfileConv, time.cpu_seconds));
+  double transforms = median_field (run, at + offsetof (ImpProfileConv, transform_cpu_seconds));
+  double products = median_field (run, at + offsetof (ImpProfileConv, product_cpu_seconds));
+  double gflop = layer_gflop (layer, run->size);
+
+  printf ("# %-8s %-8s %8.1f %8.1f %7.2f %8.1f %6.1f %%", imp_vgg_layer_name (layer),
+          backward ? "backward" : "forward", wall * 1e3, cpu * 1e3, gflop,
+          wall > 0 ? gflop / wall : 0.0, 100.0 * wall / total);
+  if (transforms + products > 0)
+    printf (" %10.1f %9.1f\n", transforms * 1e3, products * 1e3);
+  else
+    printf (" %10s %9s\n", "-", "-");
+  return (Pair) { wall, cpu };
+}
+
+static Pair
+print_stage (const char *name,
+             double      wall,
+             double      cpu,
+             double      total)
+{
+  printf ("# %-17s %8.1f %8.1f %24.1f %%\n", name, wall * 1e3, cpu * 1e3, 100.0 * wall / total);
+  return (Pair) { wall, cpu };
+}
+
+static Pair
+print_convolutions (const BenchProfile *run,
+                    double              total)
+{
+  Pair sum = { 0, 0 };
+  double gflop = 0;
+
+  printf ("# %-8s %-8s %8s %8s %7s %8s %8s %10s %9s\n", "layer", "pass", "wall ms", "CPU ms",
+          "GFLOP", "GFLOP/s", "share", "transf. CPU", "prod. CPU");
+  for (ImpVggLayer l = IMP_CONV1_1; l <= run->deepest; l++)
+    for (int backward = 0; backward <= 1; backward++)
+      {
+        Pair p = print_pass (run, l, backward, total);
+
+        sum.wall += p.wall;
+        sum.cpu += p.cpu;
+        gflop += layer_gflop (l, run->size);
+      }
+  printf ("# %-17s %8.1f %8.1f %7.1f %8.1f %6.1f %%\n", "convolutions", sum.wall * 1e3,
+          sum.cpu * 1e3, gflop, gflop / sum.wall, 100.0 * sum.wall / total);
+  return sum;
+}
+
+void
+bench_profile_print (const BenchProfile *run)
+{
+  double evaluate = median_array (run->seconds, run->n);
+  double evaluate_cpu = median_array (run->cpu_seconds, run->n);
+  double optimizer = median_array (run->optimizer_seconds, run->n);
+  double optimizer_cpu = median_array (run->optimizer_cpu_seconds, run->n);
+  double total = evaluate + optimizer;
+  Pair convs, parts = { 0, 0 };
+
+  printf ("# profile: %ux%u, %u threads, median of %u iterations; sgemm %.1f GFLOP/s in "
+          "this run\n", run->size, run->size, run->threads, run->n, run->sgemm_gflops);
+  convs = print_convolutions (run, total);
+  parts = convs;
+  for (ImpProfileStage s = 0; s < IMP_PROFILE_N_STAGES; s++)
+    {
+      gsize at = offsetof (ImpProfile, stages) + s * sizeof (ImpProfileTime);
+      Pair p = print_stage (imp_profile_stage_name (s),
+                            median_field (run, at + offsetof (ImpProfileTime, seconds)),
+                            median_field (run, at + offsetof (ImpProfileTime, cpu_seconds)),
+                            total);
+
+      parts.wall += p.wall;
+      parts.cpu += p.cpu;
+    }
+  print_stage ("optimizer", optimizer, optimizer_cpu, total);
+  print_stage ("other", evaluate - parts.wall, evaluate_cpu - parts.cpu, total);
+  print_stage ("iteration", total, evaluate_cpu + optimizer_cpu, total);
+  fflush (stdout);
+}

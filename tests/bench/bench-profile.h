@@ -1,0 +1,28 @@
+/* bench-profile.h: the benchmark's per-layer profile of one iteration
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "engine/imp-profile.h"
+
+/* What the measured iterations of one run recorded, one entry each. */
+typedef struct
+{
+  const ImpProfile *profiles;
+  const double     *seconds;              /* imp_objective_evaluate (), wall */
+  const double     *cpu_seconds;
+  const double     *optimizer_seconds;    /* one Adam step on the image */
+  const double     *optimizer_cpu_seconds;
+  guint             n;
+  ImpVggLayer       deepest;
+  guint             size;
+  guint             threads;
+  double            sgemm_gflops;         /* this run's reference */
+} BenchProfile;
+
+/* Prints, as lines starting with "# ", the median of every part over the
+ * iterations: each layer's forward and backward time with its direct FLOP
+ * count, effective GFLOP/s and share, the Winograd transforms against the
+ * products, and the time outside the convolutions. */
+void bench_profile_print (const BenchProfile *run);
