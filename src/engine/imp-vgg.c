@@ -331,7 +331,10 @@ preprocess (ImpVgg      *self,
             const float *image)
 {
   gsize plane = (gsize) self->width * self->height;
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
 
+  imp_profile_start (profile, &mark);
   for (guint c = 0; c < 3; c++)
     {
       const float *src = image + (self->pre.bgr ? 2 - c : c) * plane;
@@ -345,6 +348,7 @@ preprocess (ImpVgg      *self,
         for (gsize i = 0; i < plane; i++)
           dst[i] = src[i] * a - b;
     }
+  imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
 }
 
 /* The work buffer that @in is not (forward of layers not kept ping-pongs). */
@@ -575,6 +579,56 @@ end_conv (ImpProfile           *profile,
   profile->active = NULL;
 }
 
+/* Layer @l's convolution and ReLU from @in into @out, and its ReLU mask
+ * when backward needs one. */
+static gboolean
+forward_layer (ImpVgg        *self,
+               ImpVggLayer    l,
+               const float   *in,
+               guint          h,
+               guint          w,
+               float         *out,
+               gboolean       for_backward,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  ImpProfileMark mark;
+  ImpProfile *profile = start_conv (self, l, FALSE, &mark);
+  gboolean ok = imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
+                                  self->parallel, cancellable, error);
+
+  end_conv (profile, &mark);
+  if (ok && self->masks[l] != NULL && for_backward)
+    {
+      Pass p = { .op = PASS_PACK_MASK, .act = out, .bits = self->masks[l],
+                 .n = (gsize) imp_vgg_layer_out_channels (l) * h * w };
+
+      run_pass (self, &p);
+    }
+  return ok;
+}
+
+/* The pool after layer @l (the last of its block) over @in; returns the
+ * pooled map, with the arg-max recorded when backward needs it. */
+static float *
+forward_pool (ImpVgg      *self,
+              ImpVggLayer  l,
+              const float *in,
+              guint        h,
+              guint        w,
+              gboolean     for_backward)
+{
+  guint b = imp_vgg_layer_block (l);
+  float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
+  gboolean argmax = self->argmax[b] != NULL && for_backward;
+  Pass p = { .op = argmax ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
+             .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL,
+             .channels = imp_vgg_layer_out_channels (l), .height = h, .width = w };
+
+  run_pass (self, &p);
+  return pooled;
+}
+
 /* Conv1_1 .. @last; with @for_backward the ReLU masks and pool arg-maxes
  * backward needs are recorded too. */
 static gboolean
@@ -589,44 +643,17 @@ forward (ImpVgg        *self,
   guint w = self->width, h = self->height;
 
   g_return_val_if_fail (self->width > 0 && last <= self->deepest, FALSE);
-  {
-    ImpProfile *profile = imp_parallel_get_profile (self->parallel);
-    ImpProfileMark mark;
-
-    imp_profile_start (profile, &mark);
-    preprocess (self, image);
-    imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
-  }
+  preprocess (self, image);
   for (guint l = 0; l <= last; l++)
     {
-      guint c = imp_vgg_layer_out_channels (l);
       float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
-      ImpProfileMark mark;
-      ImpProfile *profile = start_conv (self, l, FALSE, &mark);
-      gboolean ok = imp_conv_forward (self->set->convs[l], in, h, w, TRUE, out, &self->scratch,
-                                      self->parallel, cancellable, error);
 
-      end_conv (profile, &mark);
-      if (!ok)
+      if (!forward_layer (self, l, in, h, w, out, for_backward, cancellable, error))
         return FALSE;
-      if (self->masks[l] != NULL && for_backward)
-        {
-          Pass p = { .op = PASS_PACK_MASK, .act = out, .bits = self->masks[l],
-                     .n = (gsize) c * h * w };
-          run_pass (self, &p);
-        }
       in = out;
       if (imp_vgg_layer_pool_after (l) && l < last)
         {
-          guint b = imp_vgg_layer_block (l);
-          float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
-          gboolean argmax = self->argmax[b] != NULL && for_backward;
-          Pass p = { .op = argmax ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
-                     .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL,
-                     .channels = c, .height = h, .width = w };
-
-          run_pass (self, &p);
-          in = pooled;
+          in = forward_pool (self, l, in, h, w, for_backward);
           h /= 2;
           w /= 2;
         }
@@ -711,7 +738,10 @@ unpreprocess_gradient (ImpVgg      *self,
                        float       *grad_image)
 {
   gsize plane = (gsize) self->width * self->height;
+  ImpProfile *profile = imp_parallel_get_profile (self->parallel);
+  ImpProfileMark mark;
 
+  imp_profile_start (profile, &mark);
   for (guint c = 0; c < 3; c++)
     {
       const float *src = grad_input + c * plane;
@@ -720,6 +750,7 @@ unpreprocess_gradient (ImpVgg      *self,
       for (gsize i = 0; i < plane; i++)
         dst[i] = src[i] * a;
     }
+  imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
 }
 
 static void
@@ -856,9 +887,7 @@ backward_from (ImpVgg              *self,
           other = t;
         }
     }
-  imp_profile_start (profile, &mark);
   unpreprocess_gradient (self, other, grad_image);
-  imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
   return TRUE;
 }
 
