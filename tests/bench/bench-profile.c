@@ -87,17 +87,16 @@ print_pass (const BenchProfile *run,
   return (Pair) { wall, cpu };
 }
 
-static Pair
+static void
 print_stage (const char *name,
              double      wall,
              double      cpu,
              double      total)
 {
   printf ("# %-17s %8.1f %8.1f %24.1f %%\n", name, wall * 1e3, cpu * 1e3, 100.0 * wall / total);
-  return (Pair) { wall, cpu };
 }
 
-static Pair
+static void
 print_convolutions (const BenchProfile *run,
                     double              total)
 {
@@ -117,7 +116,43 @@ print_convolutions (const BenchProfile *run,
       }
   printf ("# %-17s %8.1f %8.1f %7.1f %8.1f %6.1f %%\n", "convolutions", sum.wall * 1e3,
           sum.cpu * 1e3, gflop, gflop / sum.wall, 100.0 * sum.wall / total);
+}
+
+/* The sum of every part one iteration's profile holds. */
+static Pair
+profile_parts (const ImpProfile *profile)
+{
+  Pair sum = { 0, 0 };
+
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    {
+      sum.wall += profile->forward[l].time.seconds + profile->backward[l].time.seconds;
+      sum.cpu += profile->forward[l].time.cpu_seconds + profile->backward[l].time.cpu_seconds;
+    }
+  for (guint s = 0; s < IMP_PROFILE_N_STAGES; s++)
+    {
+      sum.wall += profile->stages[s].seconds;
+      sum.cpu += profile->stages[s].cpu_seconds;
+    }
   return sum;
+}
+
+/* What no part accounts for, iteration by iteration (the medians of the
+ * parts need not add up to the median of the whole). */
+static Pair
+median_other (const BenchProfile *run)
+{
+  g_autofree double *wall = g_new (double, run->n);
+  g_autofree double *cpu = g_new (double, run->n);
+
+  for (guint i = 0; i < run->n; i++)
+    {
+      Pair parts = profile_parts (&run->profiles[i]);
+
+      wall[i] = run->seconds[i] - parts.wall;
+      cpu[i] = run->cpu_seconds[i] - parts.cpu;
+    }
+  return (Pair) { median_of (wall, run->n), median_of (cpu, run->n) };
 }
 
 void
@@ -128,25 +163,21 @@ bench_profile_print (const BenchProfile *run)
   double optimizer = median_array (run->optimizer_seconds, run->n);
   double optimizer_cpu = median_array (run->optimizer_cpu_seconds, run->n);
   double total = evaluate + optimizer;
-  Pair convs, parts = { 0, 0 };
+  Pair other = median_other (run);
 
   printf ("# profile: %ux%u, %u threads, median of %u iterations; sgemm %.1f GFLOP/s in "
           "this run\n", run->size, run->size, run->threads, run->n, run->sgemm_gflops);
-  convs = print_convolutions (run, total);
-  parts = convs;
+  print_convolutions (run, total);
   for (ImpProfileStage s = 0; s < IMP_PROFILE_N_STAGES; s++)
     {
       gsize at = offsetof (ImpProfile, stages) + s * sizeof (ImpProfileTime);
-      Pair p = print_stage (imp_profile_stage_name (s),
-                            median_field (run, at + offsetof (ImpProfileTime, seconds)),
-                            median_field (run, at + offsetof (ImpProfileTime, cpu_seconds)),
-                            total);
 
-      parts.wall += p.wall;
-      parts.cpu += p.cpu;
+      print_stage (imp_profile_stage_name (s),
+                   median_field (run, at + offsetof (ImpProfileTime, seconds)),
+                   median_field (run, at + offsetof (ImpProfileTime, cpu_seconds)), total);
     }
   print_stage ("optimizer", optimizer, optimizer_cpu, total);
-  print_stage ("other", evaluate - parts.wall, evaluate_cpu - parts.cpu, total);
+  print_stage ("other", other.wall, other.cpu, total);
   print_stage ("iteration", total, evaluate_cpu + optimizer_cpu, total);
   fflush (stdout);
 }
