@@ -239,8 +239,9 @@ static ImpParallel *
 make_parallel (ImpObjective    *previous,
                const ImpParams *params)
 {
-  if (previous != NULL &&
-      imp_parallel_get_n_threads (previous->parallel) == imp_parallel_count_threads (params->threads))
+  guint n_threads = imp_parallel_count_threads (params->threads);
+
+  if (previous != NULL && imp_parallel_get_n_threads (previous->parallel) == n_threads)
     return imp_parallel_ref (previous->parallel);
   return imp_parallel_new (params->threads);
 }

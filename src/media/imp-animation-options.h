@@ -25,10 +25,13 @@ typedef void (*ImpAnimationProgressFunc) (guint    frames_done,
 
 typedef struct
 {
-  guint                     delay_ms;         /* each frame but the last; at least 20, GIF: 10 ms steps */
+  guint                     delay_ms;         /* each frame but the last; at least 20,
+                                                 GIF: 10 ms steps */
   guint                     final_delay_ms;   /* the last frame, held longer */
-  guint                     size;             /* longer side, at most 4096; 0: the frames' own size */
-  const ImpImage           *first_frame;      /* borrowed; shown first (the content image), or NULL */
+  guint                     size;             /* longer side, at most 4096; 0: the frames'
+                                                 own size */
+  const ImpImage           *first_frame;      /* borrowed; shown first (the content image),
+                                                 or NULL */
   guint                     webp_quality;     /* 0..100, lossy WebP */
   gboolean                  webp_lossless;
   ImpAnimationProgressFunc  progress;
