@@ -77,9 +77,9 @@ print_pass (const BenchProfile *run,
   double products = median_field (run, at + offsetof (ImpProfileConv, product_cpu_seconds));
   double gflop = layer_gflop (layer, run->size);
 
-  printf ("# %-8s %-8s %8.1f %8.1f %7.2f %8.1f %6.1f %%", imp_vgg_layer_name (layer),
+  printf ("# %-8s %-8s %8.1f %8.1f %7.2f %8.1f %8.1f %6.1f %%", imp_vgg_layer_name (layer),
           backward ? "backward" : "forward", wall * 1e3, cpu * 1e3, gflop,
-          wall > 0 ? gflop / wall : 0.0, 100.0 * wall / total);
+          wall > 0 ? gflop / wall : 0.0, cpu > 0 ? gflop / cpu : 0.0, 100.0 * wall / total);
   if (transforms + products > 0)
     printf (" %10.1f %9.1f\n", transforms * 1e3, products * 1e3);
   else
@@ -93,7 +93,7 @@ print_stage (const char *name,
              double      cpu,
              double      total)
 {
-  printf ("# %-17s %8.1f %8.1f %24.1f %%\n", name, wall * 1e3, cpu * 1e3, 100.0 * wall / total);
+  printf ("# %-17s %8.1f %8.1f %33.1f %%\n", name, wall * 1e3, cpu * 1e3, 100.0 * wall / total);
 }
 
 static void
@@ -103,8 +103,8 @@ print_convolutions (const BenchProfile *run,
   Pair sum = { 0, 0 };
   double gflop = 0;
 
-  printf ("# %-8s %-8s %8s %8s %7s %8s %8s %10s %9s\n", "layer", "pass", "wall ms", "CPU ms",
-          "GFLOP", "GFLOP/s", "share", "transf. CPU", "prod. CPU");
+  printf ("# %-8s %-8s %8s %8s %7s %8s %8s %8s %11s %9s\n", "layer", "pass", "wall ms",
+          "CPU ms", "GFLOP", "GFLOP/s", "/CPU s", "share", "transf. CPU", "prod. CPU");
   for (ImpVggLayer l = IMP_CONV1_1; l <= run->deepest; l++)
     for (int backward = 0; backward <= 1; backward++)
       {
@@ -114,8 +114,8 @@ print_convolutions (const BenchProfile *run,
         sum.cpu += p.cpu;
         gflop += layer_gflop (l, run->size);
       }
-  printf ("# %-17s %8.1f %8.1f %7.1f %8.1f %6.1f %%\n", "convolutions", sum.wall * 1e3,
-          sum.cpu * 1e3, gflop, gflop / sum.wall, 100.0 * sum.wall / total);
+  printf ("# %-17s %8.1f %8.1f %7.1f %8.1f %8.1f %6.1f %%\n", "convolutions", sum.wall * 1e3,
+          sum.cpu * 1e3, gflop, gflop / sum.wall, gflop / sum.cpu, 100.0 * sum.wall / total);
 }
 
 /* The sum of every part one iteration's profile holds. */

@@ -23,6 +23,7 @@ typedef struct
 
 /* Prints, as lines starting with "# ", the median of every part over the
  * iterations: each layer's forward and backward time with its direct FLOP
- * count, effective GFLOP/s and share, the Winograd transforms against the
- * products, and the time outside the convolutions. */
+ * count, effective GFLOP/s (per wall second, and per CPU second: the figure
+ * that holds on a loaded machine) and share, the Winograd transforms against
+ * the products, and the time outside the convolutions. */
 void bench_profile_print (const BenchProfile *run);
