@@ -38,8 +38,9 @@ guint        imp_parallel_get_n_threads (ImpParallel     *self);
 /* Runs @func (index, n, @data) for each index 0 .. n - 1 concurrently and
  * returns when all are done; n is @n_parts, at most the pool's thread count
  * (0: the thread count). The calling thread runs index 0. A NULL pool runs
- * one part on the calling thread; so does a call from inside a part of the
- * same pool. Calls from several threads take turns. */
+ * one part on the calling thread (BLAS calls in it then use whatever thread
+ * count OpenBLAS has); so does a call from inside a part of the same pool.
+ * Calls from several threads take turns. */
 void         imp_parallel_run           (ImpParallel     *self,
                                          guint            n_parts,
                                          ImpParallelFunc  func,
