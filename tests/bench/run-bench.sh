@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Impasto's performance benchmark (performance issue): prints one JSON object
+# Impasto's performance benchmark (HACKING.md): prints one JSON object
 # per case, each from its own process so that its peak RSS is its own.
 #
 #   tests/bench/run-bench.sh [BUILD_DIR]            default set, < 3 minutes
@@ -24,7 +24,7 @@ bench="$build/tests/bench/bench-iteration"
 [ -x "$bench" ] || { echo "error: $bench not built (ninja -C $build)" >&2; exit 1; }
 
 export IMPASTO_WEIGHTS="${IMPASTO_WEIGHTS:-$top/../shared/weights/vgg19-conv.safetensors}"
-# The OpenBLAS environment the figures are quoted with (TOOLCHAIN.md).
+# The OpenBLAS environment the figures are quoted with (HACKING.md, "Benchmarking").
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OPENBLAS_L2_SIZE="${OPENBLAS_L2_SIZE:-512}"
 
