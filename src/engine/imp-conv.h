@@ -13,7 +13,7 @@ typedef enum
 {
   IMP_CONV_ALGORITHM_AUTO,      /* the fastest one that holds for the shape */
   IMP_CONV_ALGORITHM_IM2COL,    /* plain im2col + sgemm: the reference path */
-  IMP_CONV_ALGORITHM_WINOGRAD,  /* Winograd F(4x4,3x3) (performance issue) */
+  IMP_CONV_ALGORITHM_WINOGRAD,  /* Winograd F(4x4,3x3) */
 } ImpConvAlgorithm;
 
 /* Grow-only scratch memory shared by the layers of one network, so buffers are
