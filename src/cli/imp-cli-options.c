@@ -21,7 +21,7 @@ G_DEFINE_QUARK (imp-cli-usage-error-quark, imp_cli_usage_error)
 /* Frames are kept in memory until the end: 1000 at 512 px are about 600 MB. */
 #define MAX_ANIMATION_FRAMES 1000
 
-/* Defaults of the animation options (issue 6). */
+/* Defaults of the animation options, the window's too. */
 #define DEFAULT_ANIMATION_FRAMES 60
 #define DEFAULT_ANIMATION_DELAY  80
 #define DEFAULT_ANIMATION_SIZE   512

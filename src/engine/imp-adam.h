@@ -1,4 +1,4 @@
-/* imp-adam.h: Adam with TensorFlow 1.x's update (ALGORITHM.md)
+/* imp-adam.h: Adam with TensorFlow 1.x's update (docs/algorithm.md)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

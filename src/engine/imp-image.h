@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* Planar (CHW) RGB, three channels, values on the 0..255 scale as floats.
- * This is the variable the optimiser works on (ALGORITHM.md: pixel units). */
+ * This is the variable the optimiser works on (docs/algorithm.md, "The variable"). */
 typedef struct
 {
   guint  width;

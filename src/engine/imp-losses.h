@@ -10,9 +10,9 @@
 
 G_BEGIN_DECLS
 
-/* @features is a planar [C, N] map (N = H*W positions). gram[C, C] = F Fᵀ / N,
- * i.e. Fᵀ F / (H·W) with F as HW rows x C columns. Split over @parallel's
- * threads (NULL: the calling thread), as is imp_style_loss (). */
+/* @features is a planar [C, N] map (N = H*W positions). gram[C, C] = F Fᵀ / N:
+ * normalised by the positions only (docs/algorithm.md, "The loss"). Split over
+ * @parallel's threads (NULL: the calling thread), as is imp_style_loss (). */
 void   imp_gram           (const float *features,
                            guint        channels,
                            gsize        n_positions,
@@ -42,7 +42,7 @@ double imp_content_loss   (const float *features,
 /* Squared-difference (L2, anisotropic) total variation on the planar
  * [C, H, W] image in pixel units:
  *   TV = ( Σ (x[c,y,x+1] − x[c,y,x])² + Σ (x[c,y+1,x] − x[c,y,x])² ) / (C·H·W)
- * (C = 3 for an RGB image, as in ALGORITHM.md). When @grad is not NULL adds
+ * (C = 3 for an RGB image, as docs/algorithm.md says). When @grad is not NULL adds
  * @grad_scale * dTV/dx to it. */
 double imp_tv_loss        (const float *image,
                            guint        channels,

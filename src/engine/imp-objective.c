@@ -50,7 +50,7 @@ imp_objective_free (ImpObjective *self)
   g_free (self);
 }
 
-/* Per-layer weights not given (< 0) are 1/L (ALGORITHM.md). */
+/* Per-layer weights not given (< 0) are 1/L, so the defaults sum to 1. */
 static double
 layer_weight (const ImpLayerSet *set,
               guint              i)

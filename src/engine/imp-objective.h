@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-/* Weighted contributions, as ALGORITHM.md logs them: total = style + content + tv. */
+/* Weighted contributions, as every front end logs them: total = style + content + tv. */
 typedef struct
 {
   double total;

@@ -81,7 +81,7 @@ longer_side (guint width,
 }
 
 /* The style image's longer side at a scale whose longer side is @scale_long
- * (issue 3: defaults to --size, 0 = own size; issue 8: --style-scale). */
+ * (defaults to --size, 0 = own size; or --style-scale times the output's). */
 static guint
 style_long_side (const ImpParams *p,
                  const ImpImage  *style,

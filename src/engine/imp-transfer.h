@@ -23,7 +23,7 @@ typedef enum
 
 typedef struct
 {
-  guint     iteration;        /* ALGORITHM.md numbering: loss of the image after this many updates */
+  guint     iteration;        /* loss of the image after this many updates (docs/algorithm.md) */
   guint     n_iterations;     /* of the whole run, across scales */
   guint     scale;            /* 0-based scale of a coarse-to-fine run */
   guint     n_scales;

@@ -380,7 +380,7 @@ metadata_error (const char  *display,
   return FALSE;
 }
 
-/* Preprocessing is read from the file, never assumed (ALGORITHM.md); only the
+/* Preprocessing is read from the file, never assumed (weights/README.md); only the
  * std defaults to 1 because Caffe-style files often leave it out. */
 static gboolean
 parse_metadata (LoadCtx        *ctx,

@@ -24,7 +24,7 @@ typedef enum
 
 /* How the network expects its input, from the file's __metadata__.
  * network_input[c] = (pixel[c] / 255 * scale - mean[c]) / std[c], for the channel
- * order the weights expect (pixel units in, see ALGORITHM.md). */
+ * order the weights expect (pixel units in, see docs/algorithm.md). */
 typedef struct
 {
   gboolean bgr;        /* the first layer expects BGR (the engine converts) */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Impasto's performance benchmark: prints one JSON object per case, each from
-# its own process so that its peak RSS is its own.
+# Impasto's performance benchmark (HACKING.md): prints one JSON object
+# per case, each from its own process so that its peak RSS is its own.
 #
 #   tests/bench/run-bench.sh [BUILD_DIR]            default set, < 3 minutes
 #   tests/bench/run-bench.sh [BUILD_DIR] --full     adds 1024 px and 2048 px
@@ -26,7 +26,7 @@ bench="$build/tests/bench/bench-iteration"
 [ -x "$bench" ] || { echo "error: $bench not built (ninja -C $build)" >&2; exit 1; }
 
 export IMPASTO_WEIGHTS="${IMPASTO_WEIGHTS:-$top/../shared/weights/vgg19-conv.safetensors}"
-# The OpenBLAS environment the figures are quoted with (TOOLCHAIN.md).
+# The OpenBLAS environment the figures are quoted with (HACKING.md, "Benchmarking").
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OPENBLAS_L2_SIZE="${OPENBLAS_L2_SIZE:-512}"
 

@@ -179,7 +179,7 @@ test_tiny_run (void)
     }
 }
 
-/* With no --preset the run is best's coarse to fine (issue 8): it starts at
+/* With no --preset the run is best's coarse to fine: it starts at
  * 128 px, the progress counts the iterations of all scales together, and the
  * picture has the output size. */
 static void
@@ -551,7 +551,7 @@ interrupt_run (gboolean save)
     g_assert_cmpstr (after, ==, SENTINEL);
 }
 
-/* Animations (issue 6) */
+/* Animations */
 
 typedef struct
 {

@@ -3,7 +3,7 @@
 #
 # test-flatpak.sh MANIFEST: the Flatpak manifest checked offline (Flathub is out
 # of reach here, so it cannot be built): valid JSON, flatpak-builder knows every
-# property, the modules the issue asks for are there, and every remote source is
+# property, the modules Impasto builds against are there, and every remote source is
 # pinned. Sources still lacking a sha256/sha512 or a commit are listed as TAP
 # diagnostics so the gap stays visible; that alone does not fail. Broken copies
 # must fail each check.

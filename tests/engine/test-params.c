@@ -62,7 +62,7 @@ test_gatys_preset (void)
   g_assert_true (imp_params_validate (&p, NULL));
 }
 
-/* Issue 8's recipe for best; the tuned numbers are pinned so that a change to
+/* best's recipe; the tuned numbers are pinned so that a change to
  * them is a decision (docs/presets.md gives the reasons). */
 static void
 test_best_preset (void)

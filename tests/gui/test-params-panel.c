@@ -115,7 +115,7 @@ find_preset_dropdown (GtkWidget *widget)
   return NULL;
 }
 
-/* A fresh window runs the default preset (best, issue 8) with its values: the
+/* A fresh window runs the default preset (best) with its values: the
  * schema's defaults are that preset's, and the panel opens on it without
  * rewriting them. */
 static void

@@ -17,7 +17,8 @@
 
 #define RUN_ITERATIONS 400
 
-/* Latency bounds of the issue, for optimised builds. Sanitizers make every
+/* Latency bounds: the window stays responsive (a frame stall under 250 ms) and
+ * Stop answers within 2 s, for optimised builds. Sanitizers make every
  * instruction several times slower (.ci/sanitize multiplies the timeouts by 4
  * for the same reason), so they scale the bounds likewise. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

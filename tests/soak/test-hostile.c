@@ -1,4 +1,4 @@
-/* test-hostile.c: hostile inputs (issue 9) that tests/media/test-image-io.c and
+/* test-hostile.c: hostile inputs that tests/media/test-image-io.c and
  * tests/engine/test-weights.c do not already cover: lying headers in every
  * format gdk-pixbuf reads, endless files behind symlinks, FIFOs with a
  * writer, files that shrink while being read, weights with header lengths
@@ -253,8 +253,8 @@ png_liar (guint side)
 
 typedef GByteArray *(*LiarMaker) (guint side);
 
-/* @known: an issue of src/media/imp-image-io.c reported with issue 9 (shown
- * as TODO until fixed; remove the text once the loader passes). */
+/* @known: a known weakness of src/media/imp-image-io.c (shown as TODO until
+ * fixed; remove the text once the loader passes). */
 static const struct { const char *ext; LiarMaker make; const char *known; } liars[] = {
   { "gif", gif_liar, NULL },
   { "bmp", bmp_liar, NULL },
