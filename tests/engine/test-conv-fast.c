@@ -289,6 +289,44 @@ test_threads_agree (void)
   imp_scratch_clear (&scratch);
 }
 
+/* What imp_conv_estimate_bytes () says one call reserves holds for every
+ * pass, on both paths: the network's memory estimate relies on it. */
+static void
+test_scratch_estimate (void)
+{
+  static const Shape shapes[] = {
+    { 3, 64, 40, 57 }, { 64, 64, 40, 57 }, { 64, 128, 23, 31 }, { 256, 128, 12, 19 },
+  };
+  static const ImpConvAlgorithm algorithms[] = {
+    IMP_CONV_ALGORITHM_AUTO, IMP_CONV_ALGORITHM_IM2COL,
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (13);
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    for (guint a = 0; a < G_N_ELEMENTS (algorithms); a++)
+      {
+        const Shape *s = &shapes[i];
+        gsize n = (gsize) MAX (s->in, s->out) * s->height * s->width;
+        g_autofree float *kernel = random_floats (rand, (gsize) s->out * s->in * 9, 0.2);
+        g_autofree float *x = random_floats (rand, n, 1.0);
+        g_autofree float *y = g_new (float, n);
+        g_autofree float *g = g_new (float, n);
+        g_autoptr(ImpConv) conv = imp_conv_new (kernel, NULL, s->in, s->out, algorithms[a]);
+        ImpScratch scratch = { NULL, 0 };
+        guint64 bytes = 0;
+
+        imp_conv_estimate_bytes (s->in, s->out, algorithms[a], s->width,
+                                 imp_parallel_get_n_threads (parallel), &bytes);
+        g_assert_true (imp_conv_forward (conv, x, s->height, s->width, TRUE, y, &scratch,
+                                         parallel, NULL, NULL));
+        g_assert_true (imp_conv_backward_input_relu (conv, x, y, s->height, s->width, g,
+                                                     &scratch, parallel, NULL, NULL));
+        g_assert_cmpuint (scratch.n_floats, >, 0);
+        g_assert_cmpuint (scratch.n_floats * sizeof (float), <=, bytes);
+        imp_scratch_clear (&scratch);
+      }
+}
+
 static gpointer
 cancel_soon (gpointer data)
 {
@@ -493,6 +531,7 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/avx2-products", test_avx2_products);
   g_test_add_func ("/engine/conv-fast/masked-backward", test_masked_backward);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
+  g_test_add_func ("/engine/conv-fast/scratch-estimate", test_scratch_estimate);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
   g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
   g_test_add_func ("/engine/conv-fast/vgg-compact", test_vgg_compact);
