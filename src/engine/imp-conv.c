@@ -4,11 +4,9 @@
  */
 #include "imp-conv.h"
 #include "imp-conv-winograd.h"
+#include "imp-relu.h"
 
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include <cblas.h>
 
@@ -445,26 +443,15 @@ typedef struct
   gsize        n;
 } MaskJob;
 
-/* act = max(0, z): act > 0 exactly where z > 0 */
 static void
 relu_mask_part (guint    t,
                 guint    k,
                 gpointer data)
 {
   const MaskJob *job = data;
-  gsize i = imp_parallel_split (job->n, t, k), i1 = imp_parallel_split (job->n, t + 1, k);
-  float *grad = job->grad;
-  const float *act = job->act;
+  gsize i0 = imp_parallel_split (job->n, t, k), i1 = imp_parallel_split (job->n, t + 1, k);
 
-#ifdef __SSE2__
-  /* four lanes at a time (the compiler kept the conditional store scalar) */
-  for (; i + 4 <= i1; i += 4)
-    _mm_storeu_ps (grad + i, _mm_and_ps (_mm_loadu_ps (grad + i),
-                                         _mm_cmpgt_ps (_mm_loadu_ps (act + i), _mm_setzero_ps ())));
-#endif
-  for (; i < i1; i++)
-    if (!(act[i] > 0.f))
-      grad[i] = 0.f;
+  imp_relu_mask_by_output (job->grad + i0, job->act + i0, i1 - i0);
 }
 
 static void

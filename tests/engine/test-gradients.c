@@ -12,6 +12,7 @@
 #include "engine/imp-losses.h"
 #include "engine/imp-objective-private.h"
 #include "engine/imp-pooling.h"
+#include "engine/imp-relu.h"
 #include "engine/imp-vgg.h"
 
 static GRand *rng;
@@ -711,6 +712,40 @@ same_pattern (const guint8 *mask,
 
 /* conv1_1 + ReLU alone: L = Σ y · relu(conv(x)), y injected at conv1_1. About
  * a third of the outputs are cut by the ReLU, so the mask matters. */
+/* The packed mask gives the gradient masking by the ReLU's output gives,
+ * past whole bytes too (a length that is not a multiple of 8). */
+static void
+test_relu_masks (void)
+{
+  enum { N = 8 * 37 + 5 };
+  /* its own numbers: the shared stream stays as the other tests expect it */
+  g_autoptr(GRand) own = g_rand_new_with_seed (7);
+  float act[N], by_output[N], by_bits[N];
+  guint8 mask[(N + 7) / 8];
+  gsize cut = 0;
+
+  for (gsize i = 0; i < N; i++)
+    {
+      by_output[i] = by_bits[i] = (float) g_rand_double_range (own, -1, 1);
+      act[i] = MAX ((float) g_rand_double_range (own, -1, 1), 0.f);   /* about half zero */
+    }
+  memset (act, 0, 8 * 4 * sizeof (float));   /* whole bytes cut, and kept whole */
+  for (gsize i = 8 * 4; i < 8 * 6; i++)
+    act[i] = 1.0f + i;
+  imp_relu_pack_mask (act, N, mask);
+  imp_relu_mask_by_output (by_output, act, N);
+  imp_relu_apply_mask (by_bits, mask, N);
+  for (gsize i = 0; i < N; i++)
+    {
+      g_assert_cmpuint ((mask[i / 8] >> (i % 8)) & 1, ==, act[i] > 0);
+      g_assert_cmpfloat (by_bits[i], ==, by_output[i]);
+      g_assert_true (act[i] > 0 || by_output[i] == 0);
+      cut += act[i] == 0;
+    }
+  g_assert_cmpuint (cut, >, N / 4);
+  g_assert_cmpuint (cut, <, N - N / 4);
+}
+
 static void
 test_relu (void)
 {
@@ -839,6 +874,7 @@ main (int   argc,
   g_test_add_func ("/engine/gradients/conv-forward", test_conv_forward);
   g_test_add_func ("/engine/gradients/conv-input", test_conv_input_gradient);
   g_test_add_func ("/engine/gradients/relu", test_relu);
+  g_test_add_func ("/engine/gradients/relu-masks", test_relu_masks);
   g_test_add_func ("/engine/gradients/pool-max", test_pool_max);
   g_test_add_func ("/engine/gradients/pool-avg", test_pool_avg);
   g_test_add_func ("/engine/gradients/pool-argmax", test_pool_argmax);
