@@ -24,7 +24,7 @@ fixture_setup (Fixture       *fixture,
 
   fixture->dir = g_dir_make_tmp ("impasto-weights-cli-XXXXXX", &error);
   g_assert_no_error (error);
-  fixture->program = test_build_path ("weights/impasto-weights");
+  fixture->program = test_build_path ("src/weights/impasto-weights");
 }
 
 static void
