@@ -344,25 +344,14 @@ run_loop (const ImpCliOptions *o,
   return EXIT_DONE;
 }
 
-static guint64
-physical_memory (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES);
-  long page_size = sysconf (_SC_PAGE_SIZE);
-
-  if (pages <= 0 || page_size <= 0)
-    return G_GUINT64_CONSTANT (4) << 30;
-  return (guint64) pages * (guint64) page_size;
-}
-
 /* The animation's frames live as long as the run: the engine gets what is left
- * of the limit (its default, three quarters of the memory, as in imp-transfer.c). */
+ * of the limit (the engine's default when none is given). */
 static guint64
 limit_without_animation (const ImpCliOptions *o,
                          guint64              animation_bytes)
 {
   guint64 limit = o->params.memory_limit > 0 ? o->params.memory_limit
-                                             : physical_memory () / 4 * 3;
+                                             : imp_transfer_default_memory_limit ();
 
   return limit > animation_bytes ? limit - animation_bytes : 1;
 }
