@@ -6,21 +6,10 @@
 
 #include <gio/gio.h>
 
+#include "imp-safetensors.h"
 #include "imp-vgg-layers.h"
 
 G_BEGIN_DECLS
-
-#define IMP_WEIGHTS_ERROR (imp_weights_error_quark ())
-
-typedef enum
-{
-  IMP_WEIGHTS_ERROR_NOT_FOUND,   /* no weights file anywhere on the lookup path */
-  IMP_WEIGHTS_ERROR_IO,          /* open/read failed, or the file changed while being read */
-  IMP_WEIGHTS_ERROR_TRUNCATED,
-  IMP_WEIGHTS_ERROR_HEADER,      /* header length or JSON wrong */
-  IMP_WEIGHTS_ERROR_TENSOR,      /* missing tensor, wrong dtype/shape/range, NaN/Inf */
-  IMP_WEIGHTS_ERROR_METADATA,
-} ImpWeightsError;
 
 /* How the network expects its input, from the file's __metadata__.
  * network_input[c] = (pixel[c] / 255 * scale - mean[c]) / std[c], for the channel
@@ -35,12 +24,17 @@ typedef struct
 
 typedef struct _ImpWeights ImpWeights;
 
-GQuark               imp_weights_error_quark    (void);
-
-/* Reads the whole file into memory (no mmap: a file truncated by someone else
- * must not crash us) and checks every tensor. Errors name the file. */
+/* Checks the header (imp_safetensors_open ()), then that it holds VGG19's 32
+ * convolution tensors and nothing else, then reads the file whole (no mmap: a
+ * file truncated by someone else must not crash us) and checks every value.
+ * Errors name the file. */
 ImpWeights          *imp_weights_load           (const char        *path,
                                                  GError           **error);
+/* The same, stopping with G_IO_ERROR_CANCELLED within a few milliseconds of
+ * @cancellable being cancelled. */
+ImpWeights          *imp_weights_load_cancellable (const char      *path,
+                                                   GCancellable    *cancellable,
+                                                   GError         **error);
 ImpWeights          *imp_weights_ref            (ImpWeights        *self);
 void                 imp_weights_unref          (ImpWeights        *self);
 

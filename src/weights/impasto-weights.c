@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "imp-convert.h"
+#include "engine/imp-safetensors.h"
 #include "engine/imp-weights.h"
 
 #include <glib/gi18n.h>
@@ -77,34 +78,25 @@ cmd_convert (int    argc,
   return EXIT_OK;
 }
 
-static void
-print_shape (const ImpStTensor *tensor)
-{
-  g_print ("[");
-  for (guint d = 0; d < tensor->n_dims; d++)
-    g_print ("%s%" G_GINT64_FORMAT, d ? "," : "", tensor->shape[d]);
-  g_print ("]");
-}
-
 static int
 info_safetensors (const char *path,
                   const char *sha256)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImpStReader) reader = imp_st_reader_open (path, &error);
+  g_autoptr(ImpSafetensors) reader = imp_safetensors_open (path, &error);
   g_autofree char *header_text = NULL;
   GPtrArray *keys, *values, *tensors;
 
   if (reader == NULL)
     {
-      if (g_error_matches (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT))
+      if (g_error_matches (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER))
         g_printerr (_("impasto-weights: %s: neither a Keras HDF5 nor a safetensors file\n"), path);
       return fail (error);
     }
-  keys = imp_st_reader_get_meta_keys (reader);
-  values = imp_st_reader_get_meta_values (reader);
-  tensors = imp_st_reader_get_tensors (reader);
-  header_text = g_strdup_printf ("%" G_GUINT64_FORMAT, imp_st_reader_get_header_size (reader));
+  keys = imp_safetensors_get_meta_keys (reader);
+  values = imp_safetensors_get_meta_values (reader);
+  tensors = imp_safetensors_get_tensors (reader);
+  header_text = g_strdup_printf ("%" G_GUINT64_FORMAT, imp_safetensors_get_header_size (reader));
   g_print (_("File: %s\nFormat: safetensors, header %s bytes\nsha256: %s\n"),
            path, header_text, sha256);
   g_print (_("Metadata:\n"));
@@ -113,11 +105,10 @@ info_safetensors (const char *path,
   g_print (_("Tensors (%u):\n"), tensors->len);
   for (guint t = 0; t < tensors->len; t++)
     {
-      const ImpStTensor *tensor = tensors->pdata[t];
+      const ImpSafetensorsTensor *tensor = tensors->pdata[t];
+      g_autofree char *shape = imp_safetensors_shape_text (tensor->shape, tensor->n_dims);
 
-      g_print ("  %-16s %-4s ", tensor->name, tensor->dtype);
-      print_shape (tensor);
-      g_print ("\n");
+      g_print ("  %-16s %-4s %s\n", tensor->name, tensor->dtype, shape);
     }
   return EXIT_OK;
 }
@@ -148,10 +139,7 @@ cmd_info (int    argc,
     return usage_error (_("info: give one file"));
   sha256 = imp_file_sha256 (argv[1], &error);
   if (sha256 == NULL)
-    {
-      g_printerr ("impasto-weights: %s: %s\n", argv[1], error->message);
-      return EXIT_FAILED;
-    }
+    return fail (error);
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   if (H5Fis_hdf5 (argv[1]) > 0)
     return info_keras (argv[1], sha256);

@@ -315,11 +315,35 @@ check_edited (const char *name,
   g_unlink (path);
 }
 
+/* The entry renamed: its bytes stay, so the data section is still whole. */
 static void
 edit_missing (JsonObject *header,
               guint8     *payload)
 {
+  JsonNode *entry = json_object_dup_member (header, "conv4_2.bias");
+
   json_object_remove_member (header, "conv4_2.bias");
+  json_object_set_member (header, "conv4_2.bias_old", entry);
+}
+
+/* A tensor VGG19 has not: empty, at the end, so the data section stays whole. */
+static void
+edit_unknown (JsonObject *header,
+              guint8     *payload)
+{
+  gint64 end = json_array_get_int_element (json_object_get_array_member (
+                 json_object_get_object_member (header, "conv5_4.bias"), "data_offsets"), 1);
+  JsonObject *extra = json_object_new ();
+  JsonArray *shape = json_array_new ();
+  JsonArray *offsets = json_array_new ();
+
+  json_array_add_int_element (shape, 0);
+  json_array_add_int_element (offsets, end);
+  json_array_add_int_element (offsets, end);
+  json_object_set_string_member (extra, "dtype", "F32");
+  json_object_set_array_member (extra, "shape", shape);
+  json_object_set_array_member (extra, "data_offsets", offsets);
+  json_object_set_object_member (header, "fc6.weight", extra);
 }
 
 static void
@@ -394,6 +418,13 @@ test_tensor_missing (void)
 {
   check_edited ("missing-tensor.safetensors", edit_missing, IMP_WEIGHTS_ERROR_TENSOR,
                 "conv4_2.bias");
+}
+
+static void
+test_tensor_unknown (void)
+{
+  check_edited ("unknown-tensor.safetensors", edit_unknown, IMP_WEIGHTS_ERROR_TENSOR,
+                "fc6.weight: not one of VGG19's");
 }
 
 static void
@@ -584,6 +615,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/header-past-eof", test_header_past_eof);
   g_test_add_func ("/engine/weights/header-not-json", test_header_not_json);
   g_test_add_func ("/engine/weights/tensor-missing", test_tensor_missing);
+  g_test_add_func ("/engine/weights/tensor-unknown", test_tensor_unknown);
   g_test_add_func ("/engine/weights/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/weights/wrong-dtype", test_wrong_dtype);
   g_test_add_func ("/engine/weights/nan-inf", test_nan);
