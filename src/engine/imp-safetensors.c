@@ -531,7 +531,10 @@ data_size_error (ImpSafetensors  *self,
       g_autofree char *extra = number_text (data_size - covered);
 
       g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   _("%s: %s bytes follow the last tensor; a safetensors file ends with it"),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s: %s byte follows the last tensor; a safetensors file ends with it",
+                                "%s: %s bytes follow the last tensor; a safetensors file ends with it",
+                                (gulong) MIN (data_size - covered, G_MAXULONG)),
                    self->display, extra);
     }
   return FALSE;

@@ -16,6 +16,7 @@
 #include "engine/imp-weights.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <hdf5.h>
 #include <locale.h>
@@ -43,6 +44,19 @@ fail (GError *error)
   return EXIT_FAILED;
 }
 
+/* Whether two paths name one file (same device and inode: a hard link, a
+ * symbolic link or another spelling of the path). An output that does not
+ * exist yet is no input. */
+static gboolean
+same_file (const char *input,
+           const char *output)
+{
+  GStatBuf in, out;
+
+  return g_stat (input, &in) == 0 && g_stat (output, &out) == 0 &&
+         in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 static int
 cmd_convert (int    argc,
              char **argv)
@@ -66,6 +80,14 @@ cmd_convert (int    argc,
     return usage_error (_("convert: --from keras-h5 or --from torchvision is required"));
   if (argc != 3)
     return usage_error (_("convert: give one input and one output file"));
+  if (same_file (argv[1], argv[2]))
+    {
+      g_autofree char *output = g_filename_display_name (argv[2]);
+      g_autofree char *message = g_strdup_printf (_("convert: “%s” is the input file itself; "
+                                                    "give another output file"), output);
+
+      return usage_error (message);
+    }
   if (g_str_equal (from, "keras-h5"))
     set = imp_weight_set_from_keras_h5 (argv[1], &error);
   else if (g_str_equal (from, "torchvision"))
@@ -79,20 +101,20 @@ cmd_convert (int    argc,
 }
 
 static int
-info_safetensors (const char *path,
-                  const char *sha256)
+info_safetensors (const char *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ImpSafetensors) reader = imp_safetensors_open (path, &error);
   g_autofree char *header_text = NULL;
+  g_autofree char *sha256 = NULL;
   GPtrArray *keys, *values, *tensors;
 
   if (reader == NULL)
-    {
-      if (g_error_matches (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER))
-        g_printerr (_("impasto-weights: %s: neither a Keras HDF5 nor a safetensors file\n"), path);
-      return fail (error);
-    }
+    return fail (error);
+  /* After the header was found sound: a broken file is refused at once. */
+  sha256 = imp_file_sha256 (path, &error);
+  if (sha256 == NULL)
+    return fail (error);
   keys = imp_safetensors_get_meta_keys (reader);
   values = imp_safetensors_get_meta_values (reader);
   tensors = imp_safetensors_get_tensors (reader);
@@ -114,12 +136,15 @@ info_safetensors (const char *path,
 }
 
 static int
-info_keras (const char *path,
-            const char *sha256)
+info_keras (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImpWeightSet) set = imp_weight_set_from_keras_h5 (path, &error);
+  g_autoptr(ImpWeightSet) set = NULL;
+  g_autofree char *sha256 = imp_file_sha256 (path, &error);
 
+  if (sha256 == NULL)
+    return fail (error);
+  set = imp_weight_set_from_keras_h5 (path, &error);
   g_print (_("File: %s\nFormat: HDF5\nsha256: %s\n"), path, sha256);
   if (set == NULL)
     return fail (error);
@@ -128,22 +153,39 @@ info_keras (const char *path,
   return EXIT_OK;
 }
 
+/* HDF5's check opens the path itself: a FIFO must be turned away before. */
+static gboolean
+check_regular_path (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT,
+                   _("%s: cannot open: %s"), display, g_strerror (saved));
+      return FALSE;
+    }
+  return imp_safetensors_check_regular (display, st.st_mode, error);
+}
+
 static int
 cmd_info (int    argc,
           char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha256 = NULL;
 
   if (argc != 2)
     return usage_error (_("info: give one file"));
-  sha256 = imp_file_sha256 (argv[1], &error);
-  if (sha256 == NULL)
+  if (!check_regular_path (argv[1], &error))
     return fail (error);
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   if (H5Fis_hdf5 (argv[1]) > 0)
-    return info_keras (argv[1], sha256);
-  return info_safetensors (argv[1], sha256);
+    return info_keras (argv[1]);
+  return info_safetensors (argv[1]);
 }
 
 /* The expected sha256 of @path from a SHA256SUMS file beside it, or NULL. */

@@ -2,8 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -190,6 +193,112 @@ test_find_order (void)
     g_setenv ("IMPASTO_WEIGHTS", saved, TRUE);
   else
     g_unsetenv ("IMPASTO_WEIGHTS");
+}
+
+
+/* A folder, a FIFO or a device named as the weights says what it is, not
+ * that nothing is there; a FIFO without a writer does not block. */
+static void
+test_find_not_regular (void)
+{
+  static const struct { const char *name, *kind; } cases[] = {
+    { "weights-folder", "it is a folder" },
+    { "weights-fifo", "it is a named pipe" },
+    { "weights-zero", "it is a device" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, cases[i].name, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *found = NULL;
+
+      if (i == 0)
+        g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+      else if (i == 1)
+        g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+      else
+        g_assert_cmpint (symlink ("/dev/zero", path), ==, 0);
+      found = imp_weights_find (path, &error);
+      g_assert_null (found);
+      g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].name));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_assert_nonnull (strstr (error->message, cases[i].kind));
+      g_assert_null (strstr (error->message, "does not exist"));
+      assert_load_fails (path, IMP_WEIGHTS_ERROR_IO, cases[i].kind);
+    }
+}
+
+/* The real file followed by 1.9 GB of zeros (sparse): refused from its
+ * size, at once, instead of read whole and accepted. */
+static void
+test_trailing_zeros (void)
+{
+  g_autofree char *path = NULL;
+  gint64 start;
+  gsize len;
+  const guint8 *data;
+  int fd;
+
+  if (!need_weights ())
+    return;
+  data = g_bytes_get_data (real_bytes, &len);
+  path = write_temp ("trailing-zeros.safetensors", data, len);
+  fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) len + ((off_t) 1900 << 20)), ==, 0);
+  close (fd);
+  start = g_get_monotonic_time ();
+  assert_load_fails (path, IMP_WEIGHTS_ERROR_HEADER, "1992294400 bytes follow the last tensor");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+  g_unlink (path);
+}
+
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (20 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Cancelled before or while it reads, a load stops within a second with
+ * G_IO_ERROR_CANCELLED (Ctrl+C in the CLI cancels this way). */
+static void
+test_cancel (void)
+{
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+
+  if (!need_weights ())
+    return;
+  g_cancellable_cancel (cancelled);
+  weights = imp_weights_load_cancellable (g_getenv ("IMPASTO_WEIGHTS"), cancelled, &error);
+  g_assert_null (weights);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      GThread *thread = g_thread_new ("cancel", cancel_later, cancellable);
+      gint64 cancelled_at;
+
+      g_clear_error (&error);
+      g_clear_pointer (&weights, imp_weights_unref);
+      weights = imp_weights_load_cancellable (g_getenv ("IMPASTO_WEIGHTS"), cancellable, &error);
+      cancelled_at = g_get_monotonic_time ();
+      g_thread_join (thread);
+      if (weights != NULL)
+        continue;   /* loaded within 20 ms: nothing to cancel */
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_test_message ("returned %.0f ms after the cancellation",
+                      (g_get_monotonic_time () - cancelled_at) / 1000.0);
+      return;
+    }
+  g_test_message ("every load finished within 20 ms: cancelling while reading not exercised");
 }
 
 static void
@@ -610,6 +719,9 @@ main (int   argc,
   g_test_add_func ("/engine/weights/missing", test_missing);
   g_test_add_func ("/engine/weights/find-explicit", test_find_explicit);
   g_test_add_func ("/engine/weights/find-order", test_find_order);
+  g_test_add_func ("/engine/weights/find-not-regular", test_find_not_regular);
+  g_test_add_func ("/engine/weights/trailing-zeros", test_trailing_zeros);
+  g_test_add_func ("/engine/weights/cancel", test_cancel);
   g_test_add_func ("/engine/weights/truncated", test_truncated);
   g_test_add_func ("/engine/weights/garbage", test_garbage);
   g_test_add_func ("/engine/weights/header-past-eof", test_header_past_eof);
