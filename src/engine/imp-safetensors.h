@@ -20,6 +20,7 @@ typedef enum
   IMP_WEIGHTS_ERROR_HEADER,      /* header length, nesting or JSON wrong; data section of another size */
   IMP_WEIGHTS_ERROR_TENSOR,      /* a tensor entry wrong, missing, overlapping, or NaN/Inf */
   IMP_WEIGHTS_ERROR_METADATA,
+  IMP_WEIGHTS_ERROR_OVERFLOW,    /* finite weights whose features overflow float */
 } ImpWeightsError;
 
 GQuark imp_weights_error_quark (void);

@@ -395,6 +395,31 @@ imp_weights_new_from_data (const float * const *kernels,
   return self;
 }
 
+gboolean
+imp_weights_check_features (ImpWeights   *self,
+                            const float  *features,
+                            gsize         n,
+                            ImpVggLayer   layer,
+                            gboolean      style,
+                            GError      **error)
+{
+  g_autofree char *display = NULL;
+
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (features[i]))
+      {
+        display = g_filename_display_name (self->path);
+        g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_OVERFLOW,
+                     style ? _("%s: the weights overflow the network: the style image’s "
+                               "features at %s are not finite numbers")
+                           : _("%s: the weights overflow the network: the content image’s "
+                               "features at %s are not finite numbers"),
+                     display, imp_vgg_layer_name (layer));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 const char *
 imp_weights_get_path (ImpWeights *self)
 {

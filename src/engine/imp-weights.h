@@ -57,6 +57,17 @@ ImpWeights          *imp_weights_new_from_data  (const float * const *kernels,
                                                  const float * const *biases,
                                                  const ImpPreprocess *preprocess);
 
+/* FALSE with IMP_WEIGHTS_ERROR_OVERFLOW naming @self's file when any of the
+ * @n features computed at @layer from the style image (@style) or the
+ * content image is NaN or infinite: finite weights too large for the
+ * network, found where a session starts, before any iteration. */
+gboolean             imp_weights_check_features (ImpWeights        *self,
+                                                 const float       *features,
+                                                 gsize              n,
+                                                 ImpVggLayer        layer,
+                                                 gboolean           style,
+                                                 GError           **error);
+
 /* The lookup order of the application and the CLI (weights/README.md):
  * @explicit_path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights/vgg19-conv.safetensors,
  * $datadir/impasto/weights/..., the build tree. Returns the first existing path

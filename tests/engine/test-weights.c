@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "engine/imp-objective.h"
 #include "engine/imp-weights.h"
 
 /* The real file's bytes, read once, and a temp dir for the broken copies. */
@@ -301,6 +302,7 @@ test_cancel (void)
   g_test_message ("every load finished within 20 ms: cancelling while reading not exercised");
 }
 
+
 static void
 test_truncated (void)
 {
@@ -522,6 +524,79 @@ edit_metadata (JsonObject *header,
                                  "input_mean", "123.68,116.779");
 }
 
+/* conv1_1's kernel all 3e38: finite, so the file loads, but every feature
+ * of the network overflows. The session start says so, naming the file
+ * and the layer, instead of running on NaN. */
+static void
+edit_huge (JsonObject *header,
+           guint8     *payload)
+{
+  JsonArray *offs = json_object_get_array_member (json_object_get_object_member (header,
+                                                  "conv1_1.weight"), "data_offsets");
+  gsize begin = (gsize) json_array_get_int_element (offs, 0);
+  gsize end = (gsize) json_array_get_int_element (offs, 1);
+  float huge = 3e38f;
+
+  for (gsize at = begin; at < end; at += 4)
+    memcpy (payload + at, &huge, 4);
+}
+
+static void
+test_overflow (void)
+{
+  g_autoptr(JsonObject) header = NULL;
+  g_autofree guint8 *payload = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *pixels = g_new (float, 3 * 16 * 12);
+  ImpImage image = { 16, 12, pixels };
+  const ImpImage *styles[1] = { &image };
+  gsize len, header_len;
+  const guint8 *data;
+  ImpParams params;
+
+  if (!need_weights ())
+    return;
+  data = g_bytes_get_data (real_bytes, &len);
+  header = real_header (&header_len);
+  payload = g_memdup2 (data + 8 + header_len, len - 8 - header_len);
+  edit_huge (header, payload);
+  path = write_with_header ("huge.safetensors", header, payload, len - 8 - header_len);
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3 * 16 * 12; i++)
+    pixels[i] = (float) (i % 256);
+
+  memset (&params, 0, sizeof params);
+  params.content_layers.n_layers = 1;
+  params.content_layers.layers[0] = IMP_CONV2_1;
+  params.content_layers.weights[0] = 1;
+  params.style_layers.n_layers = 1;
+  params.style_layers.layers[0] = IMP_CONV1_1;
+  params.style_layers.weights[0] = 1;
+  params.content_weight = params.style_weight = params.tv_weight = 1;
+  params.pool = IMP_POOL_MAX;
+  params.threads = 1;
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(ImpObjective) objective = NULL;
+
+      g_clear_error (&error);
+      /* the second time without style layers: the content's features overflow */
+      params.style_layers.n_layers = round == 0 ? 1 : 0;
+      objective = imp_objective_new (weights, &params, &image, styles, NULL, 1, NULL, &error);
+      g_assert_null (objective);
+      g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_OVERFLOW);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "huge.safetensors"));
+      g_assert_nonnull (strstr (error->message, round == 0 ? "style image’s features at conv1_1"
+                                                           : "content image’s features at conv2_1"));
+    }
+  g_unlink (path);
+}
+
+
 static void
 test_tensor_missing (void)
 {
@@ -722,6 +797,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/find-not-regular", test_find_not_regular);
   g_test_add_func ("/engine/weights/trailing-zeros", test_trailing_zeros);
   g_test_add_func ("/engine/weights/cancel", test_cancel);
+  g_test_add_func ("/engine/weights/overflow", test_overflow);
   g_test_add_func ("/engine/weights/truncated", test_truncated);
   g_test_add_func ("/engine/weights/garbage", test_garbage);
   g_test_add_func ("/engine/weights/header-past-eof", test_header_past_eof);
