@@ -276,6 +276,7 @@ parse_json (ImpSafetensors  *self,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) json_error = NULL;
   KeyWatch watch = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL };
+  g_autofree char *duplicate = NULL;
   JsonNode *root;
   gboolean parsed;
 
@@ -283,18 +284,18 @@ parse_json (ImpSafetensors  *self,
   parsed = json_parser_load_from_data (parser, self->header, (gssize) self->header_size,
                                        &json_error);
   g_hash_table_unref (watch.seen);
+  duplicate = watch.duplicate;
   if (!parsed)
     {
       g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
                    _("%s: the header is not valid JSON: %s"), self->display, json_error->message);
       return NULL;
     }
-  if (watch.duplicate != NULL)
+  if (duplicate != NULL)
     {
-      g_autofree char *name = watch.duplicate;
-
       g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   _("%s: the header holds the key “%s” more than once"), self->display, name);
+                   _("%s: the header holds the key “%s” more than once"), self->display,
+                   duplicate);
       return NULL;
     }
   root = json_parser_get_root (parser);
