@@ -196,7 +196,8 @@ check_output (const ImpCliOptions *o)
 }
 
 static ImpWeights *
-load_weights (const ImpCliOptions *o)
+load_weights (const ImpCliOptions *o,
+              GCancellable        *cancellable)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = imp_weights_find (o->weights, &error);
@@ -214,8 +215,8 @@ load_weights (const ImpCliOptions *o)
       print_error (msg);
       return NULL;
     }
-  weights = imp_weights_load (path, &error);
-  if (weights == NULL)
+  weights = imp_weights_load_cancellable (path, cancellable, &error);
+  if (weights == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     print_error (error->message);
   return weights;
 }
@@ -344,25 +345,14 @@ run_loop (const ImpCliOptions *o,
   return EXIT_DONE;
 }
 
-static guint64
-physical_memory (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES);
-  long page_size = sysconf (_SC_PAGE_SIZE);
-
-  if (pages <= 0 || page_size <= 0)
-    return G_GUINT64_CONSTANT (4) << 30;
-  return (guint64) pages * (guint64) page_size;
-}
-
 /* The animation's frames live as long as the run: the engine gets what is left
- * of the limit (its default, three quarters of the memory, as in imp-transfer.c). */
+ * of the limit (the engine's default when none is given). */
 static guint64
 limit_without_animation (const ImpCliOptions *o,
                          guint64              animation_bytes)
 {
   guint64 limit = o->params.memory_limit > 0 ? o->params.memory_limit
-                                             : physical_memory () / 4 * 3;
+                                             : imp_transfer_default_memory_limit ();
 
   return limit > animation_bytes ? limit - animation_bytes : 1;
 }
@@ -475,9 +465,10 @@ run (const ImpCliOptions *o,
 
   if ((content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
-      || (weights = load_weights (o)) == NULL)
-    return EXIT_FAILED;
-  /* Loading does not watch for Ctrl+C; stop here rather than start the run. */
+      || (weights = load_weights (o, cancellable)) == NULL)
+    return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
+  /* Images are loaded without watching for Ctrl+C; stop here rather than
+   * start the run. */
   if (g_cancellable_is_cancelled (cancellable))
     return EXIT_INTERRUPTED;
   if (o->save_dir != NULL && g_mkdir_with_parents (o->save_dir, 0777) != 0)
@@ -533,7 +524,7 @@ evaluate (const ImpCliOptions *o)
   if ((content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
       || (image = load_image (o->evaluate, o->params.size)) == NULL
-      || (weights = load_weights (o)) == NULL)
+      || (weights = load_weights (o, NULL)) == NULL)
     return EXIT_FAILED;
   if (!imp_cli_evaluate (weights, &o->params, content,
                          (const ImpImage * const *) styles->pdata,

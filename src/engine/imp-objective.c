@@ -152,6 +152,8 @@ add_style_targets (ImpObjective   *self,
       imp_vgg_layer_size (self->vgg, l, &w, &h);
       imp_gram (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, self->gram,
                 self->parallel);
+      if (!imp_weights_check_features (self->weights, self->gram, (gsize) c * c, l, TRUE, error))
+        return FALSE;
       for (gsize k = 0; k < (gsize) c * c; k++)
         target[k] += (float) blend * self->gram[k];
     }
@@ -190,6 +192,9 @@ compute_targets (ImpObjective           *self,
       if (self->content_targets[l] == NULL)
         self->content_targets[l] = g_memdup2 (imp_vgg_get_activation (self->vgg, l),
                                               layer_floats (self, l) * sizeof (float));
+      if (!imp_weights_check_features (self->weights, self->content_targets[l],
+                                       layer_floats (self, l), l, FALSE, error))
+        return FALSE;
     }
   return TRUE;
 }

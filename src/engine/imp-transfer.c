@@ -164,12 +164,18 @@ physical_memory (void)
   return (guint64) pages * (guint64) page_size;
 }
 
+guint64
+imp_transfer_default_memory_limit (void)
+{
+  return physical_memory () / 4 * 3;
+}
+
 static guint64
 memory_limit (const ImpParams *params)
 {
   if (params->memory_limit > 0)
     return params->memory_limit;
-  return physical_memory () / 4 * 3;
+  return imp_transfer_default_memory_limit ();
 }
 
 /* Optimiser state, iterate, gradient, best, average and content at @n pixels. */

@@ -82,6 +82,9 @@ void         imp_transfer_get_output_size (ImpTransfer           *self,
 guint64      imp_transfer_estimate_memory (const ImpParams       *params,
                                            guint                 content_width,
                                            guint                 content_height);
+/* The limit a session uses when params->memory_limit is 0: three quarters of
+ * the machine's physical memory. */
+guint64      imp_transfer_default_memory_limit (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpTransfer, imp_transfer_free)
 

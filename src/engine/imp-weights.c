@@ -7,21 +7,17 @@
 #include "imp-weights.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
+
+#include "imp-safetensors.h"
 
 #define WEIGHTS_BASENAME "vgg19-conv.safetensors"
-/* safetensors itself refuses headers above 100 MB; ours is 3 KB. */
-#define MAX_HEADER_BYTES (100u * 1024 * 1024)
-/* The real file is 80 MB; anything far larger is not VGG19 conv weights. */
-#define MAX_FILE_BYTES ((guint64) 2 * 1024 * 1024 * 1024)
 
 struct _ImpWeights
 {
@@ -34,24 +30,6 @@ struct _ImpWeights
   float         *kernels[IMP_N_VGG_LAYERS];
   float         *biases[IMP_N_VGG_LAYERS];
 };
-
-/* What one loader run works on: the file's bytes and where its parts are. */
-typedef struct
-{
-  const char   *display;     /* file name for messages */
-  const guint8 *data;        /* the data section */
-  guint64       data_len;
-  JsonObject   *header;
-} LoadCtx;
-
-typedef struct
-{
-  const char *name;
-  guint64     begin;
-  guint64     end;
-} Range;
-
-G_DEFINE_QUARK (imp-weights-error-quark, imp_weights_error)
 
 /* The file's bytes, hashed on their own thread. */
 typedef struct
@@ -128,212 +106,15 @@ imp_weights_unref (ImpWeights *self)
     imp_weights_free (self);
 }
 
-/* Exactly @len bytes at the file's current position, with read(): a file
- * truncated or rewritten by someone else while we read gives a short read (an
- * error), never a SIGBUS as a mapping would. */
-static gboolean
-read_exact (int          fd,
-            guint8      *buf,
-            gsize        len,
-            const char  *display,
-            GError     **error)
+static ImpWeights *
+weights_new (const char *path)
 {
-  gsize done = 0;
+  ImpWeights *self = g_new0 (ImpWeights, 1);
 
-  while (done < len)
-    {
-      gssize n = read (fd, buf + done, len - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
-                       n < 0 ? "%s: read failed: %s" : "%s: the file shrank while being read%s",
-                       display, n < 0 ? g_strerror (errno) : "");
-          return FALSE;
-        }
-      done += (gsize) n;
-    }
-  return TRUE;
-}
-
-/* After the last byte fstat() announced: a file still growing is being
- * rewritten, and what we hold may be half old, half new. */
-static gboolean
-check_at_end (int          fd,
-              const char  *display,
-              GError     **error)
-{
-  guint8 extra;
-  gssize n;
-
-  do
-    n = read (fd, &extra, 1);
-  while (n < 0 && errno == EINTR);
-  if (n == 0)
-    return TRUE;
-  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
-               n < 0 ? "%s: read failed: %s" : "%s: the file grew while being read%s",
-               display, n < 0 ? g_strerror (errno) : "");
-  return FALSE;
-}
-
-static int
-open_regular (const char  *path,
-              const char  *display,
-              guint64     *size,
-              GError     **error)
-{
-  struct stat st;
-  int fd;
-
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);   /* a FIFO must not block us */
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IMP_WEIGHTS_ERROR,
-                   saved == ENOENT ? IMP_WEIGHTS_ERROR_NOT_FOUND : IMP_WEIGHTS_ERROR_IO,
-                   "%s: cannot open the weights file: %s", display, g_strerror (saved));
-      return -1;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
-                   "%s: not a regular file", display);
-      close (fd);
-      return -1;
-    }
-  if ((guint64) st.st_size > MAX_FILE_BYTES)
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   "%s: file of %" G_GUINT64_FORMAT " bytes is far too large for VGG19 weights",
-                   display, (guint64) st.st_size);
-      close (fd);
-      return -1;
-    }
-  *size = (guint64) st.st_size;
-  return fd;
-}
-
-static guint64
-read_le64 (const guint8 *p)
-{
-  guint64 n = 0;
-
-  for (int i = 7; i >= 0; i--)
-    n = (n << 8) | p[i];
-  return n;
-}
-
-static JsonObject *
-parse_header (const guint8  *file,
-              gsize          len,
-              const char    *display,
-              guint64       *header_len,
-              GError       **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) json_error = NULL;
-  JsonNode *root;
-  guint64 n = 0;
-
-  if (len < 8)
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TRUNCATED,
-                   "%s: truncated: %" G_GSIZE_FORMAT " bytes, not even a header length",
-                   display, len);
-      return NULL;
-    }
-  for (int i = 7; i >= 0; i--)
-    n = (n << 8) | file[i];
-  if (n < 2 || n > MAX_HEADER_BYTES)
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   "%s: not a safetensors file (header length %" G_GUINT64_FORMAT ")",
-                   display, n);
-      return NULL;
-    }
-  if (n > len - 8)
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TRUNCATED,
-                   "%s: truncated: the header needs %" G_GUINT64_FORMAT " bytes, the file has %"
-                   G_GSIZE_FORMAT, display, n + 8, len);
-      return NULL;
-    }
-  if (file[8] != '{' ||
-      !g_utf8_validate ((const char *) file + 8, (gssize) n, NULL) ||
-      !json_parser_load_from_data (parser, (const char *) file + 8, (gssize) n, &json_error))
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   "%s: the header is not valid JSON%s%s", display,
-                   json_error ? ": " : "", json_error ? json_error->message : "");
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_HEADER,
-                   "%s: the header is not a JSON object", display);
-      return NULL;
-    }
-  *header_len = n;
-  return json_object_ref (json_node_get_object (root));
-}
-
-/* Reads the file in the order it is checked, so a file that is no weights
- * costs what its first bytes cost, whatever its size (a 512 MB sparse file
- * with a nonsense length would otherwise be allocated and read whole): the
- * 8-byte header length, then the header (only when it fits the file and
- * MAX_HEADER_BYTES), which parse_header() checks, then the data section, the
- * rest of the file as safetensors defines it, and nothing after. Returns the
- * whole file (in one buffer, for the checksum) and its parsed header. */
-static guint8 *
-read_weights_file (const char  *path,
-                   const char  *display,
-                   gsize       *len,
-                   JsonObject **header,
-                   guint64     *header_len,
-                   GError     **error)
-{
-  g_autofree guint8 *buf = NULL;
-  guint64 size = 0, n, head;
-  int fd;
-
-  fd = open_regular (path, display, &size, error);
-  if (fd < 0)
-    return NULL;
-  /* The length and the header, or as much as parse_header() needs to say
-   * why they are wrong: it reads no further than it found valid. */
-  head = MIN (size, 8);
-  buf = g_malloc (head + 1);
-  if (!read_exact (fd, buf, (gsize) head, display, error))
-    goto fail;
-  n = head == 8 ? read_le64 (buf) : 0;
-  if (head == 8 && n >= 2 && n <= MAX_HEADER_BYTES && n <= size - 8)
-    {
-      head = 8 + n;
-      buf = g_realloc (buf, head + 1);
-      if (!read_exact (fd, buf + 8, (gsize) n, display, error))
-        goto fail;
-    }
-  *header = parse_header (buf, (gsize) size, display, header_len, error);
-  if (*header == NULL)
-    goto fail;
-  /* Only now the data section: the header said the file is weights. */
-  buf = g_realloc (buf, (gsize) size + 1);
-  if (!read_exact (fd, buf + head, (gsize) (size - head), display, error) ||
-      !check_at_end (fd, display, error))
-    {
-      g_clear_pointer (header, json_object_unref);
-      goto fail;
-    }
-  close (fd);
-  *len = (gsize) size;
-  return g_steal_pointer (&buf);
-
-fail:
-  close (fd);
-  return NULL;
+  g_mutex_init (&self->sha256_lock);
+  self->ref_count = 1;
+  self->path = g_strdup (path);
+  return self;
 }
 
 /* "123.68,116.779,103.939" -> three finite doubles */
@@ -356,340 +137,195 @@ parse_triple (const char *text,
   return TRUE;
 }
 
-static const char *
-metadata_string (JsonObject *meta,
-                 const char *key)
-{
-  JsonNode *node = meta ? json_object_get_member (meta, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
-metadata_error (const char  *display,
-                const char  *key,
-                const char  *value,
-                GError     **error)
+metadata_error (ImpSafetensors  *file,
+                const char      *key,
+                const char      *value,
+                GError         **error)
 {
-  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_METADATA,
-               "%s: __metadata__ %s is %s%s%s", display, key,
-               value ? "\"" : "missing", value ? value : "", value ? "\", which is not supported" : "");
+  const char *display = imp_safetensors_get_display_name (file);
+
+  if (value == NULL)
+    g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_METADATA,
+                 _("%s: __metadata__ %s is missing"), display, key);
+  else
+    g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_METADATA,
+                 _("%s: __metadata__ %s is “%s”, which is not supported"), display, key, value);
   return FALSE;
 }
 
 /* Preprocessing is read from the file, never assumed (weights/README.md); only the
  * std defaults to 1 because Caffe-style files often leave it out. */
 static gboolean
-parse_metadata (LoadCtx        *ctx,
-                ImpPreprocess  *pre,
-                GError        **error)
+parse_metadata (ImpSafetensors  *file,
+                ImpPreprocess   *pre,
+                GError         **error)
 {
-  JsonNode *node = json_object_get_member (ctx->header, "__metadata__");
-  JsonObject *meta = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *v;
   char *end = NULL;
 
-  if (meta == NULL)
-    return metadata_error (ctx->display, "(the whole map)", NULL, error);
-  if ((v = metadata_string (meta, "architecture")) && g_strcmp0 (v, "vgg19-features") != 0)
-    return metadata_error (ctx->display, "architecture", v, error);
-  if ((v = metadata_string (meta, "layout")) && g_strcmp0 (v, "OIHW") != 0)
-    return metadata_error (ctx->display, "layout", v, error);
+  if (!imp_safetensors_has_metadata (file))
+    return metadata_error (file, "(the whole map)", NULL, error);
+  if ((v = imp_safetensors_get_meta_string (file, "architecture")) &&
+      g_strcmp0 (v, "vgg19-features") != 0)
+    return metadata_error (file, "architecture", v, error);
+  if ((v = imp_safetensors_get_meta_string (file, "layout")) && g_strcmp0 (v, "OIHW") != 0)
+    return metadata_error (file, "layout", v, error);
 
-  v = metadata_string (meta, "input_channel_order");
+  v = imp_safetensors_get_meta_string (file, "input_channel_order");
   if (g_strcmp0 (v, "RGB") != 0 && g_strcmp0 (v, "BGR") != 0)
-    return metadata_error (ctx->display, "input_channel_order", v, error);
+    return metadata_error (file, "input_channel_order", v, error);
   pre->bgr = g_str_equal (v, "BGR");
 
-  v = metadata_string (meta, "input_scale");
+  v = imp_safetensors_get_meta_string (file, "input_scale");
   pre->scale = v ? g_ascii_strtod (v, &end) : 0;
   if (v == NULL || end == v || *end != '\0' || !isfinite (pre->scale) || pre->scale <= 0)
-    return metadata_error (ctx->display, "input_scale", v, error);
+    return metadata_error (file, "input_scale", v, error);
 
-  v = metadata_string (meta, "input_mean");
+  v = imp_safetensors_get_meta_string (file, "input_mean");
   if (v == NULL || !parse_triple (v, pre->mean))
-    return metadata_error (ctx->display, "input_mean", v, error);
+    return metadata_error (file, "input_mean", v, error);
 
-  v = metadata_string (meta, "input_std");
+  v = imp_safetensors_get_meta_string (file, "input_std");
   if (v == NULL)
     pre->std[0] = pre->std[1] = pre->std[2] = 1.0;
   else if (!parse_triple (v, pre->std) || pre->std[0] <= 0 || pre->std[1] <= 0 || pre->std[2] <= 0)
-    return metadata_error (ctx->display, "input_std", v, error);
-  return TRUE;
-}
-
-static float
-half_to_float (guint16 h)
-{
-  guint32 sign = (guint32) (h & 0x8000) << 16;
-  guint32 exp = (h >> 10) & 0x1f;
-  guint32 mant = h & 0x3ff;
-  guint32 bits;
-  float f;
-
-  if (exp == 0x1f)
-    bits = sign | 0x7f800000 | (mant << 13);
-  else if (exp != 0)
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  else
-    {
-      /* Subnormal (or zero): mant * 2^-24, exact in float. */
-      f = ldexpf ((float) mant, -24);
-      return sign ? -f : f;
-    }
-  memcpy (&f, &bits, sizeof f);
-  return f;
-}
-
-static float
-bf16_to_float (guint16 h)
-{
-  guint32 bits = (guint32) h << 16;
-  float f;
-
-  memcpy (&f, &bits, sizeof f);
-  return f;
-}
-
-/* Element size of a supported dtype, 0 for others. */
-static guint
-dtype_size (const char *dtype)
-{
-  if (g_strcmp0 (dtype, "F32") == 0)
-    return 4;
-  if (g_strcmp0 (dtype, "F16") == 0 || g_strcmp0 (dtype, "BF16") == 0)
-    return 2;
-  return 0;
-}
-
-/* Little-endian bytes of @dtype -> float32, FALSE on NaN/Inf. */
-static gboolean
-convert_tensor (const guint8 *src,
-                const char   *dtype,
-                gsize         n,
-                float        *dst)
-{
-  gboolean f32 = g_str_equal (dtype, "F32");
-  gboolean f16 = g_str_equal (dtype, "F16");
-
-  for (gsize i = 0; i < n; i++)
-    {
-      if (f32)
-        {
-          guint32 bits = ((guint32) src[4 * i]) | ((guint32) src[4 * i + 1] << 8) |
-                         ((guint32) src[4 * i + 2] << 16) | ((guint32) src[4 * i + 3] << 24);
-          memcpy (&dst[i], &bits, sizeof (float));
-        }
-      else
-        {
-          guint16 h = (guint16) (src[2 * i] | (src[2 * i + 1] << 8));
-          dst[i] = f16 ? half_to_float (h) : bf16_to_float (h);
-        }
-      if (!isfinite (dst[i]))
-        return FALSE;
-    }
+    return metadata_error (file, "input_std", v, error);
   return TRUE;
 }
 
 static gboolean
-read_u64_array (JsonObject *entry,
-                const char *member,
-                guint64    *out,
-                guint       max,
-                guint      *n_out)
+tensor_error (ImpSafetensors  *file,
+              const char      *name,
+              const char      *reason,
+              GError         **error)
 {
-  JsonNode *node = json_object_get_member (entry, member);
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) > max)
-    return FALSE;
-  *n_out = json_array_get_length (array);
-  for (guint i = 0; i < *n_out; i++)
-    {
-      JsonNode *e = json_array_get_element (array, i);
-      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64 ||
-          json_node_get_int (e) < 0)
-        return FALSE;
-      out[i] = (guint64) json_node_get_int (e);
-    }
-  return TRUE;
-}
-
-static char *
-shape_string (const guint64 *shape,
-              guint          n)
-{
-  GString *s = g_string_new ("[");
-
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i ? "," : "", shape[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
-}
-
-static gboolean
-tensor_error (LoadCtx     *ctx,
-              const char  *name,
-              GError     **error,
-              const char  *format,
-              ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-tensor_error (LoadCtx     *ctx,
-              const char  *name,
-              GError     **error,
-              const char  *format,
-              ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TENSOR,
-               "%s: tensor %s: %s", ctx->display, name, what);
+  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TENSOR, _("%s: tensor %s: %s"),
+               imp_safetensors_get_display_name (file), name, reason);
   return FALSE;
 }
 
-/* Checks one tensor entry against the expected shape and copies it out as float32. */
-static float *
-load_tensor (LoadCtx        *ctx,
-             const char     *name,
-             const guint64  *want_shape,
-             guint           want_rank,
-             GError        **error)
-{
-  JsonNode *node = json_object_get_member (ctx->header, name);
-  JsonObject *entry;
-  const char *dtype;
-  guint64 shape[8], offs[2];
-  guint rank, n_offs, esize;
-  guint64 n_elems = 1;
-  g_autofree float *out = NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      tensor_error (ctx, name, error, "missing from the file");
-      return NULL;
-    }
-  entry = json_node_get_object (node);
-  dtype = metadata_string (entry, "dtype");
-  esize = dtype_size (dtype);
-  if (esize == 0)
-    {
-      tensor_error (ctx, name, error, "dtype %s is not supported (F32, F16 or BF16)",
-                    dtype ? dtype : "(none)");
-      return NULL;
-    }
-  if (!read_u64_array (entry, "shape", shape, G_N_ELEMENTS (shape), &rank))
-    {
-      tensor_error (ctx, name, error, "no valid shape");
-      return NULL;
-    }
-  if (rank != want_rank || memcmp (shape, want_shape, rank * sizeof (guint64)) != 0)
-    {
-      g_autofree char *got = shape_string (shape, rank);
-      g_autofree char *want = shape_string (want_shape, want_rank);
-      tensor_error (ctx, name, error, "shape %s, VGG19 needs %s", got, want);
-      return NULL;
-    }
-  for (guint i = 0; i < rank; i++)
-    n_elems *= shape[i];
-  if (!read_u64_array (entry, "data_offsets", offs, 2, &n_offs) || n_offs != 2 ||
-      offs[0] > offs[1] || offs[1] > ctx->data_len || offs[1] - offs[0] != n_elems * esize)
-    {
-      tensor_error (ctx, name, error, "byte range outside the data section or of the wrong size");
-      return NULL;
-    }
-  out = g_new (float, n_elems);
-  if (!convert_tensor (ctx->data + offs[0], dtype, n_elems, out))
-    {
-      tensor_error (ctx, name, error, "contains NaN or infinite values");
-      return NULL;
-    }
-  return g_steal_pointer (&out);
-}
-
-static int
-compare_ranges (gconstpointer a,
-                gconstpointer b)
-{
-  const Range *ra = a, *rb = b;
-
-  if (ra->begin != rb->begin)
-    return ra->begin < rb->begin ? -1 : 1;
-  return ra->end < rb->end ? -1 : ra->end > rb->end;
-}
-
-/* safetensors forbids tensors sharing bytes; a file that does is corrupt. */
+/* "conv3_2.bias" -> IMP_CONV3_2, bias; FALSE for names VGG19 has not. */
 static gboolean
-check_no_overlap (LoadCtx  *ctx,
-                  GError  **error)
+parse_tensor_name (const char  *name,
+                   ImpVggLayer *layer,
+                   gboolean    *bias)
 {
-  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (Range));
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
+  const char *dot = strrchr (name, '.');
+  g_autofree char *layer_name = NULL;
 
-  json_object_iter_init (&iter, ctx->header);
-  while (json_object_iter_next (&iter, &name, &node))
+  if (dot == NULL)
+    return FALSE;
+  *bias = g_str_equal (dot + 1, "bias");
+  if (!*bias && !g_str_equal (dot + 1, "weight"))
+    return FALSE;
+  layer_name = g_strndup (name, (gsize) (dot - name));
+  return imp_vgg_layer_from_name (layer_name, layer);
+}
+
+/* VGG19's own shape for a kernel [out, in, 3, 3] or a bias [out]. */
+static guint
+expected_shape (ImpVggLayer  layer,
+                gboolean     bias,
+                guint64      shape[4])
+{
+  shape[0] = imp_vgg_layer_out_channels (layer);
+  shape[1] = imp_vgg_layer_in_channels (layer);
+  shape[2] = shape[3] = 3;
+  return bias ? 1 : 4;
+}
+
+/* One entry against what VGG19 needs, before any data is read. */
+static gboolean
+check_tensor (ImpSafetensors              *file,
+              const ImpSafetensorsTensor  *tensor,
+              GError                     **error)
+{
+  ImpVggLayer layer;
+  gboolean bias;
+  guint64 shape[4];
+  guint rank;
+
+  if (!parse_tensor_name (tensor->name, &layer, &bias))
+    return tensor_error (file, tensor->name, _("not one of VGG19's convolution tensors "
+                                               "(conv1_1.weight … conv5_4.bias)"), error);
+  if (!g_str_equal (tensor->dtype, "F32") && !g_str_equal (tensor->dtype, "F16") &&
+      !g_str_equal (tensor->dtype, "BF16"))
     {
-      guint64 offs[2];
-      guint n = 0;
-      Range r;
-
-      if (g_str_equal (name, "__metadata__"))
-        continue;
-      if (!JSON_NODE_HOLDS_OBJECT (node) ||
-          !read_u64_array (json_node_get_object (node), "data_offsets", offs, 2, &n) || n != 2 ||
-          offs[0] > offs[1])
-        return tensor_error (ctx, name, error, "malformed data_offsets");
-      if (offs[1] > ctx->data_len)
-        {
-          g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_TRUNCATED,
-                       "%s: truncated: tensor %s ends at byte %" G_GUINT64_FORMAT
-                       " of the data section, which has only %" G_GUINT64_FORMAT,
-                       ctx->display, name, offs[1], ctx->data_len);
-          return FALSE;
-        }
-      r.name = name;
-      r.begin = offs[0];
-      r.end = offs[1];
-      g_array_append_val (ranges, r);
+      g_autofree char *reason = g_strdup_printf (_("dtype %s is not supported (F32, F16 or BF16)"),
+                                                 tensor->dtype);
+      return tensor_error (file, tensor->name, reason, error);
     }
-  g_array_sort (ranges, compare_ranges);
-  for (guint i = 1; i < ranges->len; i++)
+  rank = expected_shape (layer, bias, shape);
+  if (tensor->n_dims != rank || memcmp (tensor->shape, shape, rank * sizeof (guint64)) != 0)
     {
-      const Range *prev = &g_array_index (ranges, Range, i - 1);
-      const Range *cur = &g_array_index (ranges, Range, i);
-      if (cur->begin < prev->end)
-        return tensor_error (ctx, cur->name, error, "its bytes overlap those of %s", prev->name);
+      g_autofree char *have = imp_safetensors_shape_text (tensor->shape, tensor->n_dims);
+      g_autofree char *want = imp_safetensors_shape_text (shape, rank);
+      g_autofree char *reason = g_strdup_printf (_("shape %s, VGG19 needs %s"), have, want);
+
+      return tensor_error (file, tensor->name, reason, error);
     }
   return TRUE;
 }
 
+/* Every tensor is one VGG19 needs, in its shape, and all 32 are there: the
+ * data section then holds nothing else, so the read is bounded by them. */
 static gboolean
-load_layers (LoadCtx     *ctx,
-             ImpWeights  *self,
-             GError     **error)
+check_tensors (ImpSafetensors  *file,
+               GError         **error)
+{
+  GPtrArray *tensors = imp_safetensors_get_tensors (file);
+
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    for (guint b = 0; b < 2; b++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s.%s", imp_vgg_layer_name (l),
+                                                 b ? "bias" : "weight");
+
+        if (imp_safetensors_lookup (file, name) == NULL)
+          return tensor_error (file, name, _("missing from the file"), error);
+      }
+  for (guint i = 0; i < tensors->len; i++)
+    if (!check_tensor (file, tensors->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The tensor's elements as float32 from the file's bytes; NULL on NaN/Inf. */
+static float *
+convert_tensor (ImpSafetensors  *file,
+                const guint8    *data,
+                const char      *name,
+                GError         **error)
+{
+  const ImpSafetensorsTensor *tensor = imp_safetensors_lookup (file, name);
+  g_autofree float *out = g_new (float, tensor->n_elements);
+
+  imp_safetensors_to_float (data + tensor->begin, tensor->dtype, (gsize) tensor->n_elements, out);
+  for (guint64 i = 0; i < tensor->n_elements; i++)
+    if (!isfinite (out[i]))
+      {
+        tensor_error (file, name, _("contains NaN or infinite values"), error);
+        return NULL;
+      }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+convert_layers (ImpWeights      *self,
+                ImpSafetensors  *file,
+                const guint8    *data,
+                GError         **error)
 {
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     {
-      guint64 kshape[4] = { imp_vgg_layer_out_channels (l), imp_vgg_layer_in_channels (l), 3, 3 };
       g_autofree char *kname = g_strdup_printf ("%s.weight", imp_vgg_layer_name (l));
       g_autofree char *bname = g_strdup_printf ("%s.bias", imp_vgg_layer_name (l));
 
-      self->kernels[l] = load_tensor (ctx, kname, kshape, 4, error);
+      self->kernels[l] = convert_tensor (file, data, kname, error);
       if (self->kernels[l] == NULL)
         return FALSE;
-      self->biases[l] = load_tensor (ctx, bname, kshape, 1, error);
+      self->biases[l] = convert_tensor (file, data, bname, error);
       if (self->biases[l] == NULL)
         return FALSE;
     }
@@ -700,41 +336,41 @@ ImpWeights *
 imp_weights_load (const char  *path,
                   GError     **error)
 {
+  return imp_weights_load_cancellable (path, NULL, error);
+}
+
+/* The header is checked whole before any data is read, so a file that is no
+ * VGG19 weights costs what its header costs, whatever its size. */
+ImpWeights *
+imp_weights_load_cancellable (const char    *path,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_autoptr(ImpSafetensors) file = NULL;
   g_autoptr(ImpWeights) self = NULL;
-  g_autoptr(JsonObject) header = NULL;
-  g_autofree char *display = NULL;
-  g_autofree guint8 *file = NULL;
-  guint64 header_len = 0;
-  gsize len = 0;
-  LoadCtx ctx;
+  g_autofree guint8 *bytes = NULL;
+  gsize length = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  display = g_filename_display_name (path);
-  file = read_weights_file (path, display, &len, &header, &header_len, error);
+  file = imp_safetensors_open (path, error);
   if (file == NULL)
     return NULL;
-
-  self = g_new0 (ImpWeights, 1);
-  g_mutex_init (&self->sha256_lock);
-  self->ref_count = 1;
-  self->path = g_strdup (path);
-  ctx.display = display;
-  ctx.data = file + 8 + header_len;
-  ctx.data_len = len - 8 - header_len;
-  ctx.header = header;
-  if (!parse_metadata (&ctx, &self->preprocess, error) ||
-      !check_no_overlap (&ctx, error) ||
-      !load_layers (&ctx, self, error))
+  self = weights_new (path);
+  if (!parse_metadata (file, &self->preprocess, error) || !check_tensors (file, error))
+    return NULL;
+  bytes = imp_safetensors_read_file (file, cancellable, &length, error);
+  if (bytes == NULL ||
+      !convert_layers (self, file, bytes + 8 + imp_safetensors_get_header_size (file), error))
     return NULL;
   /* sha256 of 80 MB is half of a load's time and only read later, if ever:
    * on its own thread it overlaps the session's start */
   {
     HashJob *job = g_new (HashJob, 1);
 
-    job->file = g_steal_pointer (&file);
-    job->len = len;
+    job->file = g_steal_pointer (&bytes);
+    job->len = length;
     self->sha256_thread = g_thread_new ("impasto-sha256", hash_file, job);
   }
   return g_steal_pointer (&self);
@@ -745,11 +381,8 @@ imp_weights_new_from_data (const float * const *kernels,
                            const float * const *biases,
                            const ImpPreprocess *preprocess)
 {
-  ImpWeights *self = g_new0 (ImpWeights, 1);
+  ImpWeights *self = weights_new ("(memory)");
 
-  g_mutex_init (&self->sha256_lock);
-  self->ref_count = 1;
-  self->path = g_strdup ("(memory)");
   self->sha256 = g_strdup ("");
   self->preprocess = *preprocess;
   for (guint l = 0; l < IMP_N_VGG_LAYERS && kernels[l] != NULL && biases[l] != NULL; l++)
@@ -760,6 +393,31 @@ imp_weights_new_from_data (const float * const *kernels,
       self->biases[l] = g_memdup2 (biases[l], out * sizeof (float));
     }
   return self;
+}
+
+gboolean
+imp_weights_check_features (ImpWeights   *self,
+                            const float  *features,
+                            gsize         n,
+                            ImpVggLayer   layer,
+                            gboolean      style,
+                            GError      **error)
+{
+  g_autofree char *display = NULL;
+
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (features[i]))
+      {
+        display = g_filename_display_name (self->path);
+        g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_OVERFLOW,
+                     style ? _("%s: the weights overflow the network: the style image’s "
+                               "features at %s are not finite numbers")
+                           : _("%s: the weights overflow the network: the content image’s "
+                               "features at %s are not finite numbers"),
+                     display, imp_vgg_layer_name (layer));
+        return FALSE;
+      }
+  return TRUE;
 }
 
 const char *
@@ -800,6 +458,31 @@ imp_weights_get_sha256 (ImpWeights *self)
   return self->sha256;
 }
 
+/* The named file if it is one, else what it is: missing, a folder, a FIFO... */
+static char *
+find_explicit (const char  *path,
+               GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      if (saved == ENOENT)
+        g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_NOT_FOUND,
+                     _("%s: the weights file does not exist"), display);
+      else
+        g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
+                     _("%s: cannot open the weights file: %s"), display, g_strerror (saved));
+      return NULL;
+    }
+  if (!imp_safetensors_check_regular (display, st.st_mode, error))
+    return NULL;
+  return g_strdup (path);
+}
+
 char *
 imp_weights_find (const char  *explicit_path,
                   GError     **error)
@@ -810,14 +493,7 @@ imp_weights_find (const char  *explicit_path,
 
   /* A file the user names explicitly is never silently replaced by another one. */
   if (explicit_path != NULL && *explicit_path != '\0')
-    {
-      g_autofree char *display = g_filename_display_name (explicit_path);
-      if (g_file_test (explicit_path, G_FILE_TEST_IS_REGULAR))
-        return g_strdup (explicit_path);
-      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_NOT_FOUND,
-                   "%s: the weights file does not exist", display);
-      return NULL;
-    }
+    return find_explicit (explicit_path, error);
 
   if (env != NULL && *env != '\0')
     g_ptr_array_add (candidates, g_strdup (env));
@@ -836,6 +512,6 @@ imp_weights_find (const char  *explicit_path,
       g_string_append_printf (tried, "%s%s", i ? ", " : "", display);
     }
   g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_NOT_FOUND,
-               "VGG19 weights not found (looked in: %s); see weights/README.md", tried->str);
+               _("VGG19 weights not found (looked in: %s); see weights/README.md"), tried->str);
   return NULL;
 }

@@ -6,21 +6,10 @@
 
 #include <gio/gio.h>
 
+#include "imp-safetensors.h"
 #include "imp-vgg-layers.h"
 
 G_BEGIN_DECLS
-
-#define IMP_WEIGHTS_ERROR (imp_weights_error_quark ())
-
-typedef enum
-{
-  IMP_WEIGHTS_ERROR_NOT_FOUND,   /* no weights file anywhere on the lookup path */
-  IMP_WEIGHTS_ERROR_IO,          /* open/read failed, or the file changed while being read */
-  IMP_WEIGHTS_ERROR_TRUNCATED,
-  IMP_WEIGHTS_ERROR_HEADER,      /* header length or JSON wrong */
-  IMP_WEIGHTS_ERROR_TENSOR,      /* missing tensor, wrong dtype/shape/range, NaN/Inf */
-  IMP_WEIGHTS_ERROR_METADATA,
-} ImpWeightsError;
 
 /* How the network expects its input, from the file's __metadata__.
  * network_input[c] = (pixel[c] / 255 * scale - mean[c]) / std[c], for the channel
@@ -35,12 +24,17 @@ typedef struct
 
 typedef struct _ImpWeights ImpWeights;
 
-GQuark               imp_weights_error_quark    (void);
-
-/* Reads the whole file into memory (no mmap: a file truncated by someone else
- * must not crash us) and checks every tensor. Errors name the file. */
+/* Checks the header (imp_safetensors_open ()), then that it holds VGG19's 32
+ * convolution tensors and nothing else, then reads the file whole (no mmap: a
+ * file truncated by someone else must not crash us) and checks every value.
+ * Errors name the file. */
 ImpWeights          *imp_weights_load           (const char        *path,
                                                  GError           **error);
+/* The same, stopping with G_IO_ERROR_CANCELLED within a few milliseconds of
+ * @cancellable being cancelled. */
+ImpWeights          *imp_weights_load_cancellable (const char      *path,
+                                                   GCancellable    *cancellable,
+                                                   GError         **error);
 ImpWeights          *imp_weights_ref            (ImpWeights        *self);
 void                 imp_weights_unref          (ImpWeights        *self);
 
@@ -62,6 +56,17 @@ const char          *imp_weights_get_sha256     (ImpWeights        *self);
 ImpWeights          *imp_weights_new_from_data  (const float * const *kernels,
                                                  const float * const *biases,
                                                  const ImpPreprocess *preprocess);
+
+/* FALSE with IMP_WEIGHTS_ERROR_OVERFLOW naming @self's file when any of the
+ * @n features computed at @layer from the style image (@style) or the
+ * content image is NaN or infinite: finite weights too large for the
+ * network, found where a session starts, before any iteration. */
+gboolean             imp_weights_check_features (ImpWeights        *self,
+                                                 const float       *features,
+                                                 gsize              n,
+                                                 ImpVggLayer        layer,
+                                                 gboolean           style,
+                                                 GError           **error);
 
 /* The lookup order of the application and the CLI (weights/README.md):
  * @explicit_path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights/vgg19-conv.safetensors,

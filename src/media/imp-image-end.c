@@ -6,7 +6,11 @@
 
 #include <string.h>
 
-enum { FORMAT_UNDECIDED, FORMAT_PNG, FORMAT_JPEG, FORMAT_OTHER, FORMAT_GIF, FORMAT_BMP };
+enum
+{
+  FORMAT_UNDECIDED, FORMAT_PNG, FORMAT_JPEG, FORMAT_OTHER, FORMAT_GIF, FORMAT_BMP,
+  FORMAT_PNM, FORMAT_ICO,
+};
 
 /* JPEG walker states */
 enum
@@ -170,6 +174,18 @@ jpeg_step (ImpImageEnd  *self,
     }
 }
 
+static guint32
+le16 (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8);
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return le16 (p) | (le16 (p + 2) << 16);
+}
+
 static void
 choose_format (ImpImageEnd  *self,
                const guint8 *data,
@@ -186,8 +202,128 @@ choose_format (ImpImageEnd  *self,
     self->format = FORMAT_GIF;
   else if (length >= 2 && data[0] == 'B' && data[1] == 'M')
     self->format = FORMAT_BMP;
+  else if (length >= 2 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6')
+    self->format = FORMAT_PNM;
+  else if (length >= 4 && data[0] == 0 && data[1] == 0 && (data[2] == 1 || data[2] == 2) &&
+           data[3] == 0)
+    self->format = FORMAT_ICO;   /* icon or cursor */
   else
     self->format = FORMAT_OTHER;
+}
+
+/* Numbers PNM's header holds: width, height and, but for bitmaps, maxval. */
+static guint
+pnm_header_fields (guint8 kind)
+{
+  return kind == '1' || kind == '4' ? 2 : 3;
+}
+
+/* One byte of a PNM header after the magic: numbers separated by whitespace
+ * and # comments; the data starts after the one whitespace byte that ends
+ * the last number. */
+static void
+pnm_header_byte (ImpImageEnd *self,
+                 guint8       c)
+{
+  guint64 *number = &self->pnm_number[MIN (self->pnm_fields, 2)];
+
+  if (self->pnm_in_comment)
+    self->pnm_in_comment = c != '\n' && c != '\r';
+  else if (c >= '0' && c <= '9')
+    {
+      if (!self->pnm_in_number)
+        *number = 0;
+      self->pnm_in_number = TRUE;
+      *number = MIN (*number * 10 + (c - '0'), G_MAXUINT32);
+    }
+  else if (self->pnm_in_number && g_ascii_isspace (c))
+    {
+      self->pnm_in_number = FALSE;
+      self->pnm_header_done = ++self->pnm_fields == pnm_header_fields (self->lead[1]);
+    }
+  else if (c == '#' && !self->pnm_in_number)
+    self->pnm_in_comment = TRUE;
+  else if (!g_ascii_isspace (c))
+    self->pnm_unknown = TRUE;
+}
+
+static gboolean
+pnm_is_ascii (ImpImageEnd *self)
+{
+  return self->lead[1] <= '3';
+}
+
+/* The ASCII kinds' samples: single digits in P1, numbers in P2 and P3. */
+static void
+pnm_count_samples (ImpImageEnd  *self,
+                   const guint8 *data,
+                   gsize         length)
+{
+  gboolean bitmap = self->lead[1] == '1';
+
+  for (gsize i = 0; i < length; i++)
+    {
+      gboolean digit = data[i] >= '0' && data[i] <= '9';
+
+      if (self->pnm_in_comment)
+        self->pnm_in_comment = data[i] != '\n' && data[i] != '\r';
+      else if (data[i] == '#')
+        self->pnm_in_comment = TRUE;
+      else if (digit && (bitmap || !self->pnm_in_number))
+        self->pnm_samples++;
+      self->pnm_in_number = digit;
+    }
+}
+
+static void
+pnm_feed (ImpImageEnd  *self,
+          const guint8 *data,
+          gsize         length)
+{
+  gsize i = 0;
+
+  for (; i < length && !self->pnm_header_done && !self->pnm_unknown; i++)
+    {
+      if (++self->walked > 2)
+        pnm_header_byte (self, data[i]);
+    }
+  if (self->pnm_header_done && self->pnm_header_length == 0)
+    {
+      self->pnm_header_length = self->walked;
+      self->pnm_in_number = FALSE;
+    }
+  if (self->pnm_header_done && pnm_is_ascii (self))
+    pnm_count_samples (self, data + i, length - i);
+  self->walked += length - i;
+}
+
+/* ICO: a 6-byte header whose last field counts the 16-byte directory entries
+ * that follow; each entry ends with its image's size and offset. */
+static void
+ico_feed (ImpImageEnd  *self,
+          const guint8 *data,
+          gsize         length)
+{
+  for (gsize i = 0; i < length; i++, self->walked++)
+    {
+      guint64 at = self->walked;
+      guint count = self->lead_fill >= 6 ? le16 (self->lead + 4) : 0;
+
+      if (at < 6)
+        continue;
+      if (at >= 6 + 16 * (guint64) count)
+        {
+          self->walked += length - i;
+          return;
+        }
+      self->ico_entry[(at - 6) % 16] = data[i];
+      if ((at - 6) % 16 == 15)
+        {
+          self->ico_end = MAX (self->ico_end, (guint64) le32 (self->ico_entry + 12) +
+                                              le32 (self->ico_entry + 8));
+          self->ico_seen++;
+        }
+    }
 }
 
 /* GIF and BMP: their headers sit at fixed places in the first bytes. */
@@ -209,9 +345,14 @@ imp_image_end_feed (ImpImageEnd  *self,
 {
   if (self->format == FORMAT_UNDECIDED && length > 0)
     choose_format (self, data, length);
-  if (self->format == FORMAT_GIF || self->format == FORMAT_BMP)
+  if (self->format == FORMAT_GIF || self->format == FORMAT_BMP || self->format == FORMAT_PNM ||
+      self->format == FORMAT_ICO)
     {
       lead_feed (self, data, length);
+      if (self->format == FORMAT_PNM)
+        pnm_feed (self, data, length);
+      else if (self->format == FORMAT_ICO)
+        ico_feed (self, data, length);
       return;
     }
 
@@ -305,18 +446,6 @@ imp_image_end_get_png_size (ImpImageEnd *self,
 
   *width = known ? be32 (self->ihdr) : 0;
   *height = known ? be32 (self->ihdr + 4) : 0;
-}
-
-static guint32
-le16 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8);
-}
-
-static guint32
-le32 (const guint8 *p)
-{
-  return le16 (p) | (le16 (p + 2) << 16);
 }
 
 /* BMP: file header (14 bytes), then the info header whose first field is its
@@ -420,6 +549,11 @@ imp_image_end_get_size (ImpImageEnd *self,
     }
   else if (self->format == FORMAT_BMP && bmp_header (self, &w, &h, &bpp, &compression))
     ;
+  else if (self->format == FORMAT_PNM && self->pnm_fields >= 2)
+    {
+      w = self->pnm_number[0];
+      h = self->pnm_number[1];
+    }
   else if (self->format == FORMAT_JPEG && self->sof_fill == sizeof self->sof)
     {
       h = ((guint) self->sof[1] << 8) | self->sof[2];
@@ -441,6 +575,48 @@ imp_image_end_get_size (ImpImageEnd *self,
  *   segment) does not buy a larger lie; the decoder allocates at that scan.
  *   Arithmetic coding has no such floor (a flat block costs a fraction of a
  *   bit): not bounded here, the end marker check still refuses it cut short. */
+/* The bytes a PNM's data needs: exact for the binary kinds (P4-P6), a lower
+ * bound for the ASCII ones (a digit per sample, and P2/P3 separate them). */
+static gboolean
+pnm_cannot_fill (ImpImageEnd *self,
+                 guint64      total_length)
+{
+  guint64 width = self->pnm_number[0], height = self->pnm_number[1], samples, need;
+  guint bytes_per_sample = self->pnm_number[2] > 255 ? 2 : 1;
+  guint8 kind = self->lead[1];
+
+  if (!self->pnm_header_done || self->pnm_unknown || width == 0 || height == 0)
+    return FALSE;
+  /* beyond any file; keeps the products below from overflowing */
+  if (width >= 1u << 24 || height >= 1u << 24)
+    return TRUE;
+  samples = width * height * (kind == '3' || kind == '6' ? 3 : 1);
+  /* the ASCII kinds once all of the file was walked: their samples counted */
+  if (pnm_is_ascii (self) && self->walked == total_length)
+    return self->pnm_samples < samples;
+  if (kind == '4')
+    need = height * ((width + 7) / 8);
+  else if (kind == '5' || kind == '6')
+    need = samples * bytes_per_sample;
+  else if (kind == '1')
+    need = samples;
+  else
+    need = 2 * samples - 1;
+  return total_length < self->pnm_header_length ||
+         total_length - self->pnm_header_length < need;
+}
+
+/* Every directory entry's image lies within the file, and so does the
+ * directory itself. */
+static gboolean
+ico_cannot_fill (ImpImageEnd *self,
+                 guint64      total_length)
+{
+  if (self->lead_fill < 6)
+    return FALSE;
+  return total_length < 6 + 16 * (guint64) le16 (self->lead + 4) || self->ico_end > total_length;
+}
+
 gboolean
 imp_image_end_cannot_fill (ImpImageEnd *self,
                            guint64      total_length)
@@ -450,6 +626,10 @@ imp_image_end_cannot_fill (ImpImageEnd *self,
 
   if (self->format == FORMAT_BMP)
     return bmp_cannot_fill (self, total_length);
+  if (self->format == FORMAT_PNM)
+    return pnm_cannot_fill (self, total_length);
+  if (self->format == FORMAT_ICO)
+    return ico_cannot_fill (self, total_length);
   if (self->format == FORMAT_GIF)
     per_byte = 2731;
   else if (self->format == FORMAT_JPEG && !self->arithmetic)

@@ -45,6 +45,18 @@ typedef struct
   gboolean arithmetic;        /* JPEG: arithmetic-coded frame */
   guint64  offset;            /* JPEG: bytes walked */
   guint64  scan_offset;       /* JPEG: where the first scan's data starts, or 0 */
+  guint64  pnm_number[3];     /* PNM: width, height, maxval */
+  guint    pnm_fields;        /* PNM: numbers complete */
+  gboolean pnm_in_number;
+  gboolean pnm_in_comment;
+  gboolean pnm_header_done;
+  gboolean pnm_unknown;       /* PNM: a header this walk does not follow */
+  guint64  pnm_header_length;
+  guint64  pnm_samples;       /* PNM, ASCII kinds: samples in the data so far */
+  guint64  walked;            /* PNM, ICO: bytes seen */
+  guint8   ico_entry[16];     /* ICO: the directory entry being read */
+  guint    ico_seen;          /* ICO: directory entries read */
+  guint64  ico_end;           /* ICO: where the furthest image's data ends */
 } ImpImageEnd;
 
 /* libpng's progressive reader keeps every chunk but IDAT whole in memory before
@@ -77,12 +89,15 @@ void             imp_image_end_get_png_size (ImpImageEnd *self,
  * small frame, a flat JPEG). */
 #define IMP_IMAGE_END_PLAUSIBLE_PIXELS (4u * 1024 * 1024)
 
-/* For GIF, BMP and JPEG once their headers were fed: whether a file of
+/* For GIF, BMP, JPEG, PNM and ICO once their headers were fed: whether a file of
  * @total_length bytes is too short to hold the pixels the header declares,
  * even at the format's best compression. gdk-pixbuf allocates the declared
  * size when it reads the header (BMP, JPEG) or the first frame (GIF) and
  * leaves what the data does not cover blank, so a 9999x9999 header with a few
- * bytes of data costs gigabytes and seconds and then passes as a picture. Ask
+ * bytes of data costs gigabytes and seconds and then passes as a picture.
+ * PNM and ICO loaders leave a cut file's missing rows black as well: a PNM's
+ * data has a size its header fixes (a lower bound for the ASCII kinds), an
+ * ICO's directory says where each image's data ends. Ask
  * with the file's expected length before feeding the decoder, and with the
  * length actually read before accepting the result. */
 gboolean         imp_image_end_cannot_fill (ImpImageEnd *self,

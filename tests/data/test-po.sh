@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# test-po.sh SOURCE-ROOT: po/POTFILES.in lists every file under src/, ui/ and
-# weights/ (the converter) with translatable strings and every desktop,
+# test-po.sh SOURCE-ROOT: po/POTFILES.in lists every file under src/ and ui/
+# with translatable strings and every desktop,
 # metainfo and schema file in data/; no translatable string is cut at a format
 # macro; po/ko.po translates every message of a freshly extracted template (no
 # untranslated, no fuzzy, formats matching). Then the same checks are run on
@@ -30,7 +30,7 @@ xgettext_args=(
 # next one): _("…"), N_ ("…"), C_ ("ctx", "…"), translatable="yes".
 marker='(^|[^A-Za-z0-9_])(N_|C_|NC_|_|g_dngettext|ngettext)[[:space:]]*\([[:space:]]*("|$)|translatable="yes"'
 
-# Prints the files of ROOT's src/, ui/ and weights/ with strings, and its
+# Prints the files of ROOT's src/ and ui/ with strings, and its
 # desktop, metainfo and schema files in data/, that POTFILES.in lacks.
 missing_from_potfiles ()
 {
@@ -41,7 +41,7 @@ missing_from_potfiles ()
       missing=1
     fi
   done < <(cd "$r" && {
-             grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui weights
+             grep -rlE --include='*.c' --include='*.h' --include='*.ui' -- "$marker" src ui
              # Data files translate by their format (its rules), not by a marker.
              find -L data -name '*.desktop.in' -o -name '*.metainfo.xml.in' -o -name '*.gschema.xml'
            } 2>/dev/null | sort)
@@ -87,7 +87,7 @@ ko_complete ()
   ! grep -Eq 'untranslated|fuzzy' <<<"$stats"
 }
 
-expect_pass "every file under src/, ui/, weights/ and data/ with translatable strings is in POTFILES.in" \
+expect_pass "every file under src/, ui/ and data/ with translatable strings is in POTFILES.in" \
   missing_from_potfiles "$root"
 expect_pass "every file POTFILES.in lists exists" potfiles_exist "$root"
 expect_pass "no translatable string is cut at a format macro" no_cut_msgids "$root"
@@ -96,14 +96,12 @@ expect_pass "ko.po translates every message of a fresh template" \
 expect_pass "msgfmt --check accepts ko.po (formats, header)" \
   msgfmt --check -o /dev/null "$root/po/ko.po"
 
-# Broken copies. A copy of the tree whose sources can be changed: src/, ui/ and
-# weights/'s C files are copied (they are small), data/ is linked.
+# Broken copies. A copy of the tree whose sources can be changed: src/ and ui/
+# are copied (they are small), data/ is linked.
 broken="$tap_tmp/tree"
 mkdir -p "$broken/po"
 cp -r "$root/src" "$broken/src"
 [ -d "$root/ui" ] && cp -r "$root/ui" "$broken/ui" || mkdir "$broken/ui"
-mkdir "$broken/weights"
-cp "$root"/weights/*.c "$root"/weights/*.h "$broken/weights/" 2>/dev/null
 ln -s "$root/data" "$broken/data"
 cp "$root/po/POTFILES.in" "$broken/po/POTFILES.in"
 
@@ -130,9 +128,9 @@ expect_fail "a translatable string cut at G_GUINT64_FORMAT is reported" \
 rm "$broken/src/imp-untranslated.c"
 
 # The converter is scanned too: a POTFILES.in without its main file is caught.
-grep -vx weights/impasto-weights.c "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
+grep -vx src/weights/impasto-weights.c "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
 expect_fail "a converter file with strings missing from POTFILES.in is found" \
-  "weights/impasto-weights.c has translatable" missing_from_potfiles "$broken"
+  "src/weights/impasto-weights.c has translatable" missing_from_potfiles "$broken"
 grep -vx data/io.github.impasto.Impasto.gschema.xml "$root/po/POTFILES.in" > "$broken/po/POTFILES.in"
 expect_fail "a schema missing from POTFILES.in is found" \
   "data/io.github.impasto.Impasto.gschema.xml has translatable" missing_from_potfiles "$broken"

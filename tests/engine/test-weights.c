@@ -2,12 +2,16 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "engine/imp-objective.h"
 #include "engine/imp-weights.h"
 
 /* The real file's bytes, read once, and a temp dir for the broken copies. */
@@ -192,6 +196,113 @@ test_find_order (void)
     g_unsetenv ("IMPASTO_WEIGHTS");
 }
 
+
+/* A folder, a FIFO or a device named as the weights says what it is, not
+ * that nothing is there; a FIFO without a writer does not block. */
+static void
+test_find_not_regular (void)
+{
+  static const struct { const char *name, *kind; } cases[] = {
+    { "weights-folder", "it is a folder" },
+    { "weights-fifo", "it is a named pipe" },
+    { "weights-zero", "it is a device" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, cases[i].name, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *found = NULL;
+
+      if (i == 0)
+        g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+      else if (i == 1)
+        g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+      else
+        g_assert_cmpint (symlink ("/dev/zero", path), ==, 0);
+      found = imp_weights_find (path, &error);
+      g_assert_null (found);
+      g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].name));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_assert_nonnull (strstr (error->message, cases[i].kind));
+      g_assert_null (strstr (error->message, "does not exist"));
+      assert_load_fails (path, IMP_WEIGHTS_ERROR_IO, cases[i].kind);
+    }
+}
+
+/* The real file followed by 1.9 GB of zeros (sparse): refused from its
+ * size, at once, instead of read whole and accepted. */
+static void
+test_trailing_zeros (void)
+{
+  g_autofree char *path = NULL;
+  gint64 start;
+  gsize len;
+  const guint8 *data;
+  int fd;
+
+  if (!need_weights ())
+    return;
+  data = g_bytes_get_data (real_bytes, &len);
+  path = write_temp ("trailing-zeros.safetensors", data, len);
+  fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) len + ((off_t) 1900 << 20)), ==, 0);
+  close (fd);
+  start = g_get_monotonic_time ();
+  assert_load_fails (path, IMP_WEIGHTS_ERROR_HEADER, "1992294400 bytes follow the last tensor");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+  g_unlink (path);
+}
+
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (20 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Cancelled before or while it reads, a load stops within a second with
+ * G_IO_ERROR_CANCELLED (Ctrl+C in the CLI cancels this way). */
+static void
+test_cancel (void)
+{
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+
+  if (!need_weights ())
+    return;
+  g_cancellable_cancel (cancelled);
+  weights = imp_weights_load_cancellable (g_getenv ("IMPASTO_WEIGHTS"), cancelled, &error);
+  g_assert_null (weights);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      GThread *thread = g_thread_new ("cancel", cancel_later, cancellable);
+      gint64 cancelled_at;
+
+      g_clear_error (&error);
+      g_clear_pointer (&weights, imp_weights_unref);
+      weights = imp_weights_load_cancellable (g_getenv ("IMPASTO_WEIGHTS"), cancellable, &error);
+      cancelled_at = g_get_monotonic_time ();
+      g_thread_join (thread);
+      if (weights != NULL)
+        continue;   /* loaded within 20 ms: nothing to cancel */
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_test_message ("returned %.0f ms after the cancellation",
+                      (g_get_monotonic_time () - cancelled_at) / 1000.0);
+      return;
+    }
+  g_test_message ("every load finished within 20 ms: cancelling while reading not exercised");
+}
+
+
 static void
 test_truncated (void)
 {
@@ -315,11 +426,35 @@ check_edited (const char *name,
   g_unlink (path);
 }
 
+/* The entry renamed: its bytes stay, so the data section is still whole. */
 static void
 edit_missing (JsonObject *header,
               guint8     *payload)
 {
+  JsonNode *entry = json_object_dup_member (header, "conv4_2.bias");
+
   json_object_remove_member (header, "conv4_2.bias");
+  json_object_set_member (header, "conv4_2.bias_old", entry);
+}
+
+/* A tensor VGG19 has not: empty, at the end, so the data section stays whole. */
+static void
+edit_unknown (JsonObject *header,
+              guint8     *payload)
+{
+  gint64 end = json_array_get_int_element (json_object_get_array_member (
+                 json_object_get_object_member (header, "conv5_4.bias"), "data_offsets"), 1);
+  JsonObject *extra = json_object_new ();
+  JsonArray *shape = json_array_new ();
+  JsonArray *offsets = json_array_new ();
+
+  json_array_add_int_element (shape, 0);
+  json_array_add_int_element (offsets, end);
+  json_array_add_int_element (offsets, end);
+  json_object_set_string_member (extra, "dtype", "F32");
+  json_object_set_array_member (extra, "shape", shape);
+  json_object_set_array_member (extra, "data_offsets", offsets);
+  json_object_set_object_member (header, "fc6.weight", extra);
 }
 
 static void
@@ -389,11 +524,91 @@ edit_metadata (JsonObject *header,
                                  "input_mean", "123.68,116.779");
 }
 
+/* conv1_1's kernel all 3e38: finite, so the file loads, but every feature
+ * of the network overflows. The session start says so, naming the file
+ * and the layer, instead of running on NaN. */
+static void
+edit_huge (JsonObject *header,
+           guint8     *payload)
+{
+  JsonArray *offs = json_object_get_array_member (json_object_get_object_member (header,
+                                                  "conv1_1.weight"), "data_offsets");
+  gsize begin = (gsize) json_array_get_int_element (offs, 0);
+  gsize end = (gsize) json_array_get_int_element (offs, 1);
+  float huge = 3e38f;
+
+  for (gsize at = begin; at < end; at += 4)
+    memcpy (payload + at, &huge, 4);
+}
+
+static void
+test_overflow (void)
+{
+  g_autoptr(JsonObject) header = NULL;
+  g_autofree guint8 *payload = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *pixels = g_new (float, 3 * 16 * 12);
+  ImpImage image = { 16, 12, pixels };
+  const ImpImage *styles[1] = { &image };
+  gsize len, header_len;
+  const guint8 *data;
+  ImpParams params;
+
+  if (!need_weights ())
+    return;
+  data = g_bytes_get_data (real_bytes, &len);
+  header = real_header (&header_len);
+  payload = g_memdup2 (data + 8 + header_len, len - 8 - header_len);
+  edit_huge (header, payload);
+  path = write_with_header ("huge.safetensors", header, payload, len - 8 - header_len);
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3 * 16 * 12; i++)
+    pixels[i] = (float) (i % 256);
+
+  memset (&params, 0, sizeof params);
+  params.content_layers.n_layers = 1;
+  params.content_layers.layers[0] = IMP_CONV2_1;
+  params.content_layers.weights[0] = 1;
+  params.style_layers.n_layers = 1;
+  params.style_layers.layers[0] = IMP_CONV1_1;
+  params.style_layers.weights[0] = 1;
+  params.content_weight = params.style_weight = params.tv_weight = 1;
+  params.pool = IMP_POOL_MAX;
+  params.threads = 1;
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(ImpObjective) objective = NULL;
+
+      g_clear_error (&error);
+      /* the second time without style layers: the content's features overflow */
+      params.style_layers.n_layers = round == 0 ? 1 : 0;
+      objective = imp_objective_new (weights, &params, &image, styles, NULL, 1, NULL, &error);
+      g_assert_null (objective);
+      g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_OVERFLOW);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "huge.safetensors"));
+      g_assert_nonnull (strstr (error->message, round == 0 ? "style image’s features at conv1_1"
+                                                           : "content image’s features at conv2_1"));
+    }
+  g_unlink (path);
+}
+
+
 static void
 test_tensor_missing (void)
 {
   check_edited ("missing-tensor.safetensors", edit_missing, IMP_WEIGHTS_ERROR_TENSOR,
                 "conv4_2.bias");
+}
+
+static void
+test_tensor_unknown (void)
+{
+  check_edited ("unknown-tensor.safetensors", edit_unknown, IMP_WEIGHTS_ERROR_TENSOR,
+                "fc6.weight: not one of VGG19's");
 }
 
 static void
@@ -579,11 +794,16 @@ main (int   argc,
   g_test_add_func ("/engine/weights/missing", test_missing);
   g_test_add_func ("/engine/weights/find-explicit", test_find_explicit);
   g_test_add_func ("/engine/weights/find-order", test_find_order);
+  g_test_add_func ("/engine/weights/find-not-regular", test_find_not_regular);
+  g_test_add_func ("/engine/weights/trailing-zeros", test_trailing_zeros);
+  g_test_add_func ("/engine/weights/cancel", test_cancel);
+  g_test_add_func ("/engine/weights/overflow", test_overflow);
   g_test_add_func ("/engine/weights/truncated", test_truncated);
   g_test_add_func ("/engine/weights/garbage", test_garbage);
   g_test_add_func ("/engine/weights/header-past-eof", test_header_past_eof);
   g_test_add_func ("/engine/weights/header-not-json", test_header_not_json);
   g_test_add_func ("/engine/weights/tensor-missing", test_tensor_missing);
+  g_test_add_func ("/engine/weights/tensor-unknown", test_tensor_unknown);
   g_test_add_func ("/engine/weights/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/weights/wrong-dtype", test_wrong_dtype);
   g_test_add_func ("/engine/weights/nan-inf", test_nan);

@@ -6,9 +6,12 @@
 
 #include "weights-test-util.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -24,7 +27,7 @@ fixture_setup (Fixture       *fixture,
 
   fixture->dir = g_dir_make_tmp ("impasto-weights-cli-XXXXXX", &error);
   g_assert_no_error (error);
-  fixture->program = test_build_path ("weights/impasto-weights");
+  fixture->program = test_build_path ("src/weights/impasto-weights");
 }
 
 static void
@@ -181,6 +184,146 @@ test_errors (Fixture       *fixture,
   g_assert_cmpint (test_count_entries (fixture->dir), ==, 2);
 }
 
+
+/* A FIFO without a writer, a folder and an endless device: every command
+ * refuses them at once, saying what they are, instead of blocking or reading
+ * forever. */
+static void
+test_not_regular (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo.safetensors", NULL);
+  g_autofree char *folder = g_build_filename (fixture->dir, "folder.safetensors", NULL);
+  g_autofree char *out_path = g_build_filename (fixture->dir, "out.safetensors", NULL);
+  const char *paths[] = { fifo, folder, "/dev/zero" };
+  const char *kinds[] = { "it is a named pipe", "it is a folder", "it is a device" };
+  g_autofree char *out = NULL, *err = NULL;
+
+  if (!have_program (fixture))
+    return;
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_assert_cmpint (run (fixture, &out, &err, "info", paths[i], NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "not a regular file"));
+      g_assert_nonnull (strstr (err, kinds[i]));
+      g_assert_cmpint (run (fixture, &out, &err, "verify", paths[i], NULL), ==, 1);
+      g_assert_nonnull (strstr (err, kinds[i]));
+      g_assert_cmpint (run (fixture, &out, &err, "convert", "--from", "torchvision", paths[i],
+                            out_path, NULL), ==, 1);
+      g_assert_nonnull (strstr (err, kinds[i]));
+      g_assert_cmpint (run (fixture, &out, &err, "convert", "--from", "keras-h5", paths[i],
+                            out_path, NULL), ==, 1);
+      g_assert_nonnull (strstr (err, "not a regular file"));
+    }
+  g_assert_false (g_file_test (out_path, G_FILE_TEST_EXISTS));
+}
+
+static void
+write_with_length (const char *path,
+                   const char *header,
+                   gsize       data_len)
+{
+  gsize n = strlen (header);
+  g_autofree guint8 *file = g_malloc0 (8 + n + data_len);
+
+  for (int i = 0; i < 8; i++)
+    file[i] = (guint8) ((guint64) n >> (8 * i));
+  memcpy (file + 8, header, n);
+  g_assert_true (g_file_set_contents (path, (const char *) file, (gssize) (8 + n + data_len),
+                                      NULL));
+}
+
+/* Headers that crashed the tools (100000 levels deep: SIGSEGV in the JSON
+ * parser) or passed verify (a second __metadata__, 1.9 GB after the last
+ * tensor): exit 1 with the reason, from every command. */
+static void
+test_hostile_headers (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *deep = g_build_filename (fixture->dir, "deep.safetensors", NULL);
+  g_autofree char *dup = g_build_filename (fixture->dir, "dup.safetensors", NULL);
+  g_autofree char *tail = g_build_filename (fixture->dir, "tail.safetensors", NULL);
+  g_autofree char *out_path = g_build_filename (fixture->dir, "out.safetensors", NULL);
+  g_autoptr(GString) text = g_string_new ("{\"__metadata__\":");
+  g_autofree char *out = NULL, *err = NULL;
+  const char *paths[] = { deep, dup, tail };
+  const char *reasons[] = { "more than 16 levels deep", "“__metadata__” more than once",
+                            "1992294400 bytes follow the last tensor" };
+  TestTensors *tv = NULL;
+  int fd;
+
+  if (!have_program (fixture))
+    return;
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+  write_with_length (deep, text->str, 0);
+  write_with_length (dup, "{\"__metadata__\":{\"format\":\"pt\"},\"__metadata__\":{},"
+                     "\"features.0.bias\":{\"dtype\":\"F32\",\"shape\":[64],"
+                     "\"data_offsets\":[0,256]}}", 256);
+  tv = test_tensors_oihw_pattern ();
+  test_write_torchvision (tail, tv, -1, -1, FALSE);
+  test_tensors_free (tv);
+  fd = g_open (tail, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, lseek (fd, 0, SEEK_END) + ((off_t) 1900 << 20)), ==, 0);
+  close (fd);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      g_assert_cmpint (run (fixture, &out, &err, "info", paths[i], NULL), ==, 1);
+      g_assert_nonnull (strstr (err, reasons[i]));
+      g_assert_cmpint (run (fixture, &out, &err, "verify", paths[i], NULL), ==, 1);
+      g_assert_nonnull (strstr (err, reasons[i]));
+      g_assert_cmpint (run (fixture, &out, &err, "convert", "--from", "torchvision", paths[i],
+                            out_path, NULL), ==, 1);
+      g_assert_nonnull (strstr (err, reasons[i]));
+      /* nothing of the 1.9 GB is read or hashed */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+    }
+  g_assert_false (g_file_test (out_path, G_FILE_TEST_EXISTS));
+}
+
+/* The output is the input, by its own name, another spelling, a symbolic or
+ * a hard link: a usage error before anything is written. */
+static void
+test_convert_onto_input (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *in = g_build_filename (fixture->dir, "tv.safetensors", NULL);
+  g_autofree char *spelled = g_build_filename (fixture->dir, ".", "tv.safetensors", NULL);
+  g_autofree char *symlinked = g_build_filename (fixture->dir, "link.safetensors", NULL);
+  g_autofree char *hard = g_build_filename (fixture->dir, "hard.safetensors", NULL);
+  g_autofree char *sha = NULL, *after = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  const char *outputs[] = { in, spelled, symlinked, hard };
+  TestTensors *tv = NULL;
+
+  if (!have_program (fixture))
+    return;
+  tv = test_tensors_oihw_pattern ();
+  test_write_torchvision (in, tv, -1, -1, FALSE);
+  test_tensors_free (tv);
+  g_assert_cmpint (symlink (in, symlinked), ==, 0);
+  g_assert_cmpint (link (in, hard), ==, 0);
+  sha = sha256_of (in);
+  for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+    {
+      g_assert_cmpint (run (fixture, &out, &err, "convert", "--from", "torchvision", in,
+                            outputs[i], NULL), ==, 2);
+      g_assert_nonnull (strstr (err, "is the input file itself"));
+    }
+  after = sha256_of (in);
+  g_assert_cmpstr (after, ==, sha);
+  g_assert_true (g_file_test (symlinked, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpuint (test_count_entries (fixture->dir), ==, 3);   /* no temporary file left */
+}
+
 int
 main (int    argc,
       char **argv)
@@ -192,6 +335,9 @@ main (int    argc,
   ADD ("/weights/cli/usage", test_usage);
   ADD ("/weights/cli/convert-info-verify", test_convert_info_verify);
   ADD ("/weights/cli/errors", test_errors);
+  ADD ("/weights/cli/not-regular", test_not_regular);
+  ADD ("/weights/cli/hostile-headers", test_hostile_headers);
+  ADD ("/weights/cli/convert-onto-input", test_convert_onto_input);
 #undef ADD
 
   return g_test_run ();

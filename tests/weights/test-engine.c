@@ -111,7 +111,7 @@ static char *
 convert_with_cli (const char *dir,
                   const char *input)
 {
-  g_autofree char *program = test_build_path ("weights/impasto-weights");
+  g_autofree char *program = test_build_path ("src/weights/impasto-weights");
   char *output = g_build_filename (dir, "vgg19-conv.safetensors", NULL);
   const char *argv[] = { program, "convert", "--from", "torchvision", input, output, NULL };
   g_autofree char *out = NULL, *err = NULL;

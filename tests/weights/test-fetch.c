@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define KERAS_NAME "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
@@ -146,10 +147,39 @@ test_from_dev_copy (Fixture       *fixture,
       g_test_skip ("IMPASTO_WEIGHTS is not set (the development weights file)");
       return;
     }
-  g_assert_cmpint (run_fetch (fixture, fixture->script, args, NULL, &out, &err), ==, 0);
+  g_assert_cmpint (run_fetch (fixture, fixture->build_script, args, NULL, &out, &err), ==, 0);
   sha256 = file_sha256 (dev);
   assert_installed (fixture, out, sha256);
   g_assert_nonnull (strstr (err, "matches"));
+}
+
+/* Converts synthetic torchvision weights into @path with the built converter. */
+static void
+write_loadable (const char *path)
+{
+  g_autofree char *program = test_build_path ("src/weights/impasto-weights");
+  g_autofree char *input = g_strconcat (path, ".torchvision", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *argv[] = { program, "convert", "--from", "torchvision", input, path, NULL };
+  TestTensors *tv = test_tensors_oihw_pattern ();
+
+  test_write_torchvision (input, tv, -1, -1, FALSE);
+  test_tensors_free (tv);
+  g_assert_cmpint (test_run (argv, NULL, &out, &err), ==, 0);
+  g_unlink (input);
+}
+
+static void
+write_listing (const char *sums,
+               const char *file)
+{
+  g_autofree char *sha256 = file_sha256 (file);
+  g_autofree char *base = g_path_get_basename (file);
+  g_autofree char *listing = g_strdup_printf ("%s  other.bin\n%s  %s\n",
+                                              "0000000000000000000000000000000000000000"
+                                              "000000000000000000000000", sha256, base);
+
+  g_assert_true (g_file_set_contents (sums, listing, -1, NULL));
 }
 
 /* A file weights/SHA256SUMS does not know, vouched for by a SHA256SUMS beside it. */
@@ -161,19 +191,75 @@ test_from_sums_beside (Fixture       *fixture,
   g_autofree char *sums = g_build_filename (fixture->dir, "SHA256SUMS", NULL);
   g_autofree char *out = NULL, *err = NULL;
   g_autofree char *sha256 = NULL;
-  g_autofree char *listing = NULL;
   const char *args[] = { "--from", file, "--dest", fixture->dest, NULL };
 
   if (!have_script (fixture))
     return;
-  g_assert_true (g_file_set_contents (file, "pretend weights", -1, NULL));
+  write_loadable (file);
+  write_listing (sums, file);
   sha256 = file_sha256 (file);
-  listing = g_strdup_printf ("%s  other.bin\n%s  mine.safetensors\n",
-                             "0000000000000000000000000000000000000000000000000000000000000000",
-                             sha256);
-  g_assert_true (g_file_set_contents (sums, listing, -1, NULL));
-  g_assert_cmpint (run_fetch (fixture, fixture->script, args, NULL, &out, &err), ==, 0);
+  g_assert_cmpint (run_fetch (fixture, fixture->build_script, args, NULL, &out, &err), ==, 0);
   assert_installed (fixture, out, sha256);
+}
+
+/* Listed beside it, but no weights: a header nested 100000 deep (which
+ * crashed every run once installed), then a file that is no safetensors at
+ * all. Loaded before installing, both are refused and nothing is installed. */
+static void
+test_from_unloadable (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *file = g_build_filename (fixture->dir, "mine.safetensors", NULL);
+  g_autofree char *sums = g_build_filename (fixture->dir, "SHA256SUMS", NULL);
+  g_autoptr(GString) text = g_string_new ("........{\"__metadata__\":");
+  const char *args[] = { "--from", file, "--dest", fixture->dest, NULL };
+
+  if (!have_script (fixture))
+    return;
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append_c (text, '}');
+  for (int i = 0; i < 8; i++)
+    text->str[i] = (char) ((guint64) (text->len - 8) >> (8 * i));
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+
+      if (round == 0)
+        g_assert_true (g_file_set_contents (file, text->str, (gssize) text->len, NULL));
+      else
+        g_assert_true (g_file_set_contents (file, "pretend weights", -1, NULL));
+      write_listing (sums, file);
+      g_assert_cmpint (run_fetch (fixture, fixture->build_script, args, NULL, &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, "does not load as weights; not installed"));
+      g_assert_nonnull (strstr (err, round == 0 ? "levels deep" : "header length"));
+      g_assert_cmpstr (out, ==, "");
+      g_assert_false (g_file_test (fixture->dest, G_FILE_TEST_EXISTS));
+    }
+}
+
+/* A FIFO, a folder or a device is refused as what it is, without blocking. */
+static void
+test_from_not_regular (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->dir, "fifo.safetensors", NULL);
+  const char *paths[] = { fifo, fixture->dir, "/dev/zero" };
+
+  if (!have_script (fixture))
+    return;
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { "--from", paths[i], "--dest", fixture->dest, NULL };
+
+      g_assert_cmpint (run_fetch (fixture, fixture->script, args, NULL, &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, "not a regular file"));
+      g_assert_false (g_file_test (fixture->dest, G_FILE_TEST_EXISTS));
+    }
 }
 
 static void
@@ -385,6 +471,8 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/weights/fetch/from-dev-copy", test_from_dev_copy);
   ADD ("/weights/fetch/from-sums-beside", test_from_sums_beside);
+  ADD ("/weights/fetch/from-unloadable", test_from_unloadable);
+  ADD ("/weights/fetch/from-not-regular", test_from_not_regular);
   ADD ("/weights/fetch/wrong-checksum", test_wrong_checksum);
   ADD ("/weights/fetch/usage", test_usage);
   ADD ("/weights/fetch/download", test_download);

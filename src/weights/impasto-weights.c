@@ -12,9 +12,11 @@
 #include "config.h"
 
 #include "imp-convert.h"
+#include "engine/imp-safetensors.h"
 #include "engine/imp-weights.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <hdf5.h>
 #include <locale.h>
@@ -42,6 +44,19 @@ fail (GError *error)
   return EXIT_FAILED;
 }
 
+/* Whether two paths name one file (same device and inode: a hard link, a
+ * symbolic link or another spelling of the path). An output that does not
+ * exist yet is no input. */
+static gboolean
+same_file (const char *input,
+           const char *output)
+{
+  GStatBuf in, out;
+
+  return g_stat (input, &in) == 0 && g_stat (output, &out) == 0 &&
+         in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 static int
 cmd_convert (int    argc,
              char **argv)
@@ -65,6 +80,14 @@ cmd_convert (int    argc,
     return usage_error (_("convert: --from keras-h5 or --from torchvision is required"));
   if (argc != 3)
     return usage_error (_("convert: give one input and one output file"));
+  if (same_file (argv[1], argv[2]))
+    {
+      g_autofree char *output = g_filename_display_name (argv[2]);
+      g_autofree char *message = g_strdup_printf (_("convert: “%s” is the input file itself; "
+                                                    "give another output file"), output);
+
+      return usage_error (message);
+    }
   if (g_str_equal (from, "keras-h5"))
     set = imp_weight_set_from_keras_h5 (argv[1], &error);
   else if (g_str_equal (from, "torchvision"))
@@ -77,34 +100,25 @@ cmd_convert (int    argc,
   return EXIT_OK;
 }
 
-static void
-print_shape (const ImpStTensor *tensor)
-{
-  g_print ("[");
-  for (guint d = 0; d < tensor->n_dims; d++)
-    g_print ("%s%" G_GINT64_FORMAT, d ? "," : "", tensor->shape[d]);
-  g_print ("]");
-}
-
 static int
-info_safetensors (const char *path,
-                  const char *sha256)
+info_safetensors (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImpStReader) reader = imp_st_reader_open (path, &error);
+  g_autoptr(ImpSafetensors) reader = imp_safetensors_open (path, &error);
   g_autofree char *header_text = NULL;
+  g_autofree char *sha256 = NULL;
   GPtrArray *keys, *values, *tensors;
 
   if (reader == NULL)
-    {
-      if (g_error_matches (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT))
-        g_printerr (_("impasto-weights: %s: neither a Keras HDF5 nor a safetensors file\n"), path);
-      return fail (error);
-    }
-  keys = imp_st_reader_get_meta_keys (reader);
-  values = imp_st_reader_get_meta_values (reader);
-  tensors = imp_st_reader_get_tensors (reader);
-  header_text = g_strdup_printf ("%" G_GUINT64_FORMAT, imp_st_reader_get_header_size (reader));
+    return fail (error);
+  /* After the header was found sound: a broken file is refused at once. */
+  sha256 = imp_file_sha256 (path, &error);
+  if (sha256 == NULL)
+    return fail (error);
+  keys = imp_safetensors_get_meta_keys (reader);
+  values = imp_safetensors_get_meta_values (reader);
+  tensors = imp_safetensors_get_tensors (reader);
+  header_text = g_strdup_printf ("%" G_GUINT64_FORMAT, imp_safetensors_get_header_size (reader));
   g_print (_("File: %s\nFormat: safetensors, header %s bytes\nsha256: %s\n"),
            path, header_text, sha256);
   g_print (_("Metadata:\n"));
@@ -113,22 +127,24 @@ info_safetensors (const char *path,
   g_print (_("Tensors (%u):\n"), tensors->len);
   for (guint t = 0; t < tensors->len; t++)
     {
-      const ImpStTensor *tensor = tensors->pdata[t];
+      const ImpSafetensorsTensor *tensor = tensors->pdata[t];
+      g_autofree char *shape = imp_safetensors_shape_text (tensor->shape, tensor->n_dims);
 
-      g_print ("  %-16s %-4s ", tensor->name, tensor->dtype);
-      print_shape (tensor);
-      g_print ("\n");
+      g_print ("  %-16s %-4s %s\n", tensor->name, tensor->dtype, shape);
     }
   return EXIT_OK;
 }
 
 static int
-info_keras (const char *path,
-            const char *sha256)
+info_keras (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImpWeightSet) set = imp_weight_set_from_keras_h5 (path, &error);
+  g_autoptr(ImpWeightSet) set = NULL;
+  g_autofree char *sha256 = imp_file_sha256 (path, &error);
 
+  if (sha256 == NULL)
+    return fail (error);
+  set = imp_weight_set_from_keras_h5 (path, &error);
   g_print (_("File: %s\nFormat: HDF5\nsha256: %s\n"), path, sha256);
   if (set == NULL)
     return fail (error);
@@ -137,25 +153,39 @@ info_keras (const char *path,
   return EXIT_OK;
 }
 
+/* HDF5's check opens the path itself: a FIFO must be turned away before. */
+static gboolean
+check_regular_path (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT,
+                   _("%s: cannot open: %s"), display, g_strerror (saved));
+      return FALSE;
+    }
+  return imp_safetensors_check_regular (display, st.st_mode, error);
+}
+
 static int
 cmd_info (int    argc,
           char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha256 = NULL;
 
   if (argc != 2)
     return usage_error (_("info: give one file"));
-  sha256 = imp_file_sha256 (argv[1], &error);
-  if (sha256 == NULL)
-    {
-      g_printerr ("impasto-weights: %s: %s\n", argv[1], error->message);
-      return EXIT_FAILED;
-    }
+  if (!check_regular_path (argv[1], &error))
+    return fail (error);
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   if (H5Fis_hdf5 (argv[1]) > 0)
-    return info_keras (argv[1], sha256);
-  return info_safetensors (argv[1], sha256);
+    return info_keras (argv[1]);
+  return info_safetensors (argv[1]);
 }
 
 /* The expected sha256 of @path from a SHA256SUMS file beside it, or NULL. */

@@ -84,35 +84,10 @@ char         *imp_file_sha256                (const char         *path,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpWeightSet, imp_weight_set_free)
 
-/* A safetensors file's header, read without loading the data. */
-typedef struct
-{
-  char    *name;
-  char    *dtype;
-  guint    n_dims;
-  gint64   shape[8];
-  guint64  begin;        /* data_offsets, relative to the data section */
-  guint64  end;
-} ImpStTensor;
-
-typedef struct _ImpStReader ImpStReader;
-
-ImpStReader  *imp_st_reader_open             (const char         *path,
-                                              GError            **error);
-void          imp_st_reader_free             (ImpStReader        *self);
-guint64       imp_st_reader_get_header_size  (ImpStReader        *self);
-/* Tensors in header order (ImpStTensor *, owned by @self). */
-GPtrArray    *imp_st_reader_get_tensors      (ImpStReader        *self);
-const ImpStTensor *imp_st_reader_lookup      (ImpStReader        *self,
-                                              const char         *name);
-/* __metadata__ keys and values in file order (owned by @self; may be empty). */
-GPtrArray    *imp_st_reader_get_meta_keys    (ImpStReader        *self);
-GPtrArray    *imp_st_reader_get_meta_values  (ImpStReader        *self);
-/* The tensor's elements converted to float32. */
-float        *imp_st_reader_read_f32         (ImpStReader        *self,
-                                              const ImpStTensor  *tensor,
+/* @reader_error, from the engine's safetensors reader, as an
+ * IMP_CONVERT_ERROR with the same message. */
+void          imp_convert_error_from_reader  (GError             *reader_error,
                                               GError            **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpStReader, imp_st_reader_free)
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "imp-convert.h"
+#include "engine/imp-safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK (imp-convert-error-quark, imp_convert_error)
@@ -298,22 +300,49 @@ imp_weight_set_write (const ImpWeightSet *self,
   return ok;
 }
 
+/* Regular files only, opened without blocking: a FIFO would wait for a
+ * writer and a device such as /dev/zero never ends. */
 char *
 imp_file_sha256 (const char  *path,
                  GError     **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) stream = NULL;
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buffer = g_malloc (1 << 20);
+  g_autofree char *display = g_filename_display_name (path);
+  struct stat st;
   gssize n;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 
-  stream = g_file_read (file, NULL, error);
-  if (stream == NULL)
-    return NULL;
-  while ((n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, 1 << 20, NULL, error)) > 0)
-    g_checksum_update (checksum, buffer, n);
-  if (n < 0)
-    return NULL;
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT,
+                   _("%s: cannot open: %s"), display, g_strerror (saved));
+      return NULL;
+    }
+  if (!imp_safetensors_check_regular (display, st.st_mode, error))
+    {
+      close (fd);
+      return NULL;
+    }
+  while ((n = read (fd, buffer, 1 << 20)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, IMP_CONVERT_ERROR, IMP_CONVERT_ERROR_INPUT,
+                       _("%s: read failed: %s"), display, g_strerror (saved));
+          return NULL;
+        }
+      g_checksum_update (checksum, buffer, n);
+    }
+  close (fd);
   return g_strdup (g_checksum_get_string (checksum));
 }
