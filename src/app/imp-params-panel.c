@@ -2,407 +2,462 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Weights span many decades, so their sliders move in log10 units; the mapping
- * functions translate to and from the linear values GSettings stores.
+ * The preset drop-down lists each preset with what it is for and how long it
+ * takes at the current output size, the default first; once a value differs
+ * from the preset's it reads "Custom" and Reset puts the preset's values back.
+ * The weights are strengths relative to the preset (imp-settings.c).
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "engine/imp-enums.h"
+#include "engine/imp-transfer.h"
+#include "imp-layer-chooser.h"
+#include "imp-number.h"
 #include "imp-params-panel.h"
-
-static const char * const optimizer_nicks[] = { "adam", "lbfgs", NULL };
-static const char * const init_nicks[] = { "content", "noise", "style", NULL };
-static const char * const pool_nicks[] = { "max", "avg", NULL };
-static const char * const colors_nicks[] = { "none", "luminance", "histogram", NULL };
+#include "imp-value-slider.h"
 
 struct _ImpParamsPanel
 {
-  GtkWidget    parent_instance;
+  GtkWidget        parent_instance;
 
   /* Template widgets */
-  GtkDropDown *preset_dropdown;
-  GtkScale    *style_scale;
-  GtkScale    *content_scale;
-  GtkScale    *tv_scale;
-  GtkScale    *iterations_scale;
-  GtkScale    *size_scale;
-  GtkDropDown *optimizer_dropdown;
-  GtkSpinButton *lr_spin;
-  GtkDropDown *init_dropdown;
-  GtkDropDown *pool_dropdown;
-  GtkDropDown *colors_dropdown;
-  GtkEntry    *content_layers_entry;
-  GtkEntry    *style_layers_entry;
-  GtkSpinButton *seed_spin;
+  GtkDropDown     *preset_dropdown;
+  GtkButton       *reset_button;
+  GtkLabel        *preset_description;
+  ImpValueSlider  *style_slider;
+  ImpValueSlider  *content_slider;
+  ImpValueSlider  *smoothing_slider;
+  ImpValueSlider  *iterations_slider;
+  ImpValueSlider  *size_slider;
+  GtkDropDown     *optimizer_dropdown;
+  GtkSpinButton   *lr_spin;
+  GtkDropDown     *init_dropdown;
+  GtkDropDown     *pool_dropdown;
+  GtkDropDown     *colors_dropdown;
+  GtkSpinButton   *start_size_spin;
+  GtkSpinButton   *scale_factor_spin;
+  GtkSpinButton   *average_decay_spin;
+  ImpLayerChooser *content_layers_chooser;
+  ImpLayerChooser *style_layers_chooser;
+  GtkSpinButton   *seed_spin;
 
   /* Owned */
-  GSettings   *settings;
+  GSettings       *settings;
+  GtkStringList   *presets;
+  /* Drop-down rows and button labels now bound, to refresh in place */
+  GPtrArray       *bound_items;
+
+  /* State */
+  gboolean         custom;
+  gboolean         selecting;
 };
 
 G_DEFINE_FINAL_TYPE (ImpParamsPanel, imp_params_panel, GTK_TYPE_WIDGET)
 
-/* Numbers of any GSettings integer or double type, so the schema may pick. */
-static double
-settings_get_number (GSettings  *settings,
-                     const char *key)
-{
-  g_autoptr(GVariant) v = g_settings_get_value (settings, key);
+/* Presets */
 
-  switch (g_variant_classify (v))
-    {
-    case G_VARIANT_CLASS_DOUBLE: return g_variant_get_double (v);
-    case G_VARIANT_CLASS_INT32:  return g_variant_get_int32 (v);
-    case G_VARIANT_CLASS_UINT32: return g_variant_get_uint32 (v);
-    case G_VARIANT_CLASS_INT64:  return g_variant_get_int64 (v);
-    case G_VARIANT_CLASS_UINT64: return g_variant_get_uint64 (v);
-    default:
-      g_warning ("Settings key %s is not a number", key);
-      return 0;
-    }
-}
-
-static GVariant *
-number_variant (const GVariantType *type,
-                double              value)
+typedef struct
 {
-  if (g_variant_type_equal (type, G_VARIANT_TYPE_DOUBLE))
-    return g_variant_new_double (value);
-  if (g_variant_type_equal (type, G_VARIANT_TYPE_INT32))
-    return g_variant_new_int32 ((gint32) CLAMP (round (value), G_MININT32, G_MAXINT32));
-  if (g_variant_type_equal (type, G_VARIANT_TYPE_UINT32))
-    return g_variant_new_uint32 ((guint32) CLAMP (round (value), 0, G_MAXUINT32));
-  if (g_variant_type_equal (type, G_VARIANT_TYPE_INT64))
-    return g_variant_new_int64 ((gint64) round (value));
-  if (g_variant_type_equal (type, G_VARIANT_TYPE_UINT64))
-    return g_variant_new_uint64 ((guint64) MAX (0, round (value)));
+  const char *name;
+  const char *label;
+  const char *description;
+} PresetText;
+
+static const PresetText preset_texts[] = {
+  { "best", N_("Best"), N_("The best picture: painted small first, then refined") },
+  { "fast", N_("Fast"), N_("A quick preview in the best preset’s manner") },
+  /* Translators: preset after Gatys et al.'s paper (a surname) */
+  { "gatys", N_("Gatys"), N_("The original paper’s method, with L-BFGS") },
+  /* Translators: preset that reproduces the TensorFlow tutorial */
+  { "tutorial", N_("Tutorial"), N_("Exactly the TensorFlow tutorial’s recipe") },
+};
+
+static const PresetText *
+preset_text (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (preset_texts); i++)
+    if (g_str_equal (preset_texts[i].name, name))
+      return &preset_texts[i];
   return NULL;
 }
 
-static void
-settings_set_number (GSettings  *settings,
-                     const char *key,
-                     double      value)
+static const char *
+preset_label (const char *name)
 {
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsSchemaKey) skey = NULL;
-  GVariant *v;
+  const PresetText *text = preset_text (name);
 
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  skey = g_settings_schema_get_key (schema, key);
-  v = number_variant (g_settings_schema_key_get_value_type (skey), value);
-  if (v == NULL || !g_settings_schema_key_range_check (skey, v))
-    {
-      g_warning ("Value %g does not fit settings key %s", value, key);
-      if (v != NULL)
-        g_variant_unref (g_variant_ref_sink (v));
-      return;
-    }
-  g_settings_set_value (settings, key, v);
+  return text != NULL ? _(text->label) : name;
+}
+
+/* The output size an estimate is for: the stored one, 512 for "the content's own". */
+static guint
+estimate_size (GSettings *settings)
+{
+  guint size = settings != NULL ? g_settings_get_uint (settings, "size") : 0;
+
+  return size > 0 ? size : 512;
+}
+
+static double
+estimate_seconds (GSettings       *settings,
+                  const ImpParams *params)
+{
+  guint size = estimate_size (settings);
+
+  return imp_transfer_estimate_seconds (params, size, size,
+                                        settings != NULL ? g_settings_get_uint (settings, "threads") : 0);
+}
+
+static char *
+format_estimate (double seconds)
+{
+  if (seconds < 90)
+    /* Translators: expected time of a run, in seconds */
+    return g_strdup_printf (_("about %u s"), (guint) MAX (5, round (seconds / 5) * 5));
+  /* Translators: expected time of a run, in minutes */
+  return g_strdup_printf (_("about %u min"), (guint) round (seconds / 60));
+}
+
+static char *
+preset_estimate (ImpParamsPanel *self,
+                 const char     *name)
+{
+  ImpParams params;
+
+  if (!imp_params_init_preset (&params, name, NULL))
+    return g_strdup ("");
+  return format_estimate (estimate_seconds (self->settings, &params));
 }
 
 static int
-nick_index (const char * const *nicks,
-            const char         *nick)
+compare_by_time (gconstpointer a,
+                 gconstpointer b)
 {
-  for (int i = 0; nicks[i] != NULL; i++)
-    if (g_strcmp0 (nicks[i], nick) == 0)
-      return i;
-  return -1;
+  const char *name_a = *(const char **) a, *name_b = *(const char **) b;
+  ImpParams pa, pb;
+  double ta, tb;
+
+  if (g_str_equal (name_a, imp_params_default_preset ()) || g_str_equal (name_b, imp_params_default_preset ()))
+    return g_str_equal (name_a, imp_params_default_preset ()) ? -1 : 1;
+  imp_params_init_preset (&pa, name_a, NULL);
+  imp_params_init_preset (&pb, name_b, NULL);
+  ta = imp_transfer_estimate_seconds (&pa, 512, 512, 1);
+  tb = imp_transfer_estimate_seconds (&pb, 512, 512, 1);
+  return ta < tb ? -1 : ta > tb;
 }
 
-static gboolean
-parse_choice (GSettings          *settings,
-              const char         *key,
-              const char * const *nicks,
-              int                *out,
-              GError            **error)
+/* The default first, then from quickest to slowest. */
+static GtkStringList *
+ordered_presets (void)
 {
-  g_autofree char *nick = g_settings_get_string (settings, key);
-  int i = nick_index (nicks, nick);
+  const char * const *names = imp_params_list_presets ();
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
 
-  if (i < 0)
-    {
-      g_set_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID,
-                   _("Unknown value “%s” for %s"), nick, key);
-      return FALSE;
-    }
-  *out = i;
-  return TRUE;
+  for (guint i = 0; names[i] != NULL; i++)
+    g_ptr_array_add (sorted, (gpointer) names[i]);
+  g_ptr_array_sort (sorted, compare_by_time);
+  g_ptr_array_add (sorted, NULL);
+  return gtk_string_list_new ((const char * const *) sorted->pdata);
 }
 
-static gboolean
-parse_layers (GSettings    *settings,
-              const char   *key,
-              ImpLayerSet  *set,
-              GError      **error)
+static const char *
+item_name (GtkListItem *item)
 {
-  g_autofree char *text = g_settings_get_string (settings, key);
-  g_autoptr(GError) local_error = NULL;
-
-  if (imp_layer_set_parse (set, text, &local_error))
-    return TRUE;
-  g_set_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID,
-               _("The %s “%s” are not valid: %s"),
-               g_str_equal (key, "content-layers") ? _("content layers") : _("style layers"),
-               text, local_error->message);
-  return FALSE;
+  return gtk_string_object_get_string (gtk_list_item_get_item (item));
 }
 
-static gboolean
-read_choices (GSettings  *settings,
-              ImpParams  *p,
-              GError    **error)
+static const char *
+selected_name (ImpParamsPanel *self)
 {
-  int optimizer, init, pool, colors;
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->preset_dropdown);
 
-  if (!parse_choice (settings, "optimizer", optimizer_nicks, &optimizer, error)
-      || !parse_choice (settings, "init", init_nicks, &init, error)
-      || !parse_choice (settings, "pool", pool_nicks, &pool, error)
-      || !parse_choice (settings, "preserve-colors", colors_nicks, &colors, error))
-    return FALSE;
-  p->optimizer = optimizer;
-  p->init = init;
-  p->pool = pool;
-  p->preserve_colors = colors;
-  return TRUE;
+  return item != NULL ? gtk_string_object_get_string (item) : imp_params_default_preset ();
 }
 
-gboolean
-imp_params_from_settings (GSettings  *settings,
-                          ImpParams  *p,
-                          GError    **error)
+/* Drop-down rows: the button shows the name or "Custom"; the list shows each
+ * preset with its time, its description and a check at the current one. */
+
+static void
+fill_button_label (ImpParamsPanel *self,
+                   GtkListItem    *item)
 {
-  g_autofree char *preset = g_settings_get_string (settings, "preset");
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
 
-  /* The preset fills what has no key (coarse-to-fine scales, averaging). */
-  if (!imp_params_init_preset (p, preset, error))
-    return FALSE;
-
-  p->content_weight = settings_get_number (settings, "content-weight");
-  p->style_weight = settings_get_number (settings, "style-weight");
-  p->tv_weight = settings_get_number (settings, "tv-weight");
-  p->iterations = settings_get_number (settings, "iterations");
-  p->size = settings_get_number (settings, "size");
-  p->style_size = settings_get_number (settings, "style-size");
-  p->style_scale = settings_get_number (settings, "style-scale");
-  p->lr = settings_get_number (settings, "learning-rate");
-  p->beta1 = settings_get_number (settings, "beta1");
-  p->beta2 = settings_get_number (settings, "beta2");
-  p->epsilon = settings_get_number (settings, "epsilon");
-  p->lbfgs_history = settings_get_number (settings, "lbfgs-history");
-  p->seed = settings_get_number (settings, "seed");
-  p->threads = settings_get_number (settings, "threads");
-  /* The key is in megabytes. */
-  p->memory_limit = (guint64) settings_get_number (settings, "memory-limit") * 1024 * 1024;
-
-  return read_choices (settings, p, error)
-         && parse_layers (settings, "content-layers", &p->content_layers, error)
-         && parse_layers (settings, "style-layers", &p->style_layers, error);
-}
-
-/* A second object on the same keys: delay-apply mode cannot be left again, and
- * the caller's object is shared with bindings that must write at once. */
-static GSettings *
-settings_clone (GSettings *settings)
-{
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsBackend) backend = NULL;
-  g_autofree char *path = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, "backend", &backend, "path", &path, NULL);
-  return g_settings_new_full (schema, backend, path);
-}
-
-void
-imp_params_to_settings (const ImpParams *p,
-                        GSettings       *shared)
-{
-  g_autofree char *content_layers = imp_layer_set_to_string (&p->content_layers);
-  g_autofree char *style_layers = imp_layer_set_to_string (&p->style_layers);
-  g_autoptr(GSettings) settings = settings_clone (shared);
-
-  /* One batch: listeners see a consistent set of values. */
-  g_settings_delay (settings);
-  settings_set_number (settings, "content-weight", p->content_weight);
-  settings_set_number (settings, "style-weight", p->style_weight);
-  settings_set_number (settings, "tv-weight", p->tv_weight);
-  settings_set_number (settings, "iterations", p->iterations);
-  settings_set_number (settings, "size", p->size);
-  settings_set_number (settings, "style-size", p->style_size);
-  settings_set_number (settings, "style-scale", p->style_scale);
-  settings_set_number (settings, "learning-rate", p->lr);
-  settings_set_number (settings, "beta1", p->beta1);
-  settings_set_number (settings, "beta2", p->beta2);
-  settings_set_number (settings, "epsilon", p->epsilon);
-  settings_set_number (settings, "lbfgs-history", p->lbfgs_history);
-  settings_set_number (settings, "seed", p->seed);
-  g_settings_set_string (settings, "optimizer", optimizer_nicks[p->optimizer]);
-  g_settings_set_string (settings, "init", init_nicks[p->init]);
-  g_settings_set_string (settings, "pool", pool_nicks[p->pool]);
-  g_settings_set_string (settings, "preserve-colors", colors_nicks[p->preserve_colors]);
-  g_settings_set_string (settings, "content-layers", content_layers);
-  g_settings_set_string (settings, "style-layers", style_layers);
-  g_settings_apply (settings);
-}
-
-/* Log sliders: the adjustment holds log10 (value); its lower end means 0 where
- * the key allows 0 (the smoothing slider's "off"). */
-static gboolean
-log_get_mapping (GValue   *value,
-                 GVariant *variant,
-                 gpointer  user_data)
-{
-  GtkAdjustment *adjustment = user_data;
-  double v = g_variant_get_double (variant);
-  double lower = gtk_adjustment_get_lower (adjustment);
-  double upper = gtk_adjustment_get_upper (adjustment);
-
-  g_value_set_double (value, v > 0 ? CLAMP (log10 (v), lower, upper) : lower);
-  return TRUE;
-}
-
-static GVariant *
-log_set_mapping (const GValue       *value,
-                 const GVariantType *expected_type,
-                 gpointer            user_data)
-{
-  GtkAdjustment *adjustment = user_data;
-  double x = g_value_get_double (value);
-  char text[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (g_object_get_data (G_OBJECT (adjustment), "lower-is-off") != NULL
-      && x <= gtk_adjustment_get_lower (adjustment) + 1e-9)
-    return g_variant_new_double (0);
-  /* Three significant digits: the slider cannot mean more, and the values read well. */
-  g_ascii_formatd (text, sizeof text, "%.3g", pow (10, x));
-  return g_variant_new_double (g_ascii_strtod (text, NULL));
-}
-
-/* 0.01, 1000, 2.5×10⁶: plain where short, powers of ten beyond. */
-static char *
-format_weight (double v)
-{
-  static const char *superscripts[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-  GString *s;
-  int exponent;
-  double mantissa;
-  char digits[16];
-
-  g_ascii_formatd (digits, sizeof digits, "%.3g", v);
-  v = g_ascii_strtod (digits, NULL);
-  if (v == 0 || (v >= 1e-3 && v < 1e5))
-    return g_strdup_printf ("%.6g", v);
-
-  exponent = (int) floor (log10 (v) + 1e-9);
-  mantissa = v / pow (10, exponent);
-  s = g_string_new (NULL);
-  if (fabs (mantissa - 1) > 0.005)
-    g_string_append_printf (s, "%.2g×", mantissa);
-  g_string_append (s, "10");
-  if (exponent < 0)
-    g_string_append (s, "⁻");
-  g_snprintf (digits, sizeof digits, "%d", ABS (exponent));
-  for (const char *d = digits; *d != '\0'; d++)
-    g_string_append (s, superscripts[*d - '0']);
-  return g_string_free (s, FALSE);
-}
-
-static char *
-format_log_value (GtkScale *scale,
-                  double    x,
-                  gpointer  user_data)
-{
-  GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (scale));
-
-  if (x <= gtk_adjustment_get_lower (adjustment) + 1e-9)
-    return g_strdup (_("off"));
-  return format_weight (pow (10, x));
+  gtk_label_set_label (label, self->custom ? _("Custom") : preset_label (item_name (item)));
 }
 
 static void
-bind_log (ImpParamsPanel *self,
-          GtkScale       *scale,
-          const char     *key,
-          gboolean        lower_is_off)
+fill_list_row (ImpParamsPanel *self,
+               GtkListItem    *item)
 {
-  GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (scale));
+  GtkWidget *row = gtk_list_item_get_child (item);
+  const char *name = item_name (item);
+  const PresetText *text = preset_text (name);
+  g_autofree char *time = preset_estimate (self, name);
 
-  if (lower_is_off)
-    g_object_set_data (G_OBJECT (adjustment), "lower-is-off", GINT_TO_POINTER (TRUE));
-  g_settings_bind_with_mapping (self->settings, key, adjustment, "value",
-                                G_SETTINGS_BIND_DEFAULT,
-                                log_get_mapping, log_set_mapping,
-                                adjustment, NULL);
-  if (lower_is_off)
-    gtk_scale_set_format_value_func (scale, format_log_value, NULL, NULL);
-}
-
-static gboolean
-choice_get_mapping (GValue   *value,
-                    GVariant *variant,
-                    gpointer  user_data)
-{
-  int i = nick_index (user_data, g_variant_get_string (variant, NULL));
-
-  if (i < 0)
-    return FALSE;
-  g_value_set_uint (value, i);
-  return TRUE;
-}
-
-static GVariant *
-choice_set_mapping (const GValue       *value,
-                    const GVariantType *expected_type,
-                    gpointer            user_data)
-{
-  const char * const *nicks = user_data;
-  guint i = g_value_get_uint (value);
-
-  if (i >= g_strv_length ((char **) nicks))
-    return NULL;
-  return g_variant_new_string (nicks[i]);
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "title"), preset_label (name));
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "time"), time);
+  gtk_label_set_label (g_object_get_data (G_OBJECT (row), "description"),
+                       text != NULL ? _(text->description) : "");
+  gtk_widget_set_opacity (g_object_get_data (G_OBJECT (row), "check"),
+                          gtk_list_item_get_position (item) == gtk_drop_down_get_selected (self->preset_dropdown));
 }
 
 static void
-bind_choice (ImpParamsPanel     *self,
-             GtkDropDown        *dropdown,
-             const char         *key,
-             const char * const *nicks)
+fill_item (ImpParamsPanel *self,
+           GtkListItem    *item)
 {
-  g_settings_bind_with_mapping (self->settings, key, dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                choice_get_mapping, choice_set_mapping,
-                                (gpointer) nicks, NULL);
+  if (GTK_IS_LABEL (gtk_list_item_get_child (item)))
+    fill_button_label (self, item);
+  else
+    fill_list_row (self, item);
 }
 
 static void
-on_preset_changed (GSettings      *settings,
-                   const char     *key,
-                   ImpParamsPanel *self)
+refresh_items (ImpParamsPanel *self)
 {
-  imp_params_panel_reset (self);
+  for (guint i = 0; i < self->bound_items->len; i++)
+    fill_item (self, g_ptr_array_index (self->bound_items, i));
+}
+
+static void
+setup_button_label (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    ImpParamsPanel           *self)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "imp-preset-current");
+  gtk_list_item_set_child (item, label);
+}
+
+static GtkWidget *
+row_label (GtkWidget  *row,
+           const char *key,
+           gboolean    dim)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (dim)
+    gtk_widget_add_css_class (label, "dim-label");
+  g_object_set_data (G_OBJECT (row), key, label);
+  return label;
+}
+
+static void
+setup_list_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                ImpParamsPanel           *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *title = row_label (row, "title", FALSE);
+  GtkWidget *description = row_label (row, "description", TRUE);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_widget_add_css_class (description, "caption");
+  gtk_label_set_wrap (GTK_LABEL (description), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (description), 36);
+  g_object_set_data (G_OBJECT (row), "check", check);
+  gtk_box_append (GTK_BOX (top), title);
+  gtk_box_append (GTK_BOX (top), row_label (row, "time", TRUE));
+  gtk_box_append (GTK_BOX (top), check);
+  gtk_box_append (GTK_BOX (row), top);
+  gtk_box_append (GTK_BOX (row), description);
+  gtk_list_item_set_child (item, row);
+}
+
+static void
+bind_item (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           ImpParamsPanel           *self)
+{
+  g_ptr_array_add (self->bound_items, item);
+  fill_item (self, item);
+}
+
+static void
+unbind_item (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             ImpParamsPanel           *self)
+{
+  g_ptr_array_remove_fast (self->bound_items, item);
+}
+
+static GtkListItemFactory *
+preset_factory (ImpParamsPanel *self,
+                GCallback       setup)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", setup, self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_item), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_item), self);
+  return factory;
+}
+
+static void
+update_description (ImpParamsPanel *self)
+{
+  const char *name = selected_name (self);
+  const PresetText *text = preset_text (name);
+  g_autofree char *time = NULL;
+  g_autofree char *line = NULL;
+  ImpParams params;
+
+  if (self->settings == NULL || !imp_params_from_settings (self->settings, &params, NULL))
+    imp_params_init_preset (&params, name, NULL);
+  time = format_estimate (estimate_seconds (self->settings, &params));
+  if (self->custom)
+    /* Translators: preset name, expected time, output size in pixels */
+    line = g_strdup_printf (_("Changed from %s · %s at %u px"), preset_label (name), time,
+                            estimate_size (self->settings));
+  else
+    /* Translators: preset description, expected time, output size in pixels */
+    line = g_strdup_printf (_("%s · %s at %u px"), text != NULL ? _(text->description) : preset_label (name),
+                            time, estimate_size (self->settings));
+  gtk_label_set_label (self->preset_description, line);
+}
+
+static void
+update_custom (ImpParamsPanel *self)
+{
+  g_autofree char *tooltip = NULL;
+
+  self->custom = imp_settings_is_custom (self->settings);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reset_button), self->custom);
+  /* Translators: the button that puts back the preset's values; %s is its name */
+  tooltip = g_strdup_printf (_("Reset to %s"), preset_label (selected_name (self)));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reset_button), tooltip);
+  refresh_items (self);
+  update_description (self);
+}
+
+static void
+select_stored_preset (ImpParamsPanel *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "preset");
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->presets));
+
+  self->selecting = TRUE;
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (gtk_string_list_get_string (self->presets, i), name))
+      gtk_drop_down_set_selected (self->preset_dropdown, i);
+  self->selecting = FALSE;
+}
+
+/* The user picked a preset: it sets its values (not the output size). */
+static void
+on_preset_selected (GtkDropDown    *dropdown,
+                    GParamSpec     *pspec,
+                    ImpParamsPanel *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->selecting || self->settings == NULL)
+    return;
+  if (!imp_settings_apply_preset (self->settings, selected_name (self), &error))
+    g_warning ("%s", error->message);
+  update_custom (self);
+}
+
+static void
+on_settings_changed (GSettings      *settings,
+                     const char     *key,
+                     ImpParamsPanel *self)
+{
+  if (g_str_equal (key, "preset"))
+    select_stored_preset (self);
+  if (g_str_equal (key, "preset") || g_str_equal (key, "size") || g_str_equal (key, "threads")
+      || g_strv_contains ((const char * const *) imp_settings_preset_keys (), key))
+    update_custom (self);
 }
 
 void
 imp_params_panel_reset (ImpParamsPanel *self)
 {
-  g_autofree char *preset = NULL;
   g_autoptr(GError) error = NULL;
-  ImpParams params;
 
   g_return_if_fail (IMP_IS_PARAMS_PANEL (self));
 
   if (self->settings == NULL)
     return;
-  preset = g_settings_get_string (self->settings, "preset");
-  if (!imp_params_init_preset (&params, preset, &error))
-    {
-      g_warning ("%s", error->message);
-      return;
-    }
-  imp_params_to_settings (&params, self->settings);
+  if (!imp_settings_apply_preset (self->settings, selected_name (self), &error))
+    g_warning ("%s", error->message);
+}
+
+/* Choices: a drop-down's position is the enum's value (the .ui lists the
+ * labels in the enum's order); the key stores its nick. */
+
+static gboolean
+enum_get_mapping (GValue   *value,
+                  GVariant *variant,
+                  gpointer  user_data)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (GPOINTER_TO_SIZE (user_data));
+  GEnumValue *v = g_enum_get_value_by_nick (klass, g_variant_get_string (variant, NULL));
+
+  if (v == NULL)
+    return FALSE;
+  g_value_set_uint (value, v->value);
+  return TRUE;
+}
+
+static GVariant *
+enum_set_mapping (const GValue       *value,
+                  const GVariantType *expected_type,
+                  gpointer            user_data)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (GPOINTER_TO_SIZE (user_data));
+  GEnumValue *v = g_enum_get_value (klass, g_value_get_uint (value));
+
+  return v != NULL ? g_variant_new_string (v->value_nick) : NULL;
+}
+
+static void
+bind_enum (ImpParamsPanel *self,
+           GtkDropDown    *dropdown,
+           const char     *key,
+           GType           type)
+{
+  g_settings_bind_with_mapping (self->settings, key, dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                enum_get_mapping, enum_set_mapping,
+                                GSIZE_TO_POINTER (type), NULL);
+}
+
+static void
+bind_values (ImpParamsPanel *self)
+{
+  static const struct { const char *key; gsize offset; } bindings[] = {
+    { "style-strength", G_STRUCT_OFFSET (ImpParamsPanel, style_slider) },
+    { "content-strength", G_STRUCT_OFFSET (ImpParamsPanel, content_slider) },
+    { "smoothing-strength", G_STRUCT_OFFSET (ImpParamsPanel, smoothing_slider) },
+    { "iterations", G_STRUCT_OFFSET (ImpParamsPanel, iterations_slider) },
+    { "size", G_STRUCT_OFFSET (ImpParamsPanel, size_slider) },
+    { "learning-rate", G_STRUCT_OFFSET (ImpParamsPanel, lr_spin) },
+    { "start-size", G_STRUCT_OFFSET (ImpParamsPanel, start_size_spin) },
+    { "scale-factor", G_STRUCT_OFFSET (ImpParamsPanel, scale_factor_spin) },
+    { "average-decay", G_STRUCT_OFFSET (ImpParamsPanel, average_decay_spin) },
+    { "seed", G_STRUCT_OFFSET (ImpParamsPanel, seed_spin) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bindings); i++)
+    g_settings_bind (self->settings, bindings[i].key,
+                     G_STRUCT_MEMBER (GObject *, self, bindings[i].offset), "value",
+                     G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "content-layers", self->content_layers_chooser, "layers",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "style-layers", self->style_layers_chooser, "layers",
+                   G_SETTINGS_BIND_DEFAULT);
 }
 
 void
@@ -414,80 +469,14 @@ imp_params_panel_set_settings (ImpParamsPanel *self,
 
   self->settings = g_object_ref (settings);
 
-  bind_choice (self, self->preset_dropdown, "preset", (const char * const *) imp_params_list_presets ());
-  g_signal_connect_object (settings, "changed::preset", G_CALLBACK (on_preset_changed), self, 0);
-
-  bind_log (self, self->style_scale, "style-weight", FALSE);
-  bind_log (self, self->content_scale, "content-weight", FALSE);
-  bind_log (self, self->tv_scale, "tv-weight", TRUE);
-  g_settings_bind (settings, "iterations", gtk_range_get_adjustment (GTK_RANGE (self->iterations_scale)),
-                   "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "size", gtk_range_get_adjustment (GTK_RANGE (self->size_scale)),
-                   "value", G_SETTINGS_BIND_DEFAULT);
-
-  bind_choice (self, self->optimizer_dropdown, "optimizer", optimizer_nicks);
-  bind_choice (self, self->init_dropdown, "init", init_nicks);
-  bind_choice (self, self->pool_dropdown, "pool", pool_nicks);
-  bind_choice (self, self->colors_dropdown, "preserve-colors", colors_nicks);
-  g_settings_bind (settings, "learning-rate", self->lr_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "seed", self->seed_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "content-layers", self->content_layers_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "style-layers", self->style_layers_entry, "text", G_SETTINGS_BIND_DEFAULT);
-}
-
-GtkAdjustment *
-imp_params_panel_get_adjustment (ImpParamsPanel *self,
-                                 const char     *key)
-{
-  struct { const char *key; GtkScale *scale; } map[] = {
-    { "style-weight", self->style_scale },
-    { "content-weight", self->content_scale },
-    { "tv-weight", self->tv_scale },
-    { "iterations", self->iterations_scale },
-    { "size", self->size_scale },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-    if (g_str_equal (map[i].key, key))
-      return gtk_range_get_adjustment (GTK_RANGE (map[i].scale));
-  return NULL;
-}
-
-static char *
-format_log_plain (GtkScale *scale,
-                  double    x,
-                  gpointer  user_data)
-{
-  return format_weight (pow (10, x));
-}
-
-static const char *
-preset_label (const char *preset)
-{
-  struct { const char *name; const char *label; } labels[] = {
-    /* Translators: preset that reproduces the TensorFlow tutorial */
-    { "tutorial", N_("Tutorial") },
-    /* Translators: preset after Gatys et al.'s paper (a surname) */
-    { "gatys", N_("Gatys") },
-    { "fast", N_("Fast") },
-    { "best", N_("Best") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    if (g_str_equal (labels[i].name, preset))
-      return _(labels[i].label);
-  return preset;
-}
-
-static void
-fill_presets (ImpParamsPanel *self)
-{
-  const char * const *presets = imp_params_list_presets ();
-  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
-
-  for (guint i = 0; presets[i] != NULL; i++)
-    gtk_string_list_append (list, preset_label (presets[i]));
-  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (list));
+  select_stored_preset (self);
+  bind_values (self);
+  bind_enum (self, self->optimizer_dropdown, "optimizer", IMP_TYPE_OPTIMIZER_KIND);
+  bind_enum (self, self->init_dropdown, "init", IMP_TYPE_INIT_KIND);
+  bind_enum (self, self->pool_dropdown, "pool", IMP_TYPE_POOL_KIND);
+  bind_enum (self, self->colors_dropdown, "preserve-colors", IMP_TYPE_PRESERVE_COLORS);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+  update_custom (self);
 }
 
 static void
@@ -501,6 +490,8 @@ imp_params_panel_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->settings);
+  g_clear_object (&self->presets);
+  g_clear_pointer (&self->bound_items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (imp_params_panel_parent_class)->dispose (object);
 }
@@ -513,23 +504,44 @@ imp_params_panel_class_init (ImpParamsPanelClass *klass)
 
   object_class->dispose = imp_params_panel_dispose;
 
+  g_type_ensure (IMP_TYPE_VALUE_SLIDER);
+  g_type_ensure (IMP_TYPE_LAYER_CHOOSER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/impasto/Impasto/imp-params-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, preset_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, style_scale);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, content_scale);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, tv_scale);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, iterations_scale);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, size_scale);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, reset_button);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, preset_description);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, style_slider);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, content_slider);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, smoothing_slider);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, iterations_slider);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, size_slider);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, optimizer_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, lr_spin);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, init_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, pool_dropdown);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, colors_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, content_layers_entry);
-  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, style_layers_entry);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, start_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, scale_factor_spin);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, average_decay_spin);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, content_layers_chooser);
+  gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, style_layers_chooser);
   gtk_widget_class_bind_template_child (widget_class, ImpParamsPanel, seed_spin);
   gtk_widget_class_bind_template_callback (widget_class, imp_params_panel_reset);
   gtk_widget_class_set_css_name (widget_class, "imp-params-panel");
+}
+
+static void
+setup_preset_dropdown (ImpParamsPanel *self)
+{
+  g_autoptr(GtkListItemFactory) button = preset_factory (self, G_CALLBACK (setup_button_label));
+  g_autoptr(GtkListItemFactory) list = preset_factory (self, G_CALLBACK (setup_list_row));
+
+  /* Factories first: GTK 4.8 does not set up a button row for a later one. */
+  gtk_drop_down_set_factory (self->preset_dropdown, button);
+  gtk_drop_down_set_list_factory (self->preset_dropdown, list);
+  self->presets = ordered_presets ();
+  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (self->presets));
+  g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_selected), self);
 }
 
 static void
@@ -537,7 +549,12 @@ imp_params_panel_init (ImpParamsPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  fill_presets (self);
-  gtk_scale_set_format_value_func (self->style_scale, format_log_plain, NULL, NULL);
-  gtk_scale_set_format_value_func (self->content_scale, format_log_plain, NULL, NULL);
+  self->bound_items = g_ptr_array_new ();
+  setup_preset_dropdown (self);
+  imp_number_spin_setup (self->lr_spin, 4);
+  imp_number_spin_setup (self->start_size_spin, 5);
+  imp_number_spin_setup (self->scale_factor_spin, 3);
+  imp_number_spin_setup (self->average_decay_spin, 3);
+  imp_number_spin_setup (self->seed_spin, 10);
+  update_description (self);
 }

@@ -6,7 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "engine/imp-params.h"
+#include "imp-settings.h"
 
 G_BEGIN_DECLS
 
@@ -17,19 +17,8 @@ G_DECLARE_FINAL_TYPE (ImpParamsPanel, imp_params_panel, IMP, PARAMS_PANEL, GtkWi
 /* Binds every control to @settings (schema io.github.impasto.Impasto). */
 void           imp_params_panel_set_settings (ImpParamsPanel *self,
                                               GSettings      *settings);
-/* Writes the current preset's values into the settings (and so the controls). */
+/* Writes the current preset's values into the settings (and so the controls),
+ * leaving the output size and the user's other own values alone. */
 void           imp_params_panel_reset        (ImpParamsPanel *self);
-/* For tests: the adjustment behind a slider, by settings key
- * ("style-weight", "content-weight", "tv-weight", "iterations", "size"). */
-GtkAdjustment *imp_params_panel_get_adjustment (ImpParamsPanel *self,
-                                                const char     *key);
-
-/* The run's parameters: the preset's values overlaid with every stored key. */
-gboolean       imp_params_from_settings      (GSettings      *settings,
-                                              ImpParams      *params,
-                                              GError        **error);
-/* Stores @params in the run keys (not the machine keys threads, memory-limit). */
-void           imp_params_to_settings        (const ImpParams *params,
-                                              GSettings       *settings);
 
 G_END_DECLS

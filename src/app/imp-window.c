@@ -21,13 +21,14 @@ static guint signals[N_SIGNALS];
 
 /* Keys that only weigh the loss: a running session takes them at its next step. */
 static const char * const steering_keys[] = {
-  "content-weight", "style-weight", "tv-weight",
+  "content-strength", "style-strength", "smoothing-strength",
 };
 
 /* Keys that need a new session (image sizes, network, optimiser). */
 static const char * const restart_keys[] = {
   "size", "style-size", "style-scale", "content-layers", "style-layers", "pool",
-  "optimizer", "init", "preserve-colors", "preset",
+  "optimizer", "init", "preserve-colors", "preset", "start-size", "scale-factor",
+  "average-decay",
 };
 
 static char *
@@ -96,6 +97,8 @@ show_idle_preview (ImpWindow *self)
 static char *
 describe_run_error (const GError *error)
 {
+  if (error->domain == IMP_PARAMS_ERROR)
+    return imp_settings_describe_error (error);
   if (g_error_matches (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE))
     return g_strdup_printf (_("Not enough memory for this size: %s. Choose a smaller output size."),
                             error->message);
@@ -289,7 +292,9 @@ imp_window_start (ImpWindow *self)
                                     styles, n_styles > 1 ? blend : NULL, n_styles,
                                     &params, &error))
     {
-      imp_window_show_toast (self, error->message);
+      g_autofree char *message = imp_settings_describe_error (error);
+
+      imp_window_show_toast (self, message);
       return;
     }
 
@@ -305,10 +310,10 @@ on_steering_key_changed (GSettings  *settings,
                          const char *key,
                          ImpWindow  *self)
 {
-  imp_run_controller_set_loss_weights (self->controller,
-                                       g_settings_get_double (settings, "content-weight"),
-                                       g_settings_get_double (settings, "style-weight"),
-                                       g_settings_get_double (settings, "tv-weight"));
+  double content, style, tv;
+
+  imp_settings_get_loss_weights (settings, &content, &style, &tv);
+  imp_run_controller_set_loss_weights (self->controller, content, style, tv);
 }
 
 static void

@@ -11,7 +11,7 @@ G_DEFINE_QUARK (imp-params-error-quark, imp_params_error)
 
 /* Larger outputs are refused by validation: at 8192 px one iteration needs tens of
  * gigabytes; the memory estimate catches smaller-but-too-large runs. */
-#define MAX_SIZE 8192
+#define MAX_SIZE IMP_PARAMS_MAX_SIZE
 
 static const char * const preset_names[] = {
   "tutorial", "gatys", "fast", "best", NULL
@@ -199,8 +199,8 @@ imp_params_init_preset (ImpParams  *params,
       return TRUE;
     }
 
-  g_set_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID,
-               "--preset: unknown preset “%s” (choose tutorial, gatys, fast or best)",
+  g_set_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_PRESET,
+               "unknown preset “%s” (choose tutorial, gatys, fast or best)",
                preset != NULL ? preset : "");
   return FALSE;
 }
@@ -295,6 +295,28 @@ imp_layer_set_parse (ImpLayerSet *set,
   return TRUE;
 }
 
+/* The shortest decimal that reads back as @v: 0.24, not 0.23999999999999999. */
+static void
+append_shortest (GString *s,
+                 double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int digits = 6; digits < 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        {
+          g_string_append (s, buf);
+          return;
+        }
+    }
+  g_string_append (s, g_ascii_dtostr (buf, sizeof buf, v));
+}
+
 char *
 imp_layer_set_to_string (const ImpLayerSet *set)
 {
@@ -307,25 +329,26 @@ imp_layer_set_to_string (const ImpLayerSet *set)
       g_string_append (s, imp_vgg_layer_name (set->layers[i]));
       if (set->weights[i] >= 0.0)
         {
-          char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
           g_string_append_c (s, ':');
-          g_string_append (s, g_ascii_dtostr (buf, sizeof buf, set->weights[i]));
+          append_shortest (s, set->weights[i]);
         }
     }
   return g_string_free (s, FALSE);
 }
 
 static gboolean
-check (gboolean    ok,
-       GError    **error,
-       const char *format,
-       ...) G_GNUC_PRINTF (3, 4);
+check (gboolean        ok,
+       GError        **error,
+       ImpParamsError  code,
+       const char     *format,
+       ...) G_GNUC_PRINTF (4, 5);
 
+/* The code says which parameter is wrong; the message is for developers. */
 static gboolean
-check (gboolean    ok,
-       GError    **error,
-       const char *format,
+check (gboolean        ok,
+       GError        **error,
+       ImpParamsError  code,
+       const char     *format,
        ...)
 {
   va_list args;
@@ -333,9 +356,7 @@ check (gboolean    ok,
   if (ok)
     return TRUE;
   va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (IMP_PARAMS_ERROR,
-                                                IMP_PARAMS_ERROR_INVALID,
-                                                format, args));
+  g_propagate_error (error, g_error_new_valist (IMP_PARAMS_ERROR, code, format, args));
   va_end (args);
   return FALSE;
 }
@@ -344,6 +365,14 @@ static gboolean
 is_weight (double w)
 {
   return isfinite (w) && w >= 0.0;
+}
+
+static gboolean
+in_range (double v,
+          double lower,
+          double upper)
+{
+  return isfinite (v) && v >= lower && v <= upper;
 }
 
 static void
@@ -358,59 +387,56 @@ static gboolean
 validate_sizes (const ImpParams *p,
                 GError         **error)
 {
-  return check (p->size <= MAX_SIZE, error,
-                "--size must be at most %d (got %u)", MAX_SIZE, p->size)
+  return check (p->size <= MAX_SIZE, error, IMP_PARAMS_ERROR_SIZE,
+                "size must be at most %d (got %u)", MAX_SIZE, p->size)
     && check (p->style_size >= IMP_STYLE_SIZE_FOLLOW && p->style_size <= MAX_SIZE, error,
-              "--style-size must be between 0 and %d (got %d)", MAX_SIZE, p->style_size)
-    && check (isfinite (p->style_scale) && p->style_scale >= 0.0 && p->style_scale <= 8.0,
-              error, "--style-scale must be a number between 0 and 8 (got %g)",
-              p->style_scale)
+              IMP_PARAMS_ERROR_STYLE_SIZE,
+              "style size must be between 0 and %d (got %d)", MAX_SIZE, p->style_size)
+    && check (in_range (p->style_scale, 0.0, 8.0), error, IMP_PARAMS_ERROR_STYLE_SCALE,
+              "style scale must be between 0 and 8 (got %g)", p->style_scale)
     && check (p->style_scale == 0.0 || p->style_size == IMP_STYLE_SIZE_FOLLOW, error,
-              "--style-scale and --style-size cannot be used together")
-    && check (p->start_size <= MAX_SIZE, error,
-              "the start size must be at most %d (got %u)", MAX_SIZE, p->start_size)
-    && check (p->start_size == 0 || (isfinite (p->scale_factor) && p->scale_factor > 1.0
-                                     && p->scale_factor <= 4.0), error,
-              "the scale factor must be between 1 and 4 (got %g)", p->scale_factor)
-    && check (isfinite (p->first_scale_weight) && p->first_scale_weight >= 0.0
-              && p->first_scale_weight <= 100.0, error,
-              "the first scale's weight must be between 0 and 100 (got %g)",
-              p->first_scale_weight)
-    && check (isfinite (p->last_scale_weight) && p->last_scale_weight >= 0.0
-              && p->last_scale_weight <= 100.0, error,
-              "the last scale's weight must be between 0 and 100 (got %g)",
-              p->last_scale_weight);
+              IMP_PARAMS_ERROR_STYLE_SCALE_AND_SIZE,
+              "style scale and style size cannot both be set")
+    && check (p->start_size <= MAX_SIZE, error, IMP_PARAMS_ERROR_START_SIZE,
+              "start size must be at most %d (got %u)", MAX_SIZE, p->start_size)
+    && check (p->start_size == 0 || (in_range (p->scale_factor, 1.0, 4.0) && p->scale_factor > 1.0),
+              error, IMP_PARAMS_ERROR_SCALE_FACTOR,
+              "scale factor must be above 1 and at most 4 (got %g)", p->scale_factor)
+    && check (in_range (p->first_scale_weight, 0.0, 100.0), error,
+              IMP_PARAMS_ERROR_FIRST_SCALE_WEIGHT,
+              "first scale's weight must be between 0 and 100 (got %g)", p->first_scale_weight)
+    && check (in_range (p->last_scale_weight, 0.0, 100.0), error,
+              IMP_PARAMS_ERROR_LAST_SCALE_WEIGHT,
+              "last scale's weight must be between 0 and 100 (got %g)", p->last_scale_weight);
+}
+
+static gboolean
+layer_weights_valid (const ImpLayerSet *set)
+{
+  for (guint i = 0; i < set->n_layers; i++)
+    if (!(set->weights[i] < 0.0 || is_weight (set->weights[i])))   /* < 0: not given */
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
 validate_loss (const ImpParams *p,
                GError         **error)
 {
-  if (!check (is_weight (p->content_weight), error,
-              "--content-weight must be a number ≥ 0 (got %g)", p->content_weight)
-      || !check (is_weight (p->style_weight), error,
-                 "--style-weight must be a number ≥ 0 (got %g)", p->style_weight)
-      || !check (is_weight (p->tv_weight), error,
-                 "--tv-weight must be a number ≥ 0 (got %g)", p->tv_weight)
-      || !check (p->content_layers.n_layers > 0, error,
-                 "--content-layers: at least one layer is needed")
-      || !check (p->style_layers.n_layers > 0, error,
-                 "--style-layers: at least one layer is needed")
-      || !check (p->pool == IMP_POOL_MAX || p->pool == IMP_POOL_AVG, error,
-                 "--pool must be max or avg"))
-    return FALSE;
-
-  for (guint i = 0; i < p->content_layers.n_layers; i++)
-    if (!check (p->content_layers.weights[i] < 0.0
-                || is_weight (p->content_layers.weights[i]), error,
-                "--content-layers: layer weights must be numbers ≥ 0"))
-      return FALSE;
-  for (guint i = 0; i < p->style_layers.n_layers; i++)
-    if (!check (p->style_layers.weights[i] < 0.0
-                || is_weight (p->style_layers.weights[i]), error,
-                "--style-layers: layer weights must be numbers ≥ 0"))
-      return FALSE;
-  return TRUE;
+  return check (is_weight (p->content_weight), error, IMP_PARAMS_ERROR_CONTENT_WEIGHT,
+                "content weight must be a number ≥ 0 (got %g)", p->content_weight)
+    && check (is_weight (p->style_weight), error, IMP_PARAMS_ERROR_STYLE_WEIGHT,
+              "style weight must be a number ≥ 0 (got %g)", p->style_weight)
+    && check (is_weight (p->tv_weight), error, IMP_PARAMS_ERROR_TV_WEIGHT,
+              "TV weight must be a number ≥ 0 (got %g)", p->tv_weight)
+    && check (p->content_layers.n_layers > 0 && layer_weights_valid (&p->content_layers),
+              error, IMP_PARAMS_ERROR_CONTENT_LAYERS,
+              "content layers: at least one layer, weights ≥ 0")
+    && check (p->style_layers.n_layers > 0 && layer_weights_valid (&p->style_layers),
+              error, IMP_PARAMS_ERROR_STYLE_LAYERS,
+              "style layers: at least one layer, weights ≥ 0")
+    && check (p->pool == IMP_POOL_MAX || p->pool == IMP_POOL_AVG, error,
+              IMP_PARAMS_ERROR_POOL, "pool must be max or avg");
 }
 
 static gboolean
@@ -418,27 +444,31 @@ validate_optimizer (const ImpParams *p,
                     GError         **error)
 {
   return check (p->iterations >= 1 && p->iterations <= 1000000, error,
-                "--iterations must be between 1 and 1000000 (got %u)", p->iterations)
+                IMP_PARAMS_ERROR_ITERATIONS,
+                "iterations must be between 1 and 1000000 (got %u)", p->iterations)
     && check (p->optimizer == IMP_OPTIMIZER_ADAM || p->optimizer == IMP_OPTIMIZER_LBFGS,
-              error, "--optimizer must be adam or lbfgs")
-    && check (isfinite (p->lr) && p->lr > 0.0, error,
-              "--lr must be a number > 0 (got %g)", p->lr)
-    && check (isfinite (p->beta1) && p->beta1 >= 0.0 && p->beta1 < 1.0, error,
-              "--beta1 must be in [0, 1) (got %g)", p->beta1)
-    && check (isfinite (p->beta2) && p->beta2 >= 0.0 && p->beta2 < 1.0, error,
-              "--beta2 must be in [0, 1) (got %g)", p->beta2)
-    && check (isfinite (p->epsilon) && p->epsilon > 0.0, error,
-              "--epsilon must be a number > 0 (got %g)", p->epsilon)
+              error, IMP_PARAMS_ERROR_OPTIMIZER, "optimizer must be adam or lbfgs")
+    && check (isfinite (p->lr) && p->lr > 0.0, error, IMP_PARAMS_ERROR_LR,
+              "learning rate must be a number > 0 (got %g)", p->lr)
+    && check (in_range (p->beta1, 0.0, 1.0) && p->beta1 < 1.0, error, IMP_PARAMS_ERROR_BETA1,
+              "beta1 must be in [0, 1) (got %g)", p->beta1)
+    && check (in_range (p->beta2, 0.0, 1.0) && p->beta2 < 1.0, error, IMP_PARAMS_ERROR_BETA2,
+              "beta2 must be in [0, 1) (got %g)", p->beta2)
+    && check (isfinite (p->epsilon) && p->epsilon > 0.0, error, IMP_PARAMS_ERROR_EPSILON,
+              "epsilon must be a number > 0 (got %g)", p->epsilon)
     && check (p->lbfgs_history >= 1 && p->lbfgs_history <= 1000, error,
-              "the L-BFGS history must be between 1 and 1000 (got %u)", p->lbfgs_history)
-    && check (p->init <= IMP_INIT_STYLE, error,
-              "--init must be content, noise or style")
-    && check (isfinite (p->ema_decay) && p->ema_decay >= 0.0 && p->ema_decay < 1.0, error,
-              "the averaging decay must be in [0, 1) (got %g)", p->ema_decay)
+              IMP_PARAMS_ERROR_LBFGS_HISTORY,
+              "L-BFGS history must be between 1 and 1000 (got %u)", p->lbfgs_history)
+    && check (p->init <= IMP_INIT_STYLE, error, IMP_PARAMS_ERROR_INIT,
+              "init must be content, noise or style")
+    && check (in_range (p->ema_decay, 0.0, 1.0) && p->ema_decay < 1.0, error,
+              IMP_PARAMS_ERROR_AVERAGE_DECAY,
+              "average decay must be in [0, 1) (got %g)", p->ema_decay)
     && check (p->preserve_colors <= IMP_COLORS_HISTOGRAM, error,
-              "--preserve-colors must be none, luminance or histogram")
-    && check (p->threads <= 1024, error,
-              "--threads must be between 0 and 1024 (got %u)", p->threads);
+              IMP_PARAMS_ERROR_PRESERVE_COLORS,
+              "preserve colors must be none, luminance or histogram")
+    && check (p->threads <= 1024, error, IMP_PARAMS_ERROR_THREADS,
+              "threads must be between 0 and 1024 (got %u)", p->threads);
 }
 
 gboolean

@@ -624,6 +624,35 @@ estimate_seconds_left (ImpTransfer *self,
   return elapsed / self->work_done * remaining;
 }
 
+/* CPU seconds per unit of scale_work () (one pixel of one iteration), the
+ * total of both threads of a two-thread run (docs/estimates.md); the wall time
+ * divides it among the threads. */
+#define CPU_SECONDS_PER_WORK_UNIT 6.8e-6
+
+double
+imp_transfer_estimate_seconds (const ImpParams *params,
+                               guint            width,
+                               guint            height,
+                               guint            n_threads)
+{
+  ImpTransfer plan = { 0 };
+  double work = 0.0;
+  guint threads = n_threads > 0 ? n_threads : g_get_num_processors ();
+
+  g_return_val_if_fail (params != NULL && width > 0 && height > 0, 0.0);
+
+  if (params->iterations == 0)
+    return 0.0;
+  plan.params = *params;
+  plan.out_width = width;
+  plan.out_height = height;
+  plan_scales (&plan);
+  for (guint k = 0; k < plan.n_scales; k++)
+    work += plan.scales[k].n_iterations * scale_work (&plan.scales[k]);
+  g_free (plan.scales);
+  return work * CPU_SECONDS_PER_WORK_UNIT / threads;
+}
+
 static void
 advance (ImpTransfer *self)
 {

@@ -86,6 +86,14 @@ guint64      imp_transfer_estimate_memory (const ImpParams       *params,
  * the machine's physical memory. */
 guint64      imp_transfer_default_memory_limit (void);
 
+/* Expected seconds of a whole run on @n_threads threads (0 = all cores) for an
+ * output of @width x @height, from a measured cost per pixel-iteration and the
+ * run's scales; a guide for choosing a preset, not a promise. */
+double       imp_transfer_estimate_seconds (const ImpParams     *params,
+                                            guint                width,
+                                            guint                height,
+                                            guint                n_threads);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpTransfer, imp_transfer_free)
 
 G_END_DECLS
