@@ -94,7 +94,9 @@ sync_children (ImpLayerChooser *self)
       int i = set_index (&self->set, l);
 
       gtk_check_button_set_active (self->checks[l], i >= 0);
+      /* A layer not chosen has no weight to show. */
       gtk_widget_set_sensitive (GTK_WIDGET (self->spins[l]), i >= 0);
+      gtk_widget_set_opacity (GTK_WIDGET (self->spins[l]), i >= 0);
       if (i >= 0)
         gtk_spin_button_set_value (self->spins[l], effective_weight (&self->set, i));
     }
@@ -337,12 +339,21 @@ imp_layer_chooser_class_init (ImpLayerChooserClass *klass)
 static void
 imp_layer_chooser_init (ImpLayerChooser *self)
 {
+  GtkWidget *content;
+
   self->button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   self->summary = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_ellipsize (self->summary, PANGO_ELLIPSIZE_END);
   gtk_label_set_xalign (self->summary, 0);
-  gtk_menu_button_set_child (self->button, GTK_WIDGET (self->summary));
-  gtk_menu_button_set_always_show_arrow (self->button, TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->summary), TRUE);
+  /* Laid out as a drop-down's button: the names on the left, the arrow right. */
+  content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->summary));
+  gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name ("pan-down-symbolic"));
+  gtk_menu_button_set_child (self->button, content);
+  gtk_widget_set_hexpand (content, TRUE);
+  /* GtkMenuButton centers its child in a box of its own. */
+  gtk_widget_set_halign (gtk_widget_get_parent (content), GTK_ALIGN_FILL);
   gtk_menu_button_set_popover (self->button, build_popover (self));
   gtk_widget_set_parent (GTK_WIDGET (self->button), GTK_WIDGET (self));
   set_show_weights (self, FALSE);

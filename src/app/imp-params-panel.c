@@ -111,14 +111,16 @@ estimate_seconds (GSettings       *settings,
                                         settings != NULL ? g_settings_get_uint (settings, "threads") : 0);
 }
 
+/* The space between a number and its unit is a no-break space (U+00A0): a
+ * wrapped line keeps "55 s" together. */
 static char *
 format_estimate (double seconds)
 {
   if (seconds < 90)
     /* Translators: expected time of a run, in seconds */
-    return g_strdup_printf (_("about %u s"), (guint) MAX (5, round (seconds / 5) * 5));
+    return g_strdup_printf (_("about %u s"), (guint) MAX (5, round (seconds / 5) * 5));
   /* Translators: expected time of a run, in minutes */
-  return g_strdup_printf (_("about %u min"), (guint) round (seconds / 60));
+  return g_strdup_printf (_("about %u min"), (guint) round (seconds / 60));
 }
 
 static char *
@@ -318,11 +320,11 @@ update_description (ImpParamsPanel *self)
   time = format_estimate (estimate_seconds (self->settings, &params));
   if (self->custom)
     /* Translators: preset name, expected time, output size in pixels */
-    line = g_strdup_printf (_("Changed from %s · %s at %u px"), preset_label (name), time,
+    line = g_strdup_printf (_("Changed from %s · %s at %u px"), preset_label (name), time,
                             estimate_size (self->settings));
   else
     /* Translators: preset description, expected time, output size in pixels */
-    line = g_strdup_printf (_("%s · %s at %u px"), text != NULL ? _(text->description) : preset_label (name),
+    line = g_strdup_printf (_("%s · %s at %u px"), text != NULL ? _(text->description) : preset_label (name),
                             time, estimate_size (self->settings));
   gtk_label_set_label (self->preset_description, line);
 }

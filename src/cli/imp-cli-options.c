@@ -10,6 +10,8 @@
 
 #include "imp-cli-options.h"
 
+#include "engine/imp-enums.h"
+
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <math.h>
@@ -120,23 +122,27 @@ parse_double (const char *option,
   return TRUE;
 }
 
+/* One of an enum's nicks ("adam", "lbfgs"), the words the window's settings use too. */
 static gboolean
-parse_choice (const char         *option,
-              const char         *value,
-              const char * const *choices,
-              int                *out,
-              GError            **error)
+parse_enum (const char *option,
+            const char *value,
+            GType       type,
+            int        *out,
+            GError    **error)
 {
-  g_autofree char *list = NULL;
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *v = g_enum_get_value_by_nick (klass, value);
+  g_autoptr(GString) list = NULL;
 
-  for (int i = 0; choices[i] != NULL; i++)
-    if (g_strcmp0 (value, choices[i]) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
-  list = g_strjoinv (", ", (char **) choices);
-  return usage_error (error, _("%s: “%s” is not one of %s"), option, value, list);
+  if (v != NULL)
+    {
+      *out = v->value;
+      return TRUE;
+    }
+  list = g_string_new (NULL);
+  for (guint i = 0; i < klass->n_values; i++)
+    g_string_append_printf (list, "%s%s", i > 0 ? ", " : "", klass->values[i].value_nick);
+  return usage_error (error, _("%s: “%s” is not one of %s"), option, value, list->str);
 }
 
 /* Setters */
@@ -272,10 +278,9 @@ set_style_blend (ImpCliOptions *o, const char *option, const char *value, GError
 static gboolean
 set_optimizer (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
-  static const char * const choices[] = { "adam", "lbfgs", NULL };
   int v = 0;
 
-  if (!parse_choice (option, value, choices, &v, error))
+  if (!parse_enum (option, value, IMP_TYPE_OPTIMIZER_KIND, &v, error))
     return FALSE;
   /* Adam's learning rate means nothing to L-BFGS (whose step scale is 1, as in
    * jcjohnson/neural-style) and back; --lr given later still wins. */
@@ -318,10 +323,9 @@ set_lbfgs_history (ImpCliOptions *o, const char *option, const char *value, GErr
 static gboolean
 set_init (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
-  static const char * const choices[] = { "content", "noise", "style", NULL };
   int v = 0;
 
-  if (!parse_choice (option, value, choices, &v, error))
+  if (!parse_enum (option, value, IMP_TYPE_INIT_KIND, &v, error))
     return FALSE;
   o->params.init = (ImpInitKind) v;
   return TRUE;
@@ -336,10 +340,9 @@ set_seed (ImpCliOptions *o, const char *option, const char *value, GError **erro
 static gboolean
 set_pool (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
-  static const char * const choices[] = { "max", "avg", NULL };
   int v = 0;
 
-  if (!parse_choice (option, value, choices, &v, error))
+  if (!parse_enum (option, value, IMP_TYPE_POOL_KIND, &v, error))
     return FALSE;
   o->params.pool = (ImpPoolKind) v;
   return TRUE;
@@ -348,10 +351,9 @@ set_pool (ImpCliOptions *o, const char *option, const char *value, GError **erro
 static gboolean
 set_preserve_colors (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
-  static const char * const choices[] = { "none", "luminance", "histogram", NULL };
   int v = 0;
 
-  if (!parse_choice (option, value, choices, &v, error))
+  if (!parse_enum (option, value, IMP_TYPE_PRESERVE_COLORS, &v, error))
     return FALSE;
   o->params.preserve_colors = (ImpPreserveColors) v;
   return TRUE;
@@ -653,7 +655,11 @@ apply_options (ImpCliOptions *o,
                                state->preset != NULL ? state->preset
                                                      : imp_params_default_preset (),
                                &local))
-    return usage_error (error, "%s", local->message);
+    {
+      g_autofree char *names = g_strjoinv (", ", (char **) imp_params_list_presets ());
+
+      return usage_error (error, _("--preset: unknown preset “%s” (choose %s)"), state->preset, names);
+    }
 
   for (guint i = 0; i < state->given->len; i++)
     {

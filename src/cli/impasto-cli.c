@@ -23,6 +23,7 @@
 
 #include "imp-cli-evaluate.h"
 #include "imp-cli-options.h"
+#include "imp-cli-params-error.h"
 #include "imp-cli-progress.h"
 
 enum
@@ -381,8 +382,7 @@ create_transfer (const ImpCliOptions *o,
     *status = EXIT_INTERRUPTED;
   else
     {
-      *status = g_error_matches (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_INVALID)
-                ? EXIT_USAGE : EXIT_FAILED;
+      *status = error->domain == IMP_PARAMS_ERROR ? EXIT_USAGE : EXIT_FAILED;
       if (animation_bytes > 0
           && g_error_matches (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE))
         {
@@ -392,7 +392,11 @@ create_transfer (const ImpCliOptions *o,
           print_error (msg);
         }
       else
-        print_error (error->message);
+        {
+          g_autofree char *msg = imp_cli_describe_params_error (error, &params);
+
+          print_error (msg);
+        }
     }
   return NULL;
 }
@@ -583,7 +587,9 @@ main (int    argc,
   checked = options.params;
   if (!imp_params_validate (&checked, &error))
     {
-      print_error (error->message);
+      g_autofree char *msg = imp_cli_describe_params_error (error, &checked);
+
+      print_error (msg);
       return EXIT_USAGE;
     }
   if (options.evaluate != NULL)

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# test-schema.sh SCHEMA-XML COMPILED-SCHEMA-DIR: the GSettings schema compiles
-# with --strict, holds exactly the keys (and types) the window codes against,
-# the build tree's compiled copy is up to date; broken copies are rejected.
+# test-schema.sh SCHEMA-XML ENUMS-XML COMPILED-SCHEMA-DIR: the GSettings schema
+# compiles with --strict beside the enums generated from the engine's header,
+# holds exactly the keys (and types) the window codes against, the build tree's
+# compiled copy is up to date; broken copies are rejected.
 set -u
 . "$(dirname "$0")/tap.sh"
 require_tools glib-compile-schemas xmllint gsettings
 
 schema=$1
-compiled_dir=$2
+enums=$2
+compiled_dir=$3
 schema_id=io.github.impasto.Impasto
 
-# name:type of every key; the GUI and the engine's parameter panel use these.
+# name:type of every key (an enum key's type is its enum); the window's
+# settings glue uses these.
 expected_keys="
-preset:s content-weight:d style-weight:d tv-weight:d iterations:u size:u
-style-size:i style-scale:d content-layers:s style-layers:s optimizer:s
-learning-rate:d beta1:d beta2:d epsilon:d lbfgs-history:u init:s seed:t pool:s
-preserve-colors:s threads:u memory-limit:u animation-frames:u animation-delay:u
+preset:s style-strength:d content-strength:d smoothing-strength:d iterations:u size:u
+style-size:i style-scale:d content-layers:s style-layers:s optimizer:ImpOptimizerKind
+learning-rate:d beta1:d beta2:d epsilon:d lbfgs-history:u init:ImpInitKind seed:t
+pool:ImpPoolKind preserve-colors:ImpPreserveColors start-size:u scale-factor:d
+average-decay:d threads:u memory-limit:u animation-frames:u animation-delay:u
 animation-final-delay:u animation-size:u animation-content-frame:b
 default-folder:s last-content:s last-styles:as style-blend:ad window-width:i
 window-height:i window-maximized:b autosave-interval:u
@@ -26,7 +30,8 @@ window-height:i window-maximized:b autosave-interval:u
 compile_copy ()
 {
   local dir="$tap_tmp/compile"
-  rm -rf "$dir" && mkdir -p "$dir" && cp "$1" "$dir/$schema_id.gschema.xml"
+  rm -rf "$dir" && mkdir -p "$dir" && cp "$1" "$dir/$schema_id.gschema.xml" \
+    && cp "$enums" "$dir/$schema_id.enums.xml"
   glib-compile-schemas --strict --dry-run "$dir"
 }
 
@@ -36,7 +41,7 @@ keys_of ()
   n=$(xmllint --xpath 'count(/schemalist/schema/key)' "$1")
   for ((i = 1; i <= n; i++)); do
     # (some xmllint versions end a string result with a newline, some don't)
-    printf '%s\n' "$(xmllint --xpath "concat(/schemalist/schema/key[$i]/@name, ':', /schemalist/schema/key[$i]/@type)" "$1")"
+    printf '%s\n' "$(xmllint --xpath "concat(/schemalist/schema/key[$i]/@name, ':', /schemalist/schema/key[$i]/@type, substring-after(/schemalist/schema/key[$i]/@enum, '$schema_id.'))" "$1")"
   done | sort
 }
 
@@ -63,6 +68,11 @@ expect_fail "a default outside its range is rejected" "range" compile_copy "$tap
 sed "s|<default>'best'</default>|<default>'turbo'</default>|" "$schema" > "$tap_tmp/choice.xml"
 expect_fail "a default outside its choices is rejected" "choice|turbo" \
   compile_copy "$tap_tmp/choice.xml"
+
+sed "/<key name=\"optimizer\"/,/<\/key>/s|<default>'adam'</default>|<default>'sgd'</default>|" \
+  "$schema" > "$tap_tmp/enum.xml"
+expect_fail "an enum key's default outside its enum is rejected" "sgd|enum" \
+  compile_copy "$tap_tmp/enum.xml"
 
 sed 's|<key name="beta2" type="d">|<key name="beta1" type="d">|' "$schema" > "$tap_tmp/dup.xml"
 expect_fail "a duplicate key is rejected" "beta1" compile_copy "$tap_tmp/dup.xml"

@@ -414,7 +414,7 @@ test_custom_and_reset (void)
   gtk_range_set_value (slider_scale (slider (panel, "size_slider")), 300);
   g_assert_cmpuint (g_settings_get_uint (settings, "size"), ==, 300);
   g_assert_cmpstr (preset_button_text (panel), ==, "Best");
-  g_assert_nonnull (strstr (gtk_label_get_label (description), "300 px"));
+  g_assert_nonnull (strstr (gtk_label_get_label (description), "300\u00a0px"));
 
   gtk_range_set_value (slider_scale (slider (panel, "style_slider")), 0.5);
   g_assert_cmpstr (preset_button_text (panel), ==, "Custom");
