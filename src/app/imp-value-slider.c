@@ -300,6 +300,8 @@ imp_value_slider_class_init (ImpValueSliderClass *klass)
   widget_class->grab_focus = grab_focus;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "imp-value-slider");
+  /* Screen readers name the slider and its value by the row's label. */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
