@@ -177,6 +177,30 @@ strength_of (const Field     *field,
   return unit > 0 ? *FIELD_PTR (p, field, double) / unit : 1.0;
 }
 
+/* A strength outside its key's range (weights far from the preset's) is
+ * stored at the nearest end rather than refused. */
+static double
+clamp_to_key (GSettings  *settings,
+              const char *key,
+              double      value)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) skey = NULL;
+  g_autoptr(GVariant) range = NULL;
+  g_autoptr(GVariant) bounds = NULL;
+  const char *kind;
+  double lower, upper;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  skey = g_settings_schema_get_key (schema, key);
+  range = g_settings_schema_key_get_range (skey);
+  g_variant_get (range, "(&sv)", &kind, &bounds);
+  if (!g_str_equal (kind, "range"))
+    return value;
+  g_variant_get (bounds, "(dd)", &lower, &upper);
+  return CLAMP (value, lower, upper);
+}
+
 static void
 write_field (GSettings       *settings,
              const Field     *field,
@@ -207,7 +231,8 @@ write_field (GSettings       *settings,
       g_settings_set_string (settings, field->key, layers);
       break;
     case FIELD_STRENGTH:
-      g_settings_set_double (settings, field->key, strength_of (field, p, preset));
+      g_settings_set_double (settings, field->key,
+                             clamp_to_key (settings, field->key, strength_of (field, p, preset)));
       break;
     default:
       g_assert_not_reached ();

@@ -90,6 +90,21 @@ assert_params_equal (const ImpParams *got,
   assert_layers_equal (&got->style_layers, &want->style_layers);
 }
 
+/* Weights far from the preset's are stored at the ends of the strengths' range. */
+static void
+test_strength_range (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  ImpParams p;
+
+  g_assert_true (imp_params_init_preset (&p, "best", NULL));
+  p.style_weight *= 1000;
+  p.content_weight /= 1000;
+  imp_params_to_settings (&p, settings);
+  g_assert_cmpfloat (g_settings_get_double (settings, "style-strength"), ==, 10);
+  g_assert_cmpfloat (g_settings_get_double (settings, "content-strength"), ==, 0.1);
+}
+
 /* Every preset survives the trip through GSettings unchanged. */
 static void
 test_round_trip (void)
@@ -710,6 +725,7 @@ main (int    argc,
 
   g_test_add_func ("/gui/params/round-trip", test_round_trip);
   g_test_add_func ("/gui/params/schema-defaults", test_schema_defaults);
+  g_test_add_func ("/gui/params/strength-range", test_strength_range);
   g_test_add_func ("/gui/params/bad-layers", test_bad_layers);
   g_test_add_func ("/gui/params/strengths", test_strengths);
   g_test_add_func ("/gui/params/sliders-line-up", test_sliders_line_up);
