@@ -19,10 +19,22 @@ imp_format_number (double value,
 {
   /* %g in the locale: a decimal comma where people write one. */
   g_autofree char *text = g_strdup_printf ("%.*g", significant, value);
+  char *fixed;
+  gsize len;
 
   if (strchr (text, 'e') == NULL)
     return g_steal_pointer (&text);
-  return g_strdup_printf ("%.*f", MAX (0, significant - 1 - (int) floor (log10 (fabs (value)))), value);
+  /* No exponents for people: 0.00001 and 123456, without trailing zeros. */
+  fixed = g_strdup_printf ("%.*f", MAX (0, significant - 1 - (int) floor (log10 (fabs (value)))), value);
+  len = strlen (fixed);
+  if (strpbrk (fixed, ".,") != NULL)
+    {
+      while (len > 0 && fixed[len - 1] == '0')
+        fixed[--len] = '\0';
+      if (len > 0 && (fixed[len - 1] == '.' || fixed[len - 1] == ','))
+        fixed[--len] = '\0';
+    }
+  return fixed;
 }
 
 gboolean

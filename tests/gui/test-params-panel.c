@@ -10,6 +10,7 @@
 #include "engine/imp-enums.h"
 #include "gui-find.h"
 #include "imp-layer-chooser.h"
+#include "imp-number.h"
 #include "imp-params-panel.h"
 #include "imp-value-slider.h"
 #include "imp-preferences-window.h"
@@ -103,6 +104,35 @@ test_strength_range (void)
   imp_params_to_settings (&p, settings);
   g_assert_cmpfloat (g_settings_get_double (settings, "style-strength"), ==, 10);
   g_assert_cmpfloat (g_settings_get_double (settings, "content-strength"), ==, 0.1);
+}
+
+/* Numbers as people write them, and read as they type them. */
+static void
+test_numbers (void)
+{
+  static const struct { double value; int digits; const char *text; } shown[] = {
+    { 10, 4, "10" }, { 0.24, 3, "0.24" }, { G_SQRT2, 3, "1.41" }, { 0.9, 3, "0.9" },
+    { 1e-5, 3, "0.00001" }, { 123456, 3, "123456" }, { 2147483647, 10, "2147483647" },
+  };
+  static const struct { const char *text; gboolean ok; double value; } typed[] = {
+    { "2.5", TRUE, 2.5 }, { "0,5", TRUE, 0.5 }, { " 3 ", TRUE, 3 }, { "1e3", TRUE, 1000 },
+    { "", FALSE, 0 }, { "1x", FALSE, 0 }, { "nan", FALSE, 0 }, { "inf", FALSE, 0 }, { "-", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    {
+      g_autofree char *text = imp_format_number (shown[i].value, shown[i].digits);
+
+      g_assert_cmpstr (text, ==, shown[i].text);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++)
+    {
+      double v = 0;
+
+      g_assert_cmpint (imp_parse_number (typed[i].text, &v), ==, typed[i].ok);
+      if (typed[i].ok)
+        g_assert_cmpfloat (v, ==, typed[i].value);
+    }
 }
 
 /* Every preset survives the trip through GSettings unchanged. */
@@ -726,6 +756,7 @@ main (int    argc,
   g_test_add_func ("/gui/params/round-trip", test_round_trip);
   g_test_add_func ("/gui/params/schema-defaults", test_schema_defaults);
   g_test_add_func ("/gui/params/strength-range", test_strength_range);
+  g_test_add_func ("/gui/params/numbers", test_numbers);
   g_test_add_func ("/gui/params/bad-layers", test_bad_layers);
   g_test_add_func ("/gui/params/strengths", test_strengths);
   g_test_add_func ("/gui/params/sliders-line-up", test_sliders_line_up);
