@@ -8,17 +8,94 @@
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "imp-atomic-file.h"
+
+/* The temporary's name does not grow with the final one: a name of the
+ * longest legal length still gets a temporary beside it. */
+#define TEMPLATE_NAME ".impasto-XXXXXX"
 
 struct _ImpAtomicFile
 {
   char *path;
   char *tmp_path;
   int   fd;
+  int   slot;       /* in live_temporaries, or -1 */
 };
+
+/* Temporaries that exist now, for imp_atomic_file_remove_temporaries(), which
+ * a signal handler calls: fixed buffers, no allocation, a slot's path is
+ * complete before its flag is set and the flag is cleared only once the file
+ * is gone (renamed or removed). More writes at once than slots go unlisted. */
+#define N_SLOTS 8
+
+static struct
+{
+  volatile gint claimed;
+  volatile gint live;
+  char          path[PATH_MAX];
+} live_temporaries[N_SLOTS];
+
+static int
+register_temporary (const char *tmp_path)
+{
+  if (strlen (tmp_path) >= PATH_MAX)
+    return -1;
+  for (int i = 0; i < N_SLOTS; i++)
+    if (g_atomic_int_compare_and_exchange (&live_temporaries[i].claimed, 0, 1))
+      {
+        strcpy (live_temporaries[i].path, tmp_path);
+        g_atomic_int_set (&live_temporaries[i].live, 1);
+        return i;
+      }
+  return -1;
+}
+
+static void
+unregister_temporary (ImpAtomicFile *self)
+{
+  if (self->slot < 0)
+    return;
+  g_atomic_int_set (&live_temporaries[self->slot].live, 0);
+  g_atomic_int_set (&live_temporaries[self->slot].claimed, 0);
+  self->slot = -1;
+}
+
+void
+imp_atomic_file_remove_temporaries (void)
+{
+  for (int i = 0; i < N_SLOTS; i++)
+    if (g_atomic_int_get (&live_temporaries[i].live))
+      (void) unlink (live_temporaries[i].path);
+}
+
+/* Creates the temporary with the termination signals held back, so that a
+ * signal handler calling imp_atomic_file_remove_temporaries() never misses a
+ * file that exists but is not listed yet. */
+static int
+create_temporary (ImpAtomicFile *self)
+{
+  sigset_t held, old;
+  int fd, saved_errno;
+
+  sigemptyset (&held);
+  sigaddset (&held, SIGINT);
+  sigaddset (&held, SIGTERM);
+  sigaddset (&held, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &held, &old);
+  fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  saved_errno = errno;
+  if (fd >= 0)
+    self->slot = register_temporary (self->tmp_path);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  errno = saved_errno;
+  return fd;
+}
 
 static gboolean
 set_errno_error (GError     **error,
@@ -49,7 +126,6 @@ imp_atomic_file_new (const char  *path,
                      GError     **error)
 {
   g_autofree char *dir = NULL;
-  g_autofree char *base = NULL;
   ImpAtomicFile *self;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -61,11 +137,11 @@ imp_atomic_file_new (const char  *path,
     }
 
   dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
   self = g_new0 (ImpAtomicFile, 1);
+  self->slot = -1;
   self->path = g_strdup (path);
-  self->tmp_path = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
-  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  self->tmp_path = g_build_filename (dir, TEMPLATE_NAME, NULL);
+  self->fd = create_temporary (self);
   if (self->fd < 0)
     {
       set_errno_error (error, errno, path);
@@ -134,6 +210,7 @@ imp_atomic_file_commit (ImpAtomicFile  *self,
     return set_errno_error (error, errno, self->path);
   if (g_rename (self->tmp_path, self->path) != 0)
     return set_errno_error (error, errno, self->path);
+  unregister_temporary (self);
   g_clear_pointer (&self->tmp_path, g_free);
   sync_directory (self->path);
   return TRUE;
@@ -157,6 +234,7 @@ imp_atomic_file_free (ImpAtomicFile *self)
     close (self->fd);
   if (self->tmp_path != NULL)
     (void) g_unlink (self->tmp_path);
+  unregister_temporary (self);
   g_free (self->tmp_path);
   g_free (self->path);
   g_free (self);
