@@ -471,6 +471,41 @@ validate_optimizer (const ImpParams *p,
               "threads must be between 0 and 1024 (got %u)", p->threads);
 }
 
+/* Magnitudes: values that parse and have the right sign, yet cannot make a
+ * picture. Loss weights up to the window's own range (its settings schema
+ * allows 1e10); far beyond, the loss overflows within an iteration or two
+ * (imp_transfer_step() stops the run then, but an option of 1e20 is a typo).
+ * Adam's epsilon is used in single precision: below the schema's 1e-12 it is
+ * as good as 0, and a pixel whose gradient is 0 would become 0/0. */
+#define MAX_LOSS_WEIGHT 1e10
+#define MIN_EPSILON 1e-12
+#define MAX_EPSILON 1e6
+
+static gboolean
+validate_magnitudes (const ImpParams *p,
+                     GError         **error)
+{
+  if (!check (p->content_weight <= MAX_LOSS_WEIGHT, error,
+              "--content-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->content_weight)
+      || !check (p->style_weight <= MAX_LOSS_WEIGHT, error,
+                 "--style-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->style_weight)
+      || !check (p->tv_weight <= MAX_LOSS_WEIGHT, error,
+                 "--tv-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->tv_weight)
+      || !check (p->epsilon >= MIN_EPSILON && p->epsilon <= MAX_EPSILON, error,
+                 "--epsilon must be between %g and %g (got %g)", MIN_EPSILON, MAX_EPSILON,
+                 p->epsilon))
+    return FALSE;
+  for (guint i = 0; i < p->content_layers.n_layers; i++)
+    if (!check (p->content_layers.weights[i] <= MAX_LOSS_WEIGHT, error,
+                "--content-layers: layer weights must be at most %g", MAX_LOSS_WEIGHT))
+      return FALSE;
+  for (guint i = 0; i < p->style_layers.n_layers; i++)
+    if (!check (p->style_layers.weights[i] <= MAX_LOSS_WEIGHT, error,
+                "--style-layers: layer weights must be at most %g", MAX_LOSS_WEIGHT))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 imp_params_validate (ImpParams *params,
                      GError   **error)
@@ -479,7 +514,8 @@ imp_params_validate (ImpParams *params,
 
   if (!validate_sizes (params, error)
       || !validate_loss (params, error)
-      || !validate_optimizer (params, error))
+      || !validate_optimizer (params, error)
+      || !validate_magnitudes (params, error))
     return FALSE;
 
   layer_set_normalize (&params->content_layers);

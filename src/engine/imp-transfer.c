@@ -16,6 +16,7 @@
 #include "imp-adam.h"
 #include "imp-color.h"
 #include "imp-lbfgs.h"
+#include "imp-vgg-layers.h"
 
 G_DEFINE_QUARK (imp-transfer-error-quark, imp_transfer_error)
 
@@ -56,6 +57,7 @@ struct _ImpTransfer
   ImpAdam       *adam;
   ImpLbfgs      *lbfgs;
   float         *gradient;
+  float         *previous_x;    /* the iterate before the last update */
   guint          iteration;
   gint64         start_time;
   double         work_done;     /* iterations x pixels, for the ETA */
@@ -102,11 +104,15 @@ style_long_side (const ImpParams *p,
   return MAX (1, (guint) floor (final * scale_long / out_long + 0.5));
 }
 
-static void
-plan_scales (ImpTransfer *self)
+/* The scales of a run whose output is @out_width x @out_height, smallest first. */
+static Scale *
+plan_scales (const ImpParams *p,
+             guint            out_width,
+             guint            out_height,
+             guint           *n_scales)
 {
-  const ImpParams *p = &self->params;
-  guint out_long = longer_side (self->out_width, self->out_height);
+  guint out_long = longer_side (out_width, out_height);
+  Scale *scales;
   GArray *sides = g_array_new (FALSE, FALSE, sizeof (guint));
   double first = p->first_scale_weight > 0.0 ? p->first_scale_weight : 2.0;
   double last = p->last_scale_weight > 0.0 ? p->last_scale_weight : 1.0;
@@ -124,31 +130,32 @@ plan_scales (ImpTransfer *self)
   if (sides->len > p->iterations)
     g_array_remove_range (sides, 0, sides->len - p->iterations);
 
-  self->n_scales = sides->len;
-  self->scales = g_new0 (Scale, self->n_scales);
+  *n_scales = sides->len;
+  scales = g_new0 (Scale, *n_scales);
   /* The first scale starts from scratch and gets a larger share (double by
    * default, as crowsonkb/style-transfer-pytorch does); the middle ones
    * continue from the previous one and get one share each; the last, at the
    * output size, may get more (it alone makes the picture's fine detail) and
    * gets what rounding left. */
-  if (self->n_scales == 1)
+  if (*n_scales == 1)
     first = last = 1.0;
-  total_weight = first + last + ((double) self->n_scales - 2.0);
-  for (guint k = 0; k < self->n_scales; k++)
+  total_weight = first + last + ((double) *n_scales - 2.0);
+  for (guint k = 0; k < *n_scales; k++)
     {
-      Scale *s = &self->scales[k];
-      double weight = k == 0 ? first : k + 1 == self->n_scales ? last : 1.0;
+      Scale *s = &scales[k];
+      double weight = k == 0 ? first : k + 1 == *n_scales ? last : 1.0;
       /* (the nudge keeps 60 x 2 / (10 / 3) from rounding down to 35) */
       guint share = (guint) floor (p->iterations * weight / total_weight + 1e-9);
 
-      imp_image_fit_size (self->out_width, self->out_height,
+      imp_image_fit_size (out_width, out_height,
                           g_array_index (sides, guint, k), &s->width, &s->height);
       /* Never more than what is left for one iteration per later scale. */
-      s->n_iterations = CLAMP (share, 1, p->iterations - given - (self->n_scales - 1 - k));
+      s->n_iterations = CLAMP (share, 1, p->iterations - given - (*n_scales - 1 - k));
       given += s->n_iterations;
     }
-  self->scales[self->n_scales - 1].n_iterations += p->iterations - given;
+  scales[*n_scales - 1].n_iterations += p->iterations - given;
   g_array_unref (sides);
+  return scales;
 }
 
 /* Memory */
@@ -178,13 +185,14 @@ memory_limit (const ImpParams *params)
   return imp_transfer_default_memory_limit ();
 }
 
-/* Optimiser state, iterate, gradient, best, average and content at @n pixels. */
+/* Optimiser state, iterate and its previous value, gradient, best, average
+ * and content at @n pixels. */
 static guint64
 session_memory (const ImpParams *params,
                 gsize            n_pixels)
 {
   gsize n = 3 * n_pixels;
-  guint64 bytes = (guint64) 5 * n * sizeof (float);
+  guint64 bytes = (guint64) 6 * n * sizeof (float);
 
   if (params->optimizer == IMP_OPTIMIZER_LBFGS)
     bytes += imp_lbfgs_estimate_memory (n, params->lbfgs_history);
@@ -228,43 +236,127 @@ imp_transfer_estimate_memory (const ImpParams *params,
          + RUNTIME_OVERHEAD;
 }
 
-static gboolean
-check_memory (ImpTransfer            *self,
-              const ImpImage         *content,
-              const ImpImage * const *styles,
-              GError                **error)
+/* An image of @width x @height, for style_long_side() on sizes alone. */
+static ImpImage
+sized_image (guint width,
+             guint height)
 {
-  const ImpParams *p = &self->params;
-  guint out_long = longer_side (self->out_width, self->out_height);
-  guint64 peak = imp_objective_estimate_memory (p, self->out_width, self->out_height);
-  guint64 need, limit = memory_limit (p);
+  ImpImage image = { width, height, NULL };
+
+  return image;
+}
+
+static gboolean
+check_memory (const ImpParams *p,
+              const guint     *sizes,
+              guint            n_styles,
+              guint64          extra_bytes,
+              GError         **error)
+{
+  guint out_width, out_height, out_long;
+  guint64 peak, need, limit = memory_limit (p);
   guint64 style_bytes = 0;
 
-  peak += previous_scale_memory (p, self->out_width, self->out_height);
-  for (guint i = 0; i < self->n_styles; i++)
+  imp_image_fit_size (sizes[0], sizes[1], p->size, &out_width, &out_height);
+  out_long = longer_side (out_width, out_height);
+  peak = imp_objective_estimate_memory (p, out_width, out_height)
+         + previous_scale_memory (p, out_width, out_height);
+  for (guint i = 0; i < n_styles; i++)
     {
-      const ImpImage *s = styles[i];
+      ImpImage s = sized_image (sizes[2 + 2 * i], sizes[3 + 2 * i]);
       guint w, h;
 
-      imp_image_fit_size (s->width, s->height, style_long_side (p, s, out_long, out_long),
+      imp_image_fit_size (s.width, s.height, style_long_side (p, &s, out_long, out_long),
                           &w, &h);
       /* Style targets are computed by a forward pass at the style's own size. */
       peak = MAX (peak, imp_objective_estimate_memory (p, w, h));
       style_bytes += (guint64) 3 * w * h * sizeof (float);
+      /* The caller's images stay alive during the run too. */
+      style_bytes += (guint64) 3 * s.width * s.height * sizeof (float);
     }
-  /* The caller's images stay alive during the run too. */
-  for (guint i = 0; i < self->n_styles; i++)
-    style_bytes += (guint64) 3 * styles[i]->width * styles[i]->height * sizeof (float);
-  need = peak + session_memory (p, (gsize) self->out_width * self->out_height) + style_bytes
-         + (guint64) 3 * content->width * content->height * sizeof (float) + RUNTIME_OVERHEAD;
+  need = peak + session_memory (p, (gsize) out_width * out_height) + style_bytes
+         + (guint64) 3 * sizes[0] * sizes[1] * sizeof (float) + RUNTIME_OVERHEAD + extra_bytes;
   if (need <= limit)
     return TRUE;
 
   g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE,
                "This run needs about %.0f MB of memory at %u×%u, more than the limit of %.0f MB; "
                "choose a smaller size or raise the memory limit",
-               need / MIB, self->out_width, self->out_height, limit / MIB);
+               need / MIB, out_width, out_height, limit / MIB);
   return FALSE;
+}
+
+static ImpVggLayer
+deepest_layer (const ImpParams *p)
+{
+  guint deepest = 0;
+
+  for (guint i = 0; i < p->content_layers.n_layers; i++)
+    deepest = MAX (deepest, p->content_layers.layers[i]);
+  for (guint i = 0; i < p->style_layers.n_layers; i++)
+    deepest = MAX (deepest, p->style_layers.layers[i]);
+  return deepest;
+}
+
+/* Each pooling halves an image: the network's deepest layer needs a side of
+ * at least 2^pools pixels, at the first (smallest) scale as well. */
+static gboolean
+check_large_enough (const ImpParams *p,
+                    const guint     *sizes,
+                    guint            n_styles,
+                    guint           *which,
+                    GError         **error)
+{
+  ImpVggLayer deepest = deepest_layer (p);
+  guint need = 1u << imp_vgg_layer_block (deepest);
+  guint out_width, out_height, n_scales;
+  g_autofree Scale *scales = NULL;
+
+  imp_image_fit_size (sizes[0], sizes[1], p->size, &out_width, &out_height);
+  scales = plan_scales (p, out_width, out_height, &n_scales);
+  for (guint i = 0; i <= n_styles; i++)
+    {
+      guint w = scales[0].width, h = scales[0].height;
+      g_autofree char *image = i == 0 ? g_strdup ("content image")
+                               : n_styles == 1 ? g_strdup ("style image")
+                               : g_strdup_printf ("style image %u", i);
+
+      if (i > 0)
+        {
+          ImpImage s = sized_image (sizes[2 * i], sizes[2 * i + 1]);
+
+          imp_image_fit_size (s.width, s.height,
+                              style_long_side (p, &s, longer_side (out_width, out_height),
+                                               longer_side (w, h)), &w, &h);
+        }
+      if (w >= need && h >= need)
+        continue;
+      *which = i;
+      g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_SMALL,
+                   "The %s is too small: the run would give it %u×%u pixels, and layer %s "
+                   "needs at least %u×%u", image, w, h, imp_vgg_layer_name (deepest), need, need);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+imp_transfer_check_sizes (const ImpParams  *params,
+                          const guint      *sizes,
+                          guint             n_styles,
+                          guint64           extra_bytes,
+                          guint            *which,
+                          GError          **error)
+{
+  guint unused;
+
+  g_return_val_if_fail (params != NULL && sizes != NULL, FALSE);
+
+  if (which == NULL)
+    which = &unused;
+  *which = G_MAXUINT;
+  return check_large_enough (params, sizes, n_styles, which, error)
+         && check_memory (params, sizes, n_styles, extra_bytes, error);
 }
 
 /* Scales: objective, iterate and optimiser state for one image size */
@@ -378,6 +470,8 @@ setup_scale (ImpTransfer  *self,
 
   g_free (self->gradient);
   self->gradient = g_new0 (float, (gsize) 3 * scale->width * scale->height);
+  g_free (self->previous_x);
+  self->previous_x = g_new (float, (gsize) 3 * scale->width * scale->height);
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->x, imp_image_free);
@@ -428,6 +522,25 @@ validate_inputs (const ImpImage * const *styles,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+check_image_sizes (const ImpParams        *params,
+                   const ImpImage         *content,
+                   const ImpImage * const *styles,
+                   guint                   n_styles,
+                   GError                **error)
+{
+  g_autofree guint *sizes = g_new (guint, 2 + 2 * (gsize) n_styles);
+
+  sizes[0] = content->width;
+  sizes[1] = content->height;
+  for (guint i = 0; i < n_styles; i++)
+    {
+      sizes[2 + 2 * i] = styles[i]->width;
+      sizes[3 + 2 * i] = styles[i]->height;
+    }
+  return imp_transfer_check_sizes (params, sizes, n_styles, 0, NULL, error);
 }
 
 /* Keeps each style at the largest size a scale asks for, recoloured when the
@@ -483,12 +596,13 @@ imp_transfer_new (ImpWeights             *weights,
                       &self->out_width, &self->out_height);
 
   /* Refuse before allocating anything large. */
-  if (!check_memory (self, content, styles, error))
+  if (!check_image_sizes (&self->params, content, styles, n_styles, error))
     return NULL;
 
   self->content = imp_image_resize (content, self->out_width, self->out_height);
   prepare_styles (self, styles);
-  plan_scales (self);
+  self->scales = plan_scales (&self->params, self->out_width, self->out_height,
+                              &self->n_scales);
 
   n = (gsize) 3 * self->scales[0].width * self->scales[0].height;
   if (self->params.optimizer == IMP_OPTIMIZER_LBFGS)
@@ -519,6 +633,7 @@ imp_transfer_free (ImpTransfer *self)
   g_clear_pointer (&self->adam, imp_adam_free);
   g_clear_pointer (&self->lbfgs, imp_lbfgs_free);
   g_free (self->gradient);
+  g_free (self->previous_x);
   g_clear_pointer (&self->x, imp_image_free);
   g_clear_pointer (&self->best, imp_image_free);
   g_clear_pointer (&self->ema, imp_image_free);
@@ -572,10 +687,25 @@ update_average (ImpTransfer *self)
   self->ema_count++;
 }
 
-static void
+static gboolean
+all_finite (const float *data,
+            gsize        n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* FALSE, with the iterate as it was, when the update overflowed (Adam squares
+ * the gradient in single precision): the average is not touched either. */
+static gboolean
 update (ImpTransfer     *self,
         const ImpLosses *losses)
 {
+  gsize n = (gsize) 3 * self->x->width * self->x->height;
+  gboolean finite;
+
   g_mutex_lock (&self->lock);
   if (isfinite (losses->total) && losses->total < self->best_loss)
     {
@@ -583,12 +713,18 @@ update (ImpTransfer     *self,
       g_clear_pointer (&self->best, imp_image_free);
       self->best = imp_image_copy (self->x);
     }
+  memcpy (self->previous_x, self->x->data, n * sizeof (float));
   if (self->adam != NULL)
     imp_adam_step (self->adam, self->x->data, self->gradient, 0.f, 255.f);
   else
     imp_lbfgs_step (self->lbfgs, self->x->data, self->gradient, 0.f, 255.f);
-  update_average (self);
+  finite = all_finite (self->x->data, n);
+  if (finite)
+    update_average (self);
+  else
+    memcpy (self->x->data, self->previous_x, n * sizeof (float));
   g_mutex_unlock (&self->lock);
+  return finite;
 }
 
 /* An iteration costs about its pixel count plus a fixed part (thread
@@ -667,6 +803,56 @@ advance (ImpTransfer *self)
     }
 }
 
+/* The term to lower when the loss overflowed: the one that is no longer a
+ * number, or else (only the gradient overflowed) the largest. */
+static const char *
+overflowed_term (const ImpLosses *l)
+{
+  if (!isfinite (l->style))
+    return "style";
+  if (!isfinite (l->content))
+    return "content";
+  if (!isfinite (l->tv))
+    return "tv";
+  if (l->style >= l->content && l->style >= l->tv)
+    return "style";
+  return l->content >= l->tv ? "content" : "tv";
+}
+
+static gboolean
+set_not_finite_error (ImpTransfer      *self,
+                      const ImpLosses  *losses,
+                      GError          **error)
+{
+  const char *term = overflowed_term (losses);
+  double weight = g_str_equal (term, "style") ? self->params.style_weight
+                  : g_str_equal (term, "content") ? self->params.content_weight
+                  : self->params.tv_weight;
+
+  g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_NOT_FINITE,
+               "At iteration %u the %s loss made the painting overflow: lower --%s-weight "
+               "(now %g)%s", self->iteration,
+               g_str_equal (term, "tv") ? "total-variation" : term, term, weight,
+               self->iteration == 0 ? ", or check that the weights file holds VGG19's values"
+                                    : "");
+  return FALSE;
+}
+
+/* An overflow would make every later image black (NaN pixels): the run
+ * stops at the iteration where it happens, before the optimiser uses it, so
+ * the image, the best and the average stay the last good ones. */
+static gboolean
+check_finite (ImpTransfer      *self,
+              const ImpLosses  *losses,
+              GError          **error)
+{
+  gsize n = (gsize) 3 * self->x->width * self->x->height;
+
+  if (isfinite (losses->total) && all_finite (self->gradient, n))
+    return TRUE;
+  return set_not_finite_error (self, losses, error);
+}
+
 gboolean
 imp_transfer_step (ImpTransfer   *self,
                    ImpProgress   *progress,
@@ -693,10 +879,12 @@ imp_transfer_step (ImpTransfer   *self,
   apply_pending_weights (self);
 
   if (!imp_objective_evaluate (self->objective, self->x, self->gradient, &losses,
-                               cancellable, error))
+                               cancellable, error)
+      || !check_finite (self, &losses, error))
     return FALSE;
 
-  update (self, &losses);
+  if (!update (self, &losses))
+    return set_not_finite_error (self, &losses, error);
   p.iteration = self->iteration;
   advance (self);
 

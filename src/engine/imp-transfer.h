@@ -19,6 +19,8 @@ typedef enum
 {
   IMP_TRANSFER_ERROR_TOO_LARGE,   /* estimated memory above the limit */
   IMP_TRANSFER_ERROR_FAILED,
+  IMP_TRANSFER_ERROR_TOO_SMALL,   /* an image too small for the network's deepest layer */
+  IMP_TRANSFER_ERROR_NOT_FINITE,  /* the loss or its gradient overflowed: the run cannot go on */
 } ImpTransferError;
 
 typedef struct
@@ -77,6 +79,20 @@ ImpImage    *imp_transfer_get_result     (ImpTransfer            *self);
 void         imp_transfer_get_output_size (ImpTransfer           *self,
                                            guint                 *width,
                                            guint                 *height);
+
+/* imp_transfer_new()'s checks of the images' sizes, on sizes alone, so that a
+ * caller can make them before decoding anything: @sizes holds the content's
+ * width and height, then each style's, as imp_transfer_new() will get them;
+ * @extra_bytes is memory the caller holds beside the run (an animation's
+ * frames). @params must have passed imp_params_validate(). FALSE with
+ * IMP_TRANSFER_ERROR_TOO_SMALL (*@which is then 0 for the content, i + 1 for
+ * style i) or IMP_TRANSFER_ERROR_TOO_LARGE (*@which is G_MAXUINT). */
+gboolean     imp_transfer_check_sizes     (const ImpParams       *params,
+                                           const guint           *sizes,
+                                           guint                  n_styles,
+                                           guint64                extra_bytes,
+                                           guint                 *which,
+                                           GError               **error);
 
 /* Peak bytes for these params and a content of @width x @height (before resizing). */
 guint64      imp_transfer_estimate_memory (const ImpParams       *params,
