@@ -31,6 +31,8 @@ typedef struct
   guint            declared_width;
   guint            declared_height;
   gboolean         refused_size;    /* 0x0 or beyond IMP_IMAGE_IO_MAX_PIXELS */
+  gboolean         size_only;       /* imp_image_io_read_size(): stop at the size */
+  gboolean         size_known;
   guint64          bytes_fed;
   guint64          expected_length; /* the file's size when opened, the bytes' length */
   ImpImageEnd      end;
@@ -54,6 +56,12 @@ on_size_prepared (GdkPixbufLoader *loader,
       || (guint64) width * (guint64) height > IMP_IMAGE_IO_MAX_PIXELS)
     {
       ctx->refused_size = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
+    }
+  if (ctx->size_only)
+    {
+      ctx->size_known = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
       return;
     }
@@ -414,6 +422,65 @@ imp_image_io_load_bytes (GBytes  *bytes,
     image = finish_load (&ctx, error);
   load_context_clear (&ctx);
   return image;
+}
+
+/* Formats whose decoder knows the size only once it has everything (TIFF)
+ * would be decoded whole: beyond this, the size stays unknown. */
+#define SIZE_READ_LIMIT (4 * 1024 * 1024)
+
+static gboolean
+feed_until_size (LoadContext   *ctx,
+                 GInputStream  *stream,
+                 GError       **error)
+{
+  g_autofree guint8 *buffer = g_malloc (CHUNK_SIZE);
+
+  while (!ctx->size_known && ctx->bytes_fed < SIZE_READ_LIMIT)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize n = g_input_stream_read (stream, buffer, CHUNK_SIZE, NULL, &local_error);
+
+      if (n < 0)
+        return set_unreadable_error (ctx, local_error->message, error);
+      if (n == 0)
+        break;
+      check_header (ctx, buffer, (gsize) n);
+      ctx->bytes_fed += (guint64) n;
+      if (!ctx->refused_size
+          && !gdk_pixbuf_loader_write (ctx->loader, buffer, (gsize) n, &local_error)
+          && !ctx->size_known && !ctx->refused_size)
+        return set_unreadable_error (ctx, local_error->message, error);
+      if (ctx->refused_size)
+        return set_size_error (ctx, error);
+    }
+  if (ctx->bytes_fed == 0)
+    return set_unreadable_error (ctx, _("the file is empty"), error);
+  return TRUE;
+}
+
+gboolean
+imp_image_io_read_size (const char  *path,
+                        guint       *width,
+                        guint       *height,
+                        GError     **error)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  LoadContext ctx;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (path != NULL && width != NULL && height != NULL, FALSE);
+
+  name = g_filename_display_name (path);
+  load_context_init (&ctx, name, 0);
+  ctx.size_only = TRUE;
+  stream = open_regular_file (&ctx, path, error);
+  if (stream != NULL)
+    ok = feed_until_size (&ctx, stream, error);
+  *width = ok && ctx.size_known ? ctx.declared_width : 0;
+  *height = ok && ctx.size_known ? ctx.declared_height : 0;
+  load_context_clear (&ctx);
+  return ok;
 }
 
 static const char *

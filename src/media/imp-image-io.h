@@ -48,6 +48,15 @@ ImpImage *imp_image_io_load_bytes  (GBytes          *bytes,
                                     guint            max_side,
                                     GError         **error);
 
+/* The size @path's header declares, read without decoding any pixel (a few
+ * megabytes at most), refused as imp_image_io_load() would refuse it (no
+ * regular file, no image, beyond the pixel limit). 0x0 when the format tells
+ * its size only with the pixels (TIFF). Before EXIF orientation. */
+gboolean  imp_image_io_read_size   (const char      *path,
+                                    guint           *width,
+                                    guint           *height,
+                                    GError         **error);
+
 /* PNG or JPEG by @path's extension; written to a temporary file beside @path and
  * renamed over it only when complete, so an existing file survives any failure. */
 gboolean  imp_image_io_save        (const ImpImage  *image,
