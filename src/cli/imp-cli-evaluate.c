@@ -32,6 +32,7 @@ imp_cli_evaluate (ImpWeights             *weights,
                   guint                   n_styles,
                   const ImpImage         *image,
                   ImpLosses              *losses,
+                  GCancellable           *cancellable,
                   GError                **error)
 {
   g_autoptr(GPtrArray) sized = g_ptr_array_new_with_free_func ((GDestroyNotify) imp_image_free);
@@ -46,8 +47,8 @@ imp_cli_evaluate (ImpWeights             *weights,
   sized_image = imp_image_resize (image, sized_content->width, sized_content->height);
   objective = imp_objective_new (weights, params, sized_content,
                                  (const ImpImage * const *) sized->pdata, style_blend,
-                                 n_styles, NULL, error);
+                                 n_styles, cancellable, error);
   if (objective == NULL)
     return FALSE;
-  return imp_objective_evaluate (objective, sized_image, NULL, losses, NULL, error);
+  return imp_objective_evaluate (objective, sized_image, NULL, losses, cancellable, error);
 }

@@ -25,6 +25,7 @@ gboolean imp_cli_evaluate (ImpWeights             *weights,
                            guint                   n_styles,
                            const ImpImage         *image,
                            ImpLosses              *losses,
+                           GCancellable           *cancellable,
                            GError                **error);
 
 G_END_DECLS

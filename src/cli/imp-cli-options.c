@@ -105,6 +105,8 @@ parse_uint (const char *option,
   return TRUE;
 }
 
+/* An underflow (1e-320) is the tiny number it is, for the range checks of
+ * imp_params_validate() to judge; an overflow is too large whatever the option. */
 static gboolean
 parse_double (const char *option,
               const char *value,
@@ -116,8 +118,12 @@ parse_double (const char *option,
 
   errno = 0;
   v = g_ascii_strtod (value, &end);
-  if (*value == '\0' || end == value || *end != '\0' || errno != 0 || !isfinite (v))
+  if (*value == '\0' || end == value || *end != '\0')
     return usage_error (error, _("%s: “%s” is not a number"), option, value);
+  if (!isfinite (v) && errno == ERANGE)
+    return usage_error (error, _("%s: “%s” is too large a number"), option, value);
+  if (!isfinite (v))
+    return usage_error (error, _("%s: “%s” is not a finite number"), option, value);
   *out = v;
   return TRUE;
 }
@@ -145,11 +151,25 @@ parse_enum (const char *option,
   return usage_error (error, _("%s: “%s” is not one of %s"), option, value, list->str);
 }
 
+/* File names are the bytes given (G_OPTION_FLAG_FILENAME), whatever their
+ * encoding; only the empty name is no name. */
+static gboolean
+check_file_name (const char *option,
+                 const char *value,
+                 GError    **error)
+{
+  if (*value == '\0')
+    return usage_error (error, _("%s: the file name is empty"), option);
+  return TRUE;
+}
+
 /* Setters */
 
 static gboolean
 set_content (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->content);
   o->content = g_strdup (value);
   return TRUE;
@@ -158,6 +178,8 @@ set_content (ImpCliOptions *o, const char *option, const char *value, GError **e
 static gboolean
 set_style (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_ptr_array_add (o->styles, g_strdup (value));
   return TRUE;
 }
@@ -165,6 +187,8 @@ set_style (ImpCliOptions *o, const char *option, const char *value, GError **err
 static gboolean
 set_output (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->output);
   o->output = g_strdup (value);
   return TRUE;
@@ -173,6 +197,8 @@ set_output (ImpCliOptions *o, const char *option, const char *value, GError **er
 static gboolean
 set_weights (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->weights);
   o->weights = g_strdup (value);
   return TRUE;
@@ -379,6 +405,8 @@ set_memory_limit (ImpCliOptions *o, const char *option, const char *value, GErro
 static gboolean
 set_log_json (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->log_json);
   o->log_json = g_strdup (value);
   return TRUE;
@@ -397,6 +425,8 @@ set_save_every (ImpCliOptions *o, const char *option, const char *value, GError 
 static gboolean
 set_save_dir (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->save_dir);
   o->save_dir = g_strdup (value);
   return TRUE;
@@ -408,9 +438,12 @@ static gboolean
 set_animation (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
   g_autofree char *lower = g_ascii_strdown (value, -1);
+  g_autofree char *name = g_filename_display_name (value);
 
+  if (!check_file_name (option, value, error))
+    return FALSE;
   if (!g_str_has_suffix (lower, ".gif") && !g_str_has_suffix (lower, ".webp"))
-    return usage_error (error, _("%s “%s”: the name must end in .gif or .webp"), option, value);
+    return usage_error (error, _("%s “%s”: the name must end in .gif or .webp"), option, name);
   g_free (o->animation);
   o->animation = g_strdup (value);
   return TRUE;
@@ -456,6 +489,8 @@ set_animation_size (ImpCliOptions *o, const char *option, const char *value, GEr
 static gboolean
 set_evaluate (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
+  if (!check_file_name (option, value, error))
+    return FALSE;
   g_free (o->evaluate);
   o->evaluate = g_strdup (value);
   return TRUE;
@@ -602,7 +637,9 @@ build_entries (void)
 
       entries[i].long_name = s->long_name;
       entries[i].short_name = s->short_name;
-      entries[i].flags = s->flag ? G_OPTION_FLAG_NO_ARG : 0;
+      /* Every value as given: file names need their bytes, and other values
+       * are checked as text with their option's name (apply_options). */
+      entries[i].flags = s->flag ? G_OPTION_FLAG_NO_ARG : G_OPTION_FLAG_FILENAME;
       entries[i].arg = G_OPTION_ARG_CALLBACK;
       entries[i].arg_data = (gpointer) record_option;
       entries[i].description = s->help;
@@ -644,6 +681,14 @@ check_required (ImpCliOptions *o,
 }
 
 static gboolean
+is_file_option (const OptionSpec *spec)
+{
+  return spec->set == set_content || spec->set == set_style || spec->set == set_output
+         || spec->set == set_weights || spec->set == set_log_json || spec->set == set_save_dir
+         || spec->set == set_animation || spec->set == set_evaluate;
+}
+
+static gboolean
 apply_options (ImpCliOptions *o,
                ParseState    *state,
                GError       **error)
@@ -651,6 +696,12 @@ apply_options (ImpCliOptions *o,
   g_autoptr(GError) local = NULL;
   gboolean has_style_size = FALSE, has_style_scale = FALSE, animation_tuned = FALSE;
 
+  if (state->preset != NULL && !g_utf8_validate (state->preset, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (state->preset, -1);
+
+      return usage_error (error, _("%s: “%s” is not valid text"), "--" PRESET_OPTION, shown);
+    }
   if (!imp_params_init_preset (&o->params,
                                state->preset != NULL ? state->preset
                                                      : imp_params_default_preset (),
@@ -666,6 +717,13 @@ apply_options (ImpCliOptions *o,
       Given *g = g_ptr_array_index (state->given, i);
       g_autofree char *option = g_strconcat ("--", g->spec->long_name, NULL);
 
+      if (g->value != NULL && !is_file_option (g->spec)
+          && !g_utf8_validate (g->value, -1, NULL))
+        {
+          g_autofree char *shown = g_utf8_make_valid (g->value, -1);
+
+          return usage_error (error, _("%s: “%s” is not valid text"), option, shown);
+        }
       has_style_size |= g->spec->set == set_style_size;
       has_style_scale |= g->spec->set == set_style_scale;
       animation_tuned |= g->spec->set == set_animation_frames
@@ -723,7 +781,11 @@ imp_cli_options_parse (ImpCliOptions  *options,
       return FALSE;
     }
   if (*argc > 1)
-    return usage_error (error, _("unexpected argument “%s”"), (*argv)[1]);
+    {
+      g_autofree char *shown = g_filename_display_name ((*argv)[1]);
+
+      return usage_error (error, _("unexpected argument “%s”"), shown);
+    }
   return apply_options (options, &state, error);
 }
 

@@ -2,7 +2,9 @@
  *
  * Progress goes to stdout, errors to stderr, so a script can keep one and
  * drop the other. On a terminal it is one bar redrawn in place; otherwise a
- * plain line every PLAIN_EVERY iterations and at the last one.
+ * plain line every PLAIN_EVERY iterations and at the last one. A closed
+ * stdout (impasto-cli … | head -n 1) only ends the progress output; a log
+ * that cannot be written is reported after the picture is saved.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,6 +27,8 @@ struct _ImpCliProgress
   gboolean  tty;
   gboolean  bar_drawn;
   FILE     *log;
+  char     *log_path;
+  int       log_errno;     /* the first write error, 0 while none */
 };
 
 ImpCliProgress *
@@ -38,6 +42,7 @@ imp_cli_progress_new (gboolean     quiet,
   self->tty = isatty (STDOUT_FILENO);
   if (log_path != NULL)
     {
+      self->log_path = g_strdup (log_path);
       self->log = g_fopen (log_path, "w");
       if (self->log == NULL)
         {
@@ -82,7 +87,20 @@ write_log (ImpCliProgress    *self,
            g_ascii_dtostr (content, sizeof content, p->losses.content),
            g_ascii_dtostr (tv, sizeof tv, p->losses.tv),
            g_ascii_formatd (seconds, sizeof seconds, "%.3f", p->seconds));
-  fflush (self->log);
+  if (fflush (self->log) != 0 || ferror (self->log))
+    self->log_errno = errno != 0 ? errno : EIO;
+}
+
+/* Progress is a courtesy: once stdout is gone (EPIPE, a full disk) the run
+ * goes on without it. */
+static void
+flush_stdout (ImpCliProgress *self)
+{
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      self->quiet = TRUE;
+      self->bar_drawn = FALSE;
+    }
 }
 
 static void
@@ -101,33 +119,34 @@ draw_bar (ImpCliProgress    *self,
   printf ("\r[%s] %u/%u  %ux%u  total %.3e  style %.3e  content %.3e  %s %s\033[K",
           bar, done, p->n_iterations, p->width, p->height, p->losses.total,
           p->losses.style, p->losses.content, left, _("left"));
-  fflush (stdout);
   self->bar_drawn = TRUE;
+  flush_stdout (self);
 }
 
 static void
-print_line (const ImpProgress *p)
+print_line (ImpCliProgress    *self,
+            const ImpProgress *p)
 {
   g_autofree char *left = format_duration (p->seconds_left);
 
   printf (_("iteration %u/%u  %ux%u  total %.4e  style %.4e  content %.4e  tv %.4e  %.1f s  %s left\n"),
           p->iteration, p->n_iterations, p->width, p->height, p->losses.total,
           p->losses.style, p->losses.content, p->losses.tv, p->seconds, left);
-  fflush (stdout);
+  flush_stdout (self);
 }
 
 void
 imp_cli_progress_update (ImpCliProgress    *self,
                          const ImpProgress *p)
 {
-  if (self->log != NULL)
+  if (self->log != NULL && self->log_errno == 0)
     write_log (self, p);
   if (self->quiet)
     return;
   if (self->tty)
     draw_bar (self, p);
   else if (p->iteration % PLAIN_EVERY == 0 || p->iteration + 1 == p->n_iterations)
-    print_line (p);
+    print_line (self, p);
 }
 
 void
@@ -136,9 +155,28 @@ imp_cli_progress_finish (ImpCliProgress *self)
   if (self->bar_drawn)
     {
       printf ("\n");
-      fflush (stdout);
       self->bar_drawn = FALSE;
+      flush_stdout (self);
     }
+}
+
+gboolean
+imp_cli_progress_close_log (ImpCliProgress  *self,
+                            GError         **error)
+{
+  g_autofree char *name = NULL;
+  int saved;
+
+  if (self->log == NULL)
+    return TRUE;
+  saved = fclose (self->log) != 0 && self->log_errno == 0 ? errno : self->log_errno;
+  self->log = NULL;
+  if (saved == 0)
+    return TRUE;
+  name = g_filename_display_name (self->log_path);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               _("Cannot write the log “%s”: %s"), name, g_strerror (saved));
+  return FALSE;
 }
 
 void
@@ -149,5 +187,6 @@ imp_cli_progress_free (ImpCliProgress *self)
   imp_cli_progress_finish (self);
   if (self->log != NULL)
     fclose (self->log);
+  g_free (self->log_path);
   g_free (self);
 }

@@ -1,13 +1,17 @@
 /* impasto-cli.c: the headless front end
  *
- * Exit status: 0 done, 1 failed, 2 usage error, 130 interrupted. Every error is
- * one line on stderr; progress goes to stdout.
+ * Exit status: 0 done, 1 failed, 2 usage error, 130 interrupted (SIGINT,
+ * SIGTERM or SIGHUP, during a run or --evaluate alike). Every error is one line
+ * on stderr; progress goes to stdout. Nothing is created or truncated before
+ * the run is known to start: the files are checked first (imp-cli-files.c),
+ * the save folder is made and the log opened once the run is set up.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <locale.h>
@@ -18,13 +22,16 @@
 #include "engine/imp-transfer.h"
 #include "engine/imp-weights.h"
 #include "media/imp-animation.h"
+#include "media/imp-atomic-file.h"
 #include "media/imp-frame-recorder.h"
 #include "media/imp-image-io.h"
 
 #include "imp-cli-evaluate.h"
+#include "imp-cli-files.h"
 #include "imp-cli-options.h"
 #include "imp-cli-params-error.h"
 #include "imp-cli-progress.h"
+#include "imp-cli-sizes.h"
 
 enum
 {
@@ -33,12 +40,6 @@ enum
   EXIT_USAGE = 2,
   EXIT_INTERRUPTED = 130,
 };
-
-/* Images are decoded at most this much larger than they will be used (and at
- * least this large), so a 30000x30000 file never needs its full size, while
- * our Lanczos filter still does the final resize. */
-#define LOAD_MARGIN 4
-#define LOAD_MIN_SIDE 2048
 
 static void
 print_error (const char *message)
@@ -52,7 +53,8 @@ print_error (const char *message)
 
 /* Ctrl+C: the handler only writes to a pipe (async-signal safe); a thread reads
  * it and cancels the run, which stops the step under way within a fraction of a
- * second. A second Ctrl+C ends the process at once. */
+ * second. A second Ctrl+C ends the process at once, removing the temporary
+ * file of a picture or animation being written. */
 
 static int signal_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t interrupted;
@@ -62,11 +64,14 @@ on_signal (int signum)
 {
   char c = 1;
 
-  if (interrupted)
-    _exit (EXIT_INTERRUPTED);
-  interrupted = 1;
-  if (write (signal_pipe[1], &c, 1) < 0)
-    _exit (EXIT_INTERRUPTED);
+  if (!interrupted)
+    {
+      interrupted = 1;
+      if (write (signal_pipe[1], &c, 1) == 1)
+        return;
+    }
+  imp_atomic_file_remove_temporaries ();
+  _exit (EXIT_INTERRUPTED);
 }
 
 static gpointer
@@ -82,6 +87,18 @@ signal_thread (gpointer data)
   return NULL;
 }
 
+/* A signal ignored when we started (nohup) stays ignored. */
+static void
+catch_signal (int                     signum,
+              const struct sigaction *sa)
+{
+  struct sigaction old;
+
+  if (sigaction (signum, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+    return;
+  sigaction (signum, sa, NULL);
+}
+
 static void
 watch_signals (GCancellable *cancellable)
 {
@@ -92,117 +109,41 @@ watch_signals (GCancellable *cancellable)
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
+  catch_signal (SIGINT, &sa);
+  catch_signal (SIGTERM, &sa);
+  catch_signal (SIGHUP, &sa);
   g_thread_unref (g_thread_new ("signals", signal_thread, g_object_ref (cancellable)));
 }
 
-/* Paths */
-
-static gboolean
-same_file (const char *a,
-           const char *b)
+/* Started with stdin, stdout or stderr closed (impasto-cli >&-), the first
+ * file we open would take its number, and progress would be printed into the
+ * picture or the log: /dev/null takes those numbers first. A reader gone from
+ * the pipe (… | head -n 1) must not kill us before the picture is saved:
+ * SIGPIPE is ignored, and writes to it just fail. */
+static void
+guard_standard_streams (void)
 {
-  GStatBuf sa, sb;
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int null_fd = open ("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 
-  if (g_stat (a, &sa) != 0 || g_stat (b, &sb) != 0)
-    return FALSE;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        if (null_fd >= 0 && null_fd != fd)
+          {
+            dup2 (null_fd, fd);
+            close (null_fd);
+          }
+      }
+  signal (SIGPIPE, SIG_IGN);
 }
 
-static gboolean
-has_image_extension (const char *path)
-{
-  g_autofree char *lower = g_ascii_strdown (path, -1);
-
-  return g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg")
-         || g_str_has_suffix (lower, ".jpeg");
-}
-
-static int
-check_writable_dir (const char *path)
-{
-  g_autofree char *name = g_filename_display_name (path);
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: it is a folder"), name);
-      print_error (msg);
-      return EXIT_FAILED;
-    }
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_access (dir, W_OK) != 0)
-    {
-      int saved = g_file_test (dir, G_FILE_TEST_EXISTS)
-                  && !g_file_test (dir, G_FILE_TEST_IS_DIR) ? ENOTDIR : errno;
-      g_autofree char *dname = g_filename_display_name (dir);
-      g_autofree char *msg = g_strdup_printf (_("Cannot write “%s”: folder “%s”: %s"),
-                                              name, dname, g_strerror (saved));
-      print_error (msg);
-      return EXIT_FAILED;
-    }
-  return EXIT_DONE;
-}
-
-/* The animation, like the output, is refused before the run rather than after
- * minutes of work. */
-static int
-check_animation (const ImpCliOptions *o)
-{
-  g_autofree char *name = NULL;
-
-  if (o->animation == NULL)
-    return EXIT_DONE;
-  name = g_filename_display_name (o->animation);
-  for (guint i = 0; i <= o->styles->len + 1; i++)
-    {
-      const char *other = i == 0 ? o->content
-                          : i == 1 ? o->output : g_ptr_array_index (o->styles, i - 2);
-
-      if (g_strcmp0 (o->animation, other) == 0 || same_file (o->animation, other))
-        {
-          g_autofree char *msg = g_strdup_printf (_("--animation “%s” is an input image or the output; choose another file"), name);
-          print_error (msg);
-          return EXIT_USAGE;
-        }
-    }
-  return check_writable_dir (o->animation);
-}
-
-/* Refuses, before any work, an output that cannot be written or that would
- * replace an input. */
-static int
-check_output (const ImpCliOptions *o)
-{
-  g_autofree char *name = g_filename_display_name (o->output);
-
-  if (!has_image_extension (o->output))
-    {
-      g_autofree char *msg = g_strdup_printf (_("-o “%s”: the name must end in .png, .jpg or .jpeg"), name);
-      print_error (msg);
-      return EXIT_USAGE;
-    }
-  for (guint i = 0; i <= o->styles->len; i++)
-    {
-      const char *input = i == 0 ? o->content : g_ptr_array_index (o->styles, i - 1);
-
-      if (same_file (o->output, input))
-        {
-          g_autofree char *msg = g_strdup_printf (_("-o “%s” is one of the input images; choose another output file"), name);
-          print_error (msg);
-          return EXIT_USAGE;
-        }
-    }
-  return check_writable_dir (o->output);
-}
-
-static ImpWeights *
-load_weights (const ImpCliOptions *o,
-              GCancellable        *cancellable)
+/* The weights file, found before anything is checked or loaded: it is one of
+ * the files a run reads. */
+static char *
+find_weights (const ImpCliOptions *o)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = imp_weights_find (o->weights, &error);
-  ImpWeights *weights;
+  char *path = imp_weights_find (o->weights, &error);
 
   if (path == NULL)
     {
@@ -214,30 +155,20 @@ load_weights (const ImpCliOptions *o,
       else
         msg = g_strdup (error->message);
       print_error (msg);
-      return NULL;
     }
-  weights = imp_weights_load_cancellable (path, cancellable, &error);
+  return path;
+}
+
+static ImpWeights *
+load_weights (const char   *path,
+              GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  ImpWeights *weights = imp_weights_load_cancellable (path, cancellable, &error);
+
   if (weights == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     print_error (error->message);
   return weights;
-}
-
-static guint
-load_side (guint target)
-{
-  if (target == 0)
-    return 0;
-  return MAX (LOAD_MIN_SIDE, LOAD_MARGIN * target);
-}
-
-static guint
-style_target (const ImpParams *p)
-{
-  if (p->style_scale > 0.0)
-    return p->size > 0 ? (guint) (p->style_scale * p->size + 1.0) : 0;
-  if (p->style_size == IMP_STYLE_SIZE_FOLLOW)
-    return p->size;
-  return (guint) p->style_size;
 }
 
 static ImpImage *
@@ -245,7 +176,7 @@ load_image (const char *path,
             guint       target)
 {
   g_autoptr(GError) error = NULL;
-  ImpImage *image = imp_image_io_load (path, load_side (target), &error);
+  ImpImage *image = imp_image_io_load (path, imp_cli_sizes_load_side (target), &error);
 
   if (image == NULL)
     print_error (error->message);
@@ -259,7 +190,8 @@ load_styles (const ImpCliOptions *o)
 
   for (guint i = 0; i < o->styles->len; i++)
     {
-      ImpImage *s = load_image (g_ptr_array_index (o->styles, i), style_target (&o->params));
+      ImpImage *s = load_image (g_ptr_array_index (o->styles, i),
+                                imp_cli_sizes_style_target (&o->params));
 
       if (s == NULL)
         return NULL;
@@ -332,6 +264,15 @@ run_loop (const ImpCliOptions *o,
           imp_cli_progress_finish (progress);
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             return EXIT_INTERRUPTED;
+          if (g_error_matches (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_NOT_FINITE))
+            {
+              g_autofree char *name = g_filename_display_name (o->output);
+              g_autofree char *msg = g_strdup_printf (_("%s; “%s” was not written"),
+                                                      error->message, name);
+
+              print_error (msg);
+              return EXIT_FAILED;
+            }
           print_error (error->message);
           return EXIT_FAILED;
         }
@@ -344,18 +285,6 @@ run_loop (const ImpCliOptions *o,
     }
   imp_cli_progress_finish (progress);
   return EXIT_DONE;
-}
-
-/* The animation's frames live as long as the run: the engine gets what is left
- * of the limit (the engine's default when none is given). */
-static guint64
-limit_without_animation (const ImpCliOptions *o,
-                         guint64              animation_bytes)
-{
-  guint64 limit = o->params.memory_limit > 0 ? o->params.memory_limit
-                                             : imp_transfer_default_memory_limit ();
-
-  return limit > animation_bytes ? limit - animation_bytes : 1;
 }
 
 static ImpTransfer *
@@ -371,8 +300,9 @@ create_transfer (const ImpCliOptions *o,
   ImpParams params = o->params;
   ImpTransfer *transfer;
 
+  /* The animation's frames live as long as the run. */
   if (animation_bytes > 0)
-    params.memory_limit = limit_without_animation (o, animation_bytes);
+    params.memory_limit = imp_cli_sizes_limit_less (&o->params, animation_bytes);
   transfer = imp_transfer_new (weights, content, (const ImpImage * const *) styles->pdata,
                                o->style_blend != NULL ? (double *) o->style_blend->data : NULL,
                                styles->len, &params, cancellable, &error);
@@ -399,16 +329,6 @@ create_transfer (const ImpCliOptions *o,
         }
     }
   return NULL;
-}
-
-/* The output size before the run, for the recorder and its memory estimate. */
-static void
-output_size (const ImpCliOptions *o,
-             const ImpImage      *content,
-             guint               *width,
-             guint               *height)
-{
-  imp_image_fit_size (content->width, content->height, o->params.size, width, height);
 }
 
 static gboolean
@@ -452,8 +372,66 @@ save_results (const ImpCliOptions *o,
   return EXIT_DONE;
 }
 
+/* Once the run is set up and known to start: the save folder is made and the
+ * log opened (truncating it) only now, so that a run refused earlier leaves
+ * every file as it was. */
+static ImpCliProgress *
+start_writing (const ImpCliOptions *o)
+{
+  g_autoptr(GError) error = NULL;
+  ImpCliProgress *progress;
+
+  if (o->save_dir != NULL && g_mkdir_with_parents (o->save_dir, 0777) != 0)
+    {
+      int err = errno;
+      g_autofree char *name = g_filename_display_name (o->save_dir);
+      g_autofree char *msg = g_strdup_printf (_("Cannot create the folder “%s”: %s"),
+                                              name, g_strerror (err));
+      print_error (msg);
+      return NULL;
+    }
+  progress = imp_cli_progress_new (o->quiet, o->log_json, &error);
+  if (progress == NULL)
+    print_error (error->message);
+  return progress;
+}
+
+/* A log that could not be written costs the run its exit status, not its
+ * picture: this comes after the results are saved. */
+static int
+finish_log (ImpCliProgress *progress,
+            int             status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (imp_cli_progress_close_log (progress, &error))
+    return status;
+  print_error (error->message);
+  return status == EXIT_DONE ? EXIT_FAILED : status;
+}
+
+static gboolean
+check_sizes (const ImpCliOptions *o,
+             const ImpImage      *content,
+             GPtrArray           *styles,
+             const ImpImage      *evaluated)
+{
+  g_autoptr(GError) error = NULL;
+  ImpParams params = o->params;
+
+  if (imp_params_validate (&params, NULL)
+      && (content == NULL
+          ? imp_cli_sizes_check_headers (o, &params, o->evaluate, &error)
+          : imp_cli_sizes_check_decoded (o, &params, content, styles, evaluated, &error)))
+    return TRUE;
+  if (error != NULL)
+    print_error (error->message);
+  return error == NULL;
+}
+
 static int
 run (const ImpCliOptions *o,
+     const char          *weights_path,
      GCancellable        *cancellable)
 {
   g_autoptr(ImpWeights) weights = NULL;
@@ -462,61 +440,52 @@ run (const ImpCliOptions *o,
   g_autoptr(ImpTransfer) transfer = NULL;
   g_autoptr(ImpCliProgress) progress = NULL;
   g_autoptr(ImpFrameRecorder) recorder = NULL;
-  g_autoptr(GError) error = NULL;
   guint64 animation_bytes = 0;
   guint done = 0;
   int status = EXIT_FAILED, saved;
 
-  if ((content = load_image (o->content, o->params.size)) == NULL
+  if (!check_sizes (o, NULL, NULL, NULL)
+      || (content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
-      || (weights = load_weights (o, cancellable)) == NULL)
+      || !check_sizes (o, content, styles, NULL)
+      || (weights = load_weights (weights_path, cancellable)) == NULL)
     return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
   /* Images are loaded without watching for Ctrl+C; stop here rather than
    * start the run. */
   if (g_cancellable_is_cancelled (cancellable))
     return EXIT_INTERRUPTED;
-  if (o->save_dir != NULL && g_mkdir_with_parents (o->save_dir, 0777) != 0)
-    {
-      int err = errno;
-      g_autofree char *msg = g_strdup_printf (_("Cannot create the folder “%s”: %s"),
-                                              o->save_dir, g_strerror (err));
-      print_error (msg);
-      return EXIT_FAILED;
-    }
   if (o->animation != NULL)
     {
       guint w, h;
 
-      output_size (o, content, &w, &h);
-      animation_bytes = imp_frame_recorder_estimate_memory (w, h, o->animation_frames,
-                                                            o->animation_size);
+      imp_image_fit_size (content->width, content->height, o->params.size, &w, &h);
+      animation_bytes = imp_cli_sizes_animation_bytes (o, content->width, content->height);
       recorder = imp_frame_recorder_new (w, h, o->animation_frames, o->animation_size);
-    }
-  progress = imp_cli_progress_new (o->quiet, o->log_json, &error);
-  if (progress == NULL)
-    {
-      print_error (error->message);
-      return EXIT_FAILED;
     }
   transfer = create_transfer (o, weights, content, styles, animation_bytes, cancellable,
                               &status);
   if (transfer == NULL)
     return status;
+  if ((progress = start_writing (o)) == NULL)
+    return EXIT_FAILED;
 
   status = run_loop (o, transfer, progress, recorder, &done, cancellable);
   if (status == EXIT_FAILED || (status == EXIT_INTERRUPTED && !o->save_on_interrupt))
-    return status;
+    return finish_log (progress, status);
   /* After Ctrl+C the results are still saved: the animation's encoding must
    * not see the cancellation that ended the run. */
   saved = save_results (o, transfer, recorder, done,
                         status == EXIT_INTERRUPTED ? NULL : cancellable);
-  return saved != EXIT_DONE ? saved : status;
+  return finish_log (progress, saved != EXIT_DONE ? saved : status);
 }
 
 /* --evaluate: one line "style S content C tv T total X" (weighted, as the
- * --log-json lines), for comparing pictures made by different presets. */
+ * --log-json lines), for comparing pictures made by different presets. It
+ * writes no file, and stops on a signal as a run does (exit status 130). */
 static int
-evaluate (const ImpCliOptions *o)
+evaluate (const ImpCliOptions *o,
+          const char          *weights_path,
+          GCancellable        *cancellable)
 {
   g_autoptr(ImpWeights) weights = NULL;
   g_autoptr(ImpImage) content = NULL;
@@ -525,19 +494,25 @@ evaluate (const ImpCliOptions *o)
   g_autoptr(GError) error = NULL;
   ImpLosses losses = { 0 };
 
-  if ((content = load_image (o->content, o->params.size)) == NULL
+  if (!check_sizes (o, NULL, NULL, NULL)
+      || (content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
       || (image = load_image (o->evaluate, o->params.size)) == NULL
-      || (weights = load_weights (o, NULL)) == NULL)
-    return EXIT_FAILED;
+      || !check_sizes (o, content, styles, image)
+      || (weights = load_weights (weights_path, cancellable)) == NULL)
+    return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
   if (!imp_cli_evaluate (weights, &o->params, content,
                          (const ImpImage * const *) styles->pdata,
                          o->style_blend != NULL ? (double *) o->style_blend->data : NULL,
-                         styles->len, image, &losses, &error))
+                         styles->len, image, &losses, cancellable, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return EXIT_INTERRUPTED;
       print_error (error->message);
       return EXIT_FAILED;
     }
+  if (g_cancellable_is_cancelled (cancellable))
+    return EXIT_INTERRUPTED;
   printf ("style %.6g content %.6g tv %.6g total %.6g\n", losses.style, losses.content,
           losses.tv, losses.total);
   return EXIT_DONE;
@@ -553,6 +528,20 @@ list_presets (void)
             g_strcmp0 (names[i], imp_params_default_preset ()) == 0 ? _(" (default)") : "");
 }
 
+/* Every file is checked against the others before anything is written
+ * (imp-cli-files.c); --evaluate writes nothing. */
+static int
+check_files (const ImpCliOptions *o,
+             const char          *weights_path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (imp_cli_files_check (o, weights_path, &error))
+    return EXIT_DONE;
+  print_error (error->message);
+  return error->domain == IMP_CLI_USAGE_ERROR ? EXIT_USAGE : EXIT_FAILED;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -560,9 +549,11 @@ main (int    argc,
   g_auto(ImpCliOptions) options = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *weights_path = NULL;
   ImpParams checked;
   int status;
 
+  guard_standard_streams ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -592,12 +583,12 @@ main (int    argc,
       print_error (msg);
       return EXIT_USAGE;
     }
-  if (options.evaluate != NULL)
-    return evaluate (&options);
-  if ((status = check_output (&options)) != EXIT_DONE
-      || (status = check_animation (&options)) != EXIT_DONE)
-    return status;
-
   watch_signals (cancellable);
-  return run (&options, cancellable);
+  if ((weights_path = find_weights (&options)) == NULL)
+    return EXIT_FAILED;
+  if (options.evaluate != NULL)
+    return evaluate (&options, weights_path, cancellable);
+  if ((status = check_files (&options, weights_path)) != EXIT_DONE)
+    return status;
+  return run (&options, weights_path, cancellable);
 }
