@@ -781,6 +781,100 @@ test_time_estimate (void)
   g_assert_cmpfloat (imp_transfer_estimate_seconds (&single, 512, 384, 1), >, 2 * best_512);
 }
 
+static gboolean
+image_is_finite (const ImpImage *image)
+{
+  for (gsize i = 0; i < (gsize) 3 * image->width * image->height; i++)
+    if (!isfinite (image->data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Loss weights far too large (the window's sliders go to 1e10, then past
+ * validation by imp_transfer_set_loss_weights()): the step where the
+ * painting overflows fails with NOT_FINITE naming the iteration and the
+ * weight, and every image stays the last good one, finite. */
+static void
+test_overflow_keeps_last_good (void)
+{
+  g_autoptr(ImpTransfer) t = NULL;
+  g_autoptr(ImpImage) shown_before = NULL;
+  g_autoptr(ImpImage) current_before = NULL;
+  g_autoptr(ImpImage) shown = NULL;
+  g_autoptr(ImpImage) current = NULL;
+  g_autoptr(ImpImage) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ImpParams p;
+  guint good = 0;
+
+  if (!need_weights ())
+    return;
+  tutorial_params (&p, 10);
+  t = new_session (&p, &error);
+  g_assert_no_error (error);
+  g_assert_true (imp_transfer_step (t, NULL, NULL, &error));
+  imp_transfer_set_loss_weights (t, p.content_weight, 1e30, p.tv_weight);
+  for (;;)
+    {
+      g_clear_pointer (&shown_before, imp_image_free);
+      g_clear_pointer (&current_before, imp_image_free);
+      shown_before = imp_transfer_get_shown (t);
+      current_before = imp_transfer_get_current (t);
+      if (!imp_transfer_step (t, NULL, NULL, &error))
+        break;
+      g_assert_cmpuint (++good, <, 5);
+    }
+  g_test_message ("%s", error->message);
+  g_assert_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_NOT_FINITE);
+  g_assert_nonnull (strstr (error->message, "--style-weight"));
+  g_assert_nonnull (strstr (error->message, "iteration"));
+  shown = imp_transfer_get_shown (t);
+  current = imp_transfer_get_current (t);
+  result = imp_transfer_get_result (t);
+  g_assert_true (image_is_finite (shown));
+  g_assert_true (image_is_finite (current));
+  g_assert_true (image_is_finite (result));
+  g_assert_cmpmem (shown->data, 3 * sizeof (float) * shown->width * shown->height,
+                   shown_before->data,
+                   3 * sizeof (float) * shown_before->width * shown_before->height);
+  g_assert_cmpmem (current->data, 3 * sizeof (float) * current->width * current->height,
+                   current_before->data,
+                   3 * sizeof (float) * current_before->width * current_before->height);
+}
+
+/* imp_transfer_check_sizes() on sizes alone: an image too small for the
+ * deepest layer is named (content 0, style i + 1), before any memory check. */
+static void
+test_check_sizes (void)
+{
+  const guint fine[] = { 640, 480, 300, 200 };
+  const guint small_style[] = { 640, 480, 300, 200, 13, 16 };
+  const guint small_content[] = { 13, 16, 300, 200 };
+  g_autoptr(GError) error = NULL;
+  ImpParams p;
+  guint which = 42;
+
+  g_assert_true (imp_params_init_preset (&p, "tutorial", NULL));
+  p.size = 0;
+  p.style_size = 0;
+  g_assert_true (imp_params_validate (&p, NULL));
+  g_assert_true (imp_transfer_check_sizes (&p, fine, 1, 0, &which, &error));
+  g_assert_no_error (error);
+  g_assert_false (imp_transfer_check_sizes (&p, small_style, 2, 0, &which, &error));
+  g_assert_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_SMALL);
+  g_assert_cmpuint (which, ==, 2);
+  g_assert_nonnull (strstr (error->message, "style image 2"));
+  g_clear_error (&error);
+  g_assert_false (imp_transfer_check_sizes (&p, small_content, 1, 0, &which, &error));
+  g_assert_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_SMALL);
+  g_assert_cmpuint (which, ==, 0);
+  g_clear_error (&error);
+  p.memory_limit = 1 << 20;
+  g_assert_false (imp_transfer_check_sizes (&p, fine, 1, 0, &which, &error));
+  g_assert_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE);
+  g_assert_cmpuint (which, ==, G_MAXUINT);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -806,6 +900,8 @@ main (int    argc,
   g_test_add_func ("/engine/transfer/style-blend", test_style_blend);
   g_test_add_func ("/engine/transfer/colors", test_colors);
   g_test_add_func ("/engine/transfer/time-estimate", test_time_estimate);
+  g_test_add_func ("/engine/transfer/overflow-keeps-last-good", test_overflow_keeps_last_good);
+  g_test_add_func ("/engine/transfer/check-sizes", test_check_sizes);
 
   status = g_test_run ();
   g_clear_pointer (&weights, imp_weights_unref);
