@@ -830,8 +830,9 @@ set_not_finite_error (ImpTransfer      *self,
                   : self->params.tv_weight;
 
   g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_NOT_FINITE,
-               "At iteration %u the %s loss made the painting overflow: lower --%s-weight "
-               "(now %g)%s", self->iteration,
+               "At iteration %u the %s loss made the painting overflow: lower the %s weight "
+               "(--%s-weight, now %g)%s", self->iteration,
+               g_str_equal (term, "tv") ? "total-variation" : term,
                g_str_equal (term, "tv") ? "total-variation" : term, term, weight,
                self->iteration == 0 ? ", or check that the weights file holds VGG19's values"
                                     : "");
