@@ -10,6 +10,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <time.h>
 
 #include "gui-find.h"
@@ -478,6 +479,34 @@ test_run_to_end (void)
   g_assert_cmpuint (imp_frame_recorder_get_n_frames (imp_run_controller_get_recorder (controller)), ==, 6);
 }
 
+/* Loss weights the engine cannot carry (here 1e30, past the sliders through
+ * the controller): the run stops at the step that overflows, the window says
+ * which weight to lower, and the preview keeps the last good picture. */
+static void
+test_overflow_keeps_last_frame (void)
+{
+  ImpRunController *controller = imp_window_get_run_controller (window);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  const ImpImage *result;
+
+  g_settings_set_uint (settings, "iterations", 200);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
+  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
+  imp_run_controller_set_loss_weights (controller, 1.0, 1e30, 0.0);
+  g_assert_true (wait_until (not_running, NULL, 120));
+
+  g_assert_false (imp_run_controller_get_completed (controller));
+  g_test_message ("%s", imp_window_get_last_toast (window));
+  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "overflow"));
+  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "style weight"));
+  result = imp_run_controller_get_result (controller);
+  g_assert_nonnull (result);
+  for (gsize i = 0; i < (gsize) 3 * result->width * result->height; i++)
+    g_assert_true (isfinite (result->data[i]) && result->data[i] >= 0.f && result->data[i] <= 255.f);
+  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+                 == imp_run_controller_get_result_texture (controller));
+}
+
 /* Two styles blended: the engine gets both with the share of the slider. */
 static void
 test_blend_two_styles (void)
@@ -655,6 +684,7 @@ main (int    argc,
   g_test_add_func ("/gui/window/export-animation", test_export_animation);
   g_test_add_func ("/gui/window/export-unwritable", test_export_unwritable);
   g_test_add_func ("/gui/window/run-to-end", test_run_to_end);
+  g_test_add_func ("/gui/window/overflow-keeps-last-frame", test_overflow_keeps_last_frame);
   g_test_add_func ("/gui/window/blend-two-styles", test_blend_two_styles);
   g_test_add_func ("/gui/window/coarse-to-fine", test_coarse_to_fine);
   g_test_add_func ("/gui/window/restart-on-size", test_restart_on_size);
