@@ -269,7 +269,8 @@ clash (GError      **error,
 
   if (other_is_read)
     g_set_error (error, IMP_CLI_USAGE_ERROR, 0,
-                 _("%s “%s” would overwrite %s “%s”, which the run reads; choose another file"),
+                 _("%s “%s” would overwrite %s “%s”, which the run reads; "
+                   "choose another file"),
                  written->option, name, other->option, other_name);
   else
     g_set_error (error, IMP_CLI_USAGE_ERROR, 0,

@@ -338,7 +338,8 @@ typedef struct
   int         expected;
   const char *message;         /* in stderr */
   const char *not_message;     /* not in stderr, or NULL */
-  const char *args[24];        /* %W: the weights copy; others relative to case_dir */
+  const char *args[24];        /* %W: the weights copy; %LONG.ext: a 256-byte name;
+                                * others relative to case_dir */
 } Refusal;
 
 static void
@@ -417,8 +418,8 @@ static const Refusal refusals[] = {
   { "log-kept-when-refused", NULL, 1, "memory", NULL, { IO, "-o", "existing.png", "--log-json", "existing.jsonl", "--memory-limit", "1", RUN } },
   { "save-picture-is-folder", setup_save_picture_is_folder, 1, "impasto-000002.png", NULL, { IO, "-o", "o.png", "--log-json", "new.jsonl", "--save-every", "1", "--save-dir", "sd", RUN } },
   { "save-dir-under-file", setup_save_dir_under_file, 1, "--save-dir", NULL, { IO, "-o", "o.png", "--log-json", "new.jsonl", "--save-every", "1", "--save-dir", "plain/sd", RUN } },
-  { "name-too-long", NULL, 1, "--output", NULL, { IO, "-o", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.png", "--log-json", "new.jsonl", RUN } },
-  { "animation-name-too-long", NULL, 1, "--animation", NULL, { IO, "-o", "o.png", "--animation", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.gif", RUN } },
+  { "name-too-long", NULL, 1, "--output", NULL, { IO, "-o", "%LONG.png", "--log-json", "new.jsonl", RUN } },
+  { "animation-name-too-long", NULL, 1, "--animation", NULL, { IO, "-o", "o.png", "--animation", "%LONG.gif", RUN } },
   /* Absurd numbers */
   { "style-weight-1e20", NULL, 2, "--style-weight", NULL, { IO, "-o", "existing.png", "--style-weight", "1e20", RUN } },
   { "content-weight-1e308", NULL, 2, "--content-weight", NULL, { IO, "-o", "existing.png", "--content-weight", "1e308", RUN } },
@@ -446,11 +447,25 @@ make_tiny_png (void)
   g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", NULL, NULL));
 }
 
+/* One byte more than Linux's NAME_MAX with the extension. */
+static char *
+expand_arg (const char *arg)
+{
+  g_autofree char *stem = NULL;
+
+  if (g_str_equal (arg, "%W"))
+    return g_strdup (weights_copy);
+  if (!g_str_has_prefix (arg, "%LONG"))
+    return g_strdup (arg);
+  stem = g_strnfill (256 - strlen (arg + strlen ("%LONG")), 'b');
+  return g_strconcat (stem, arg + strlen ("%LONG"), NULL);
+}
+
 static void
 run_refusal (gconstpointer data)
 {
   const Refusal *c = data;
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) before = NULL;
   g_autoptr(GHashTable) after = NULL;
   g_autofree char *difference = NULL;
@@ -463,7 +478,7 @@ run_refusal (gconstpointer data)
   if (c->setup != NULL)
     c->setup ();
   for (guint i = 0; c->args[i] != NULL; i++)
-    g_ptr_array_add (args, g_str_equal (c->args[i], "%W") ? weights_copy : (char *) c->args[i]);
+    g_ptr_array_add (args, expand_arg (c->args[i]));
   g_ptr_array_add (args, NULL);
   before = snapshot ();
   run_cli (&r, (const char * const *) args->pdata, NULL);
