@@ -410,6 +410,7 @@ finish_log (ImpCliProgress *progress,
   return status == EXIT_DONE ? EXIT_FAILED : status;
 }
 
+/* Before decoding (@content NULL: from the headers), then on the decoded images. */
 static gboolean
 check_sizes (const ImpCliOptions *o,
              const ImpImage      *content,
@@ -417,16 +418,15 @@ check_sizes (const ImpCliOptions *o,
              const ImpImage      *evaluated)
 {
   g_autoptr(GError) error = NULL;
-  ImpParams params = o->params;
+  gboolean ok;
 
-  if (imp_params_validate (&params, NULL)
-      && (content == NULL
-          ? imp_cli_sizes_check_headers (o, &params, o->evaluate, &error)
-          : imp_cli_sizes_check_decoded (o, &params, content, styles, evaluated, &error)))
-    return TRUE;
-  if (error != NULL)
+  if (content == NULL)
+    ok = imp_cli_sizes_check_headers (o, &o->params, o->evaluate, &error);
+  else
+    ok = imp_cli_sizes_check_decoded (o, &o->params, content, styles, evaluated, &error);
+  if (!ok)
     print_error (error->message);
-  return error == NULL;
+  return ok;
 }
 
 static int
@@ -550,7 +550,6 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *weights_path = NULL;
-  ImpParams checked;
   int status;
 
   guard_standard_streams ();
@@ -575,8 +574,8 @@ main (int    argc,
       list_presets ();
       return EXIT_DONE;
     }
-  checked = options.params;
-  if (!imp_params_validate (&checked, &error))
+  /* Validated once (layer weights normalised); the engine takes them as they are. */
+  if (!imp_params_validate (&options.params, &error))
     {
       g_autofree char *msg = imp_cli_describe_params_error (error, &checked);
 
