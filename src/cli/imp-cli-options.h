@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 
 #define IMP_CLI_USAGE_ERROR (imp_cli_usage_error_quark ())
 
+/* File names (content, styles, output, weights, log, folders, animation,
+ * evaluate) are the bytes given, in the file name encoding, never empty;
+ * show them with g_filename_display_name(). */
 typedef struct
 {
   char       *content;
