@@ -428,6 +428,23 @@ imp_image_io_load_bytes (GBytes  *bytes,
  * would be decoded whole: beyond this, the size stays unknown. */
 #define SIZE_READ_LIMIT (4 * 1024 * 1024)
 
+/* GIF and BMP sizes come from our own reading of their headers: gdk-pixbuf's
+ * GIF loader tells the size only when it decodes, at the end. */
+static gboolean
+size_from_headers (LoadContext *ctx)
+{
+  guint width = 0, height = 0;
+
+  imp_image_end_get_size (&ctx->end, &width, &height);
+  if (width == 0 || height == 0)
+    return FALSE;
+  ctx->declared_width = width;
+  ctx->declared_height = height;
+  ctx->size_known = TRUE;
+  ctx->refused_size = (guint64) width * height > IMP_IMAGE_IO_MAX_PIXELS;
+  return TRUE;
+}
+
 static gboolean
 feed_until_size (LoadContext   *ctx,
                  GInputStream  *stream,
@@ -446,7 +463,8 @@ feed_until_size (LoadContext   *ctx,
         break;
       check_header (ctx, buffer, (gsize) n);
       ctx->bytes_fed += (guint64) n;
-      if (!ctx->refused_size
+      imp_image_end_feed (&ctx->end, buffer, (gsize) n);
+      if (!ctx->refused_size && !size_from_headers (ctx)
           && !gdk_pixbuf_loader_write (ctx->loader, buffer, (gsize) n, &local_error)
           && !ctx->size_known && !ctx->refused_size)
         return set_unreadable_error (ctx, local_error->message, error);

@@ -307,6 +307,44 @@ test_lying_headers_under_limit (void)
     g_test_incomplete_printf ("known issues (media): %s", known->str);
 }
 
+/* imp_image_io_read_size() (the CLI's memory check before decoding) reads
+ * the declared size without decoding: the liars under the pixel limit give
+ * their 8000x8000 at once, those above it are refused as loading refuses
+ * them, each within 16 MB and a second. */
+static void
+test_header_size_only (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (liars); i++)
+    for (guint side = 8000; side <= 65000; side += 57000)
+      {
+        g_autoptr(GByteArray) a = liars[i].make (side);
+        g_autofree char *name = g_strdup_printf ("size-%u.%s", side, liars[i].ext);
+        g_autofree char *path = write_tmp (name, a->data, a->len);
+        g_autofree char *over = NULL;
+        g_autoptr(GError) error = NULL;
+        guint width = 1, height = 1;
+        gboolean ok;
+        Budget b;
+
+        budget_begin (&b, name);
+        ok = imp_image_io_read_size (path, &width, &height, &error);
+        over = budget_end (&b, 16, 1.0);
+        if (over != NULL)
+          g_test_fail_printf ("%s", over);
+        if (side == 8000)
+          {
+            g_assert_no_error (error);
+            g_assert_true (ok);
+            g_assert_cmpuint (width, ==, 8000);
+            g_assert_cmpuint (height, ==, 8000);
+            continue;
+          }
+        g_assert_false (ok);
+        g_assert_error (error, IMP_IMAGE_IO_ERROR, IMP_IMAGE_IO_ERROR_TOO_LARGE);
+        g_assert_nonnull (strstr (error->message, name));
+      }
+}
+
 /* Devices and kernel files that never end, behind innocent names. */
 static void
 test_endless_symlinks (void)
@@ -846,6 +884,7 @@ main (int    argc,
 
   g_test_add_func ("/soak/hostile/image/lying-headers", test_lying_headers);
   g_test_add_func ("/soak/hostile/image/lying-headers-under-limit", test_lying_headers_under_limit);
+  g_test_add_func ("/soak/hostile/image/header-size-only", test_header_size_only);
   g_test_add_func ("/soak/hostile/image/endless-symlinks", test_endless_symlinks);
   g_test_add_func ("/soak/hostile/image/fifo-fed-slowly", test_fifo_fed_slowly);
   g_test_add_func ("/soak/hostile/image/shrinks-while-read", test_image_shrinks);
