@@ -56,22 +56,23 @@ describe_loss (ImpParamsError   code,
                const ImpParams *p)
 {
   g_autofree char *v = NULL;
+  g_autofree char *max = number (IMP_PARAMS_MAX_LOSS_WEIGHT);
 
   switch (code)
     {
     case IMP_PARAMS_ERROR_CONTENT_WEIGHT:
       v = number (p->content_weight);
-      return g_strdup_printf (_("--content-weight must be a number of 0 or more (got %s)"), v);
+      return g_strdup_printf (_("--content-weight must be a number from 0 to %s (got %s)"), max, v);
     case IMP_PARAMS_ERROR_STYLE_WEIGHT:
       v = number (p->style_weight);
-      return g_strdup_printf (_("--style-weight must be a number of 0 or more (got %s)"), v);
+      return g_strdup_printf (_("--style-weight must be a number from 0 to %s (got %s)"), max, v);
     case IMP_PARAMS_ERROR_TV_WEIGHT:
       v = number (p->tv_weight);
-      return g_strdup_printf (_("--tv-weight must be a number of 0 or more (got %s)"), v);
+      return g_strdup_printf (_("--tv-weight must be a number from 0 to %s (got %s)"), max, v);
     case IMP_PARAMS_ERROR_CONTENT_LAYERS:
-      return g_strdup (_("--content-layers: give at least one layer, with weights of 0 or more"));
+      return g_strdup_printf (_("--content-layers: give at least one layer, with weights from 0 to %s"), max);
     case IMP_PARAMS_ERROR_STYLE_LAYERS:
-      return g_strdup (_("--style-layers: give at least one layer, with weights of 0 or more"));
+      return g_strdup_printf (_("--style-layers: give at least one layer, with weights from 0 to %s"), max);
     default:
       return NULL;
     }
@@ -97,8 +98,13 @@ describe_optimizer (ImpParamsError   code,
       v = number (p->beta2);
       return g_strdup_printf (_("--beta2 must be at least 0 and below 1 (got %s)"), v);
     case IMP_PARAMS_ERROR_EPSILON:
-      v = number (p->epsilon);
-      return g_strdup_printf (_("--epsilon must be a number above 0 (got %s)"), v);
+      {
+        g_autofree char *min = number (IMP_PARAMS_MIN_EPSILON);
+        g_autofree char *max = number (IMP_PARAMS_MAX_EPSILON);
+
+        v = number (p->epsilon);
+        return g_strdup_printf (_("--epsilon must be a number from %s to %s (got %s)"), min, max, v);
+      }
     case IMP_PARAMS_ERROR_LBFGS_HISTORY:
       return g_strdup_printf (_("--lbfgs-history must be between 1 and 1000 (got %u)"), p->lbfgs_history);
     case IMP_PARAMS_ERROR_THREADS:

@@ -577,7 +577,7 @@ main (int    argc,
   /* Validated once (layer weights normalised); the engine takes them as they are. */
   if (!imp_params_validate (&options.params, &error))
     {
-      g_autofree char *msg = imp_cli_describe_params_error (error, &checked);
+      g_autofree char *msg = imp_cli_describe_params_error (error, &options.params);
 
       print_error (msg);
       return EXIT_USAGE;

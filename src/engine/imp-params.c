@@ -474,36 +474,39 @@ validate_optimizer (const ImpParams *p,
 /* Magnitudes: values that parse and have the right sign, yet cannot make a
  * picture. Loss weights up to the window's own range (its settings schema
  * allows 1e10); far beyond, the loss overflows within an iteration or two
- * (imp_transfer_step() stops the run then, but an option of 1e20 is a typo).
+ * (imp_transfer_step() stops the run then, but a weight of 1e20 is a typo).
  * Adam's epsilon is used in single precision: below the schema's 1e-12 it is
- * as good as 0, and a pixel whose gradient is 0 would become 0/0. */
-#define MAX_LOSS_WEIGHT 1e10
-#define MIN_EPSILON 1e-12
-#define MAX_EPSILON 1e6
+ * as good as 0, and a pixel whose gradient is 0 would become 0/0. The codes
+ * are those of the parameters' other checks. */
+static gboolean
+layer_weights_below (const ImpLayerSet *set,
+                     double             max)
+{
+  for (guint i = 0; i < set->n_layers; i++)
+    if (set->weights[i] > max)
+      return FALSE;
+  return TRUE;
+}
 
 static gboolean
 validate_magnitudes (const ImpParams *p,
                      GError         **error)
 {
-  if (!check (p->content_weight <= MAX_LOSS_WEIGHT, error,
-              "--content-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->content_weight)
-      || !check (p->style_weight <= MAX_LOSS_WEIGHT, error,
-                 "--style-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->style_weight)
-      || !check (p->tv_weight <= MAX_LOSS_WEIGHT, error,
-                 "--tv-weight must be at most %g (got %g)", MAX_LOSS_WEIGHT, p->tv_weight)
-      || !check (p->epsilon >= MIN_EPSILON && p->epsilon <= MAX_EPSILON, error,
-                 "--epsilon must be between %g and %g (got %g)", MIN_EPSILON, MAX_EPSILON,
-                 p->epsilon))
-    return FALSE;
-  for (guint i = 0; i < p->content_layers.n_layers; i++)
-    if (!check (p->content_layers.weights[i] <= MAX_LOSS_WEIGHT, error,
-                "--content-layers: layer weights must be at most %g", MAX_LOSS_WEIGHT))
-      return FALSE;
-  for (guint i = 0; i < p->style_layers.n_layers; i++)
-    if (!check (p->style_layers.weights[i] <= MAX_LOSS_WEIGHT, error,
-                "--style-layers: layer weights must be at most %g", MAX_LOSS_WEIGHT))
-      return FALSE;
-  return TRUE;
+  const double max = IMP_PARAMS_MAX_LOSS_WEIGHT;
+
+  return check (p->content_weight <= max, error, IMP_PARAMS_ERROR_CONTENT_WEIGHT,
+                "content weight must be at most %g (got %g)", max, p->content_weight)
+    && check (p->style_weight <= max, error, IMP_PARAMS_ERROR_STYLE_WEIGHT,
+              "style weight must be at most %g (got %g)", max, p->style_weight)
+    && check (p->tv_weight <= max, error, IMP_PARAMS_ERROR_TV_WEIGHT,
+              "TV weight must be at most %g (got %g)", max, p->tv_weight)
+    && check (layer_weights_below (&p->content_layers, max), error,
+              IMP_PARAMS_ERROR_CONTENT_LAYERS, "content layer weights must be at most %g", max)
+    && check (layer_weights_below (&p->style_layers, max), error,
+              IMP_PARAMS_ERROR_STYLE_LAYERS, "style layer weights must be at most %g", max)
+    && check (in_range (p->epsilon, IMP_PARAMS_MIN_EPSILON, IMP_PARAMS_MAX_EPSILON), error,
+              IMP_PARAMS_ERROR_EPSILON, "epsilon must be between %g and %g (got %g)",
+              IMP_PARAMS_MIN_EPSILON, IMP_PARAMS_MAX_EPSILON, p->epsilon);
 }
 
 gboolean

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 
 /* Longest side of an output or style image a run accepts. */
 #define IMP_PARAMS_MAX_SIZE 8192
+/* Largest loss weight (content, style, TV, and each layer's) a run accepts,
+ * and the range of Adam's epsilon. */
+#define IMP_PARAMS_MAX_LOSS_WEIGHT 1e10
+#define IMP_PARAMS_MIN_EPSILON 1e-12
+#define IMP_PARAMS_MAX_EPSILON 1e6
 
 /* Which parameter is wrong: the command line and the window each write their
  * own (translated) message from the code; the error's message is English for

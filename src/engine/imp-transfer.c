@@ -771,21 +771,18 @@ imp_transfer_estimate_seconds (const ImpParams *params,
                                guint            height,
                                guint            n_threads)
 {
-  ImpTransfer plan = { 0 };
+  g_autofree Scale *scales = NULL;
   double work = 0.0;
   guint threads = n_threads > 0 ? n_threads : g_get_num_processors ();
+  guint n_scales = 0;
 
   g_return_val_if_fail (params != NULL && width > 0 && height > 0, 0.0);
 
   if (params->iterations == 0)
     return 0.0;
-  plan.params = *params;
-  plan.out_width = width;
-  plan.out_height = height;
-  plan_scales (&plan);
-  for (guint k = 0; k < plan.n_scales; k++)
-    work += plan.scales[k].n_iterations * scale_work (&plan.scales[k]);
-  g_free (plan.scales);
+  scales = plan_scales (params, width, height, &n_scales);
+  for (guint k = 0; k < n_scales; k++)
+    work += scales[k].n_iterations * scale_work (&scales[k]);
   return work * CPU_SECONDS_PER_WORK_UNIT / threads;
 }
 

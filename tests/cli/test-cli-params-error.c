@@ -20,6 +20,9 @@ static void break_start (ImpParams *p) { p->start_size = 10000; }
 static void break_factor (ImpParams *p) { p->scale_factor = 0.5; }
 static void break_decay (ImpParams *p) { p->ema_decay = 2; }
 static void break_layers (ImpParams *p) { p->style_layers.n_layers = 0; }
+static void break_style_huge (ImpParams *p) { p->style_weight = 1e20; }
+static void break_layer_huge (ImpParams *p) { p->content_layers.weights[0] = 1e300; }
+static void break_epsilon_tiny (ImpParams *p) { p->epsilon = 1e-320; }
 
 /* Every message starts with the option that sets the parameter and shows the
  * value given, which the engine's error only codes. */
@@ -30,11 +33,14 @@ test_messages (void)
     { break_lr, "--lr must be a number above 0 (got -2.5)" },
     { break_beta2, "--beta2 must be at least 0 and below 1 (got 1.5)" },
     { break_size, "--size must be at most 8192 (got 9999)" },
-    { break_tv, "--tv-weight must be a number of 0 or more (got -1)" },
+    { break_tv, "--tv-weight must be a number from 0 to 1e+10 (got -1)" },
     { break_start, "--start-size must be at most 8192 (got 10000)" },
     { break_factor, "--scale-factor must be above 1 and at most 4 (got 0.5)" },
     { break_decay, "--average-decay must be at least 0 and below 1 (got 2)" },
-    { break_layers, "--style-layers: give at least one layer, with weights of 0 or more" },
+    { break_layers, "--style-layers: give at least one layer, with weights from 0 to 1e+10" },
+    { break_style_huge, "--style-weight must be a number from 0 to 1e+10 (got 1e+20)" },
+    { break_layer_huge, "--content-layers: give at least one layer, with weights from 0 to 1e+10" },
+    { break_epsilon_tiny, "--epsilon must be a number from 1e-12 to 1e+06 (got 9.99989e-321)" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
