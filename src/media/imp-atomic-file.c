@@ -9,7 +9,6 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <limits.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +40,8 @@ static struct
   char          path[PATH_MAX];
 } live_temporaries[N_SLOTS];
 
+/* Lists @tmp_path before the file exists: a handler may then try to remove a
+ * file not created yet, which is harmless, but never misses one that was. */
 static int
 register_temporary (const char *tmp_path)
 {
@@ -57,12 +58,18 @@ register_temporary (const char *tmp_path)
 }
 
 static void
+unregister_slot (int slot)
+{
+  if (slot < 0)
+    return;
+  g_atomic_int_set (&live_temporaries[slot].live, 0);
+  g_atomic_int_set (&live_temporaries[slot].claimed, 0);
+}
+
+static void
 unregister_temporary (ImpAtomicFile *self)
 {
-  if (self->slot < 0)
-    return;
-  g_atomic_int_set (&live_temporaries[self->slot].live, 0);
-  g_atomic_int_set (&live_temporaries[self->slot].claimed, 0);
+  unregister_slot (self->slot);
   self->slot = -1;
 }
 
@@ -74,27 +81,37 @@ imp_atomic_file_remove_temporaries (void)
       (void) unlink (live_temporaries[i].path);
 }
 
-/* Creates the temporary with the termination signals held back, so that a
- * signal handler calling imp_atomic_file_remove_temporaries() never misses a
- * file that exists but is not listed yet. */
+/* mkstemp() in two steps, so that the name is listed before the file exists
+ * (a signal may arrive on any thread, between any two instructions). */
 static int
-create_temporary (ImpAtomicFile *self)
+create_temporary (ImpAtomicFile *self,
+                  const char    *dir)
 {
-  sigset_t held, old;
-  int fd, saved_errno;
+  static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-  sigemptyset (&held);
-  sigaddset (&held, SIGINT);
-  sigaddset (&held, SIGTERM);
-  sigaddset (&held, SIGHUP);
-  pthread_sigmask (SIG_BLOCK, &held, &old);
-  fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  saved_errno = errno;
-  if (fd >= 0)
-    self->slot = register_temporary (self->tmp_path);
-  pthread_sigmask (SIG_SETMASK, &old, NULL);
-  errno = saved_errno;
-  return fd;
+  for (int attempt = 0; attempt < 100; attempt++)
+    {
+      char name[sizeof TEMPLATE_NAME];
+      GStatBuf st;
+      int fd;
+
+      memcpy (name, TEMPLATE_NAME, sizeof name);
+      for (char *x = strchr (name, 'X'); x != NULL && *x == 'X'; x++)
+        *x = letters[g_random_int_range (0, sizeof letters - 1)];
+      g_free (self->tmp_path);
+      self->tmp_path = g_build_filename (dir, name, NULL);
+      if (g_lstat (self->tmp_path, &st) == 0)
+        continue;
+      self->slot = register_temporary (self->tmp_path);
+      fd = open (self->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0)
+        return fd;
+      unregister_temporary (self);
+      if (errno != EEXIST)
+        return -1;
+    }
+  errno = EEXIST;
+  return -1;
 }
 
 static gboolean
@@ -140,8 +157,7 @@ imp_atomic_file_new (const char  *path,
   self = g_new0 (ImpAtomicFile, 1);
   self->slot = -1;
   self->path = g_strdup (path);
-  self->tmp_path = g_build_filename (dir, TEMPLATE_NAME, NULL);
-  self->fd = create_temporary (self);
+  self->fd = create_temporary (self, dir);
   if (self->fd < 0)
     {
       set_errno_error (error, errno, path);
