@@ -331,6 +331,7 @@ typedef struct
   ImpObjective *self;
   double        content;   /* unweighted sums, as layer_losses () */
   double        style;
+  double        style_layer[IMP_N_VGG_LAYERS];
 } GradientCtx;
 
 /* The losses of @layer, their gradient added into @grad (when not NULL) as
@@ -358,10 +359,13 @@ add_layer_gradient (ImpVgg      *vgg,
     if (self->style_layers.layers[i] == layer)
       {
         double w = layer_weight (&self->style_layers, i);
-        ctx->style += w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
+        double loss = w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
                                           (gsize) lw * lh, self->style_targets[layer],
                                           self->gram, self->style_weight * w, grad,
                                           self->parallel);
+
+        ctx->style += loss;
+        ctx->style_layer[layer] = loss;
       }
 }
 
@@ -390,7 +394,7 @@ imp_objective_evaluate (ImpObjective    *self,
 {
   ImpProfile *profile = imp_parallel_get_profile (self->parallel);
   ImpProfileMark mark;
-  double content, style, tv;
+  double content, style, tv, style_layer[IMP_N_VGG_LAYERS];
 
   g_return_val_if_fail (self != NULL && image != NULL && losses != NULL, FALSE);
   g_return_val_if_fail (image->width == self->width && image->height == self->height, FALSE);
@@ -398,7 +402,7 @@ imp_objective_evaluate (ImpObjective    *self,
   if (!imp_vgg_forward (self->vgg, image->data, cancellable, error))
     return FALSE;
   {
-    GradientCtx ctx = { self, 0, 0 };
+    GradientCtx ctx = { self, 0, 0, { 0 } };
 
     if (gradient == NULL)
       add_layer_losses (self, &ctx);
@@ -407,6 +411,7 @@ imp_objective_evaluate (ImpObjective    *self,
       return FALSE;
     content = ctx.content;
     style = ctx.style;
+    memcpy (style_layer, ctx.style_layer, sizeof style_layer);
   }
   imp_profile_start (profile, &mark);
   tv = self->tv_weight != 0
@@ -416,6 +421,8 @@ imp_objective_evaluate (ImpObjective    *self,
 
   losses->content = self->content_weight * content;
   losses->style = self->style_weight * style;
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    losses->style_layer[l] = self->style_weight * style_layer[l];
   losses->tv = self->tv_weight * tv;
   losses->total = losses->content + losses->style + losses->tv;
   return TRUE;

@@ -19,6 +19,7 @@ typedef struct
   double style;
   double content;
   double tv;
+  double style_layer[IMP_N_VGG_LAYERS]; /* each style layer's weighted part of style */
 } ImpLosses;
 
 typedef struct _ImpObjective ImpObjective;

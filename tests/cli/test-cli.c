@@ -699,17 +699,49 @@ test_animation_write_fails (void)
 }
 
 /* --evaluate prints the losses of a picture: the content image itself has
- * content loss 0 and a style loss; the style image has both above 0. */
+ * content loss 0 and a style loss; the style image has both above 0. The
+ * last line is "style S content C tv T total X"; the line before it JSON
+ * with each style layer's part and the palette distance to each style. */
 static void
 parse_losses (const char *out,
               double     *style,
-              double     *content)
+              double     *content,
+              double     *palette)
 {
-  double tv, total;
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  guint n = g_strv_length (lines);
+  JsonObject *root, *layers;
+  JsonArray *palettes;
+  double tv, total, sum = 0;
 
-  g_assert_cmpint (sscanf (out, "style %lf content %lf tv %lf total %lf", style, content,
+  /* two lines, each ended by a newline */
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpstr (lines[2], ==, "");
+  g_assert_cmpint (sscanf (lines[1], "style %lf content %lf tv %lf total %lf", style, content,
                            &tv, &total), ==, 4);
   g_assert_cmpfloat_with_epsilon (total, *style + *content + tv, 1e-4 * total);
+
+  json_parser_load_from_data (parser, lines[0], -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  layers = json_object_get_object_member (root, "style_layers");
+  g_assert_cmpuint (json_object_get_size (layers), ==, 5);
+  for (guint l = 1; l <= 5; l++)
+    {
+      g_autofree char *name = g_strdup_printf ("conv%u_1", l);
+      sum += json_object_get_double_member (layers, name);
+    }
+  g_assert_cmpfloat_with_epsilon (sum, *style, 1e-4 * *style + 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (root, "content"), *content,
+                                  1e-4 * *content + 1e-9);
+  palettes = json_object_get_array_member (root, "palette");
+  g_assert_cmpuint (json_array_get_length (palettes), ==, 1);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (
+                   json_array_get_object_element (palettes, 0), "style"), "wave.jpg"));
+  *palette = json_object_get_double_member (json_array_get_object_element (palettes, 0),
+                                            "distance");
 }
 
 static void
@@ -719,7 +751,7 @@ test_evaluate (void)
   g_autofree char *style = NULL;
   g_auto(Result) a = { 0 };
   g_auto(Result) b = { 0 };
-  double style_a, content_a, style_b, content_b;
+  double style_a, content_a, palette_a, style_b, content_b, palette_b;
 
   if (!need_images ())
     return;
@@ -729,7 +761,7 @@ test_evaluate (void)
                                   "--evaluate", content, NULL }, NULL);
   g_test_message ("content: %s%s", a.out, a.err);
   g_assert_cmpint (a.status, ==, 0);
-  parse_losses (a.out, &style_a, &content_a);
+  parse_losses (a.out, &style_a, &content_a, &palette_a);
   g_assert_cmpfloat (content_a, ==, 0.0);
   g_assert_cmpfloat (style_a, >, 0.0);
 
@@ -737,10 +769,12 @@ test_evaluate (void)
                                   "--evaluate", style, NULL }, NULL);
   g_test_message ("style: %s%s", b.out, b.err);
   g_assert_cmpint (b.status, ==, 0);
-  parse_losses (b.out, &style_b, &content_b);
+  parse_losses (b.out, &style_b, &content_b, &palette_b);
   g_assert_cmpfloat (content_b, >, 0.0);
-  /* the style image (squeezed to the content's shape) is nearer its own style */
+  /* the style image (squeezed to the content's shape) is nearer its own style,
+   * in its Gram matrices and in its colours */
   g_assert_cmpfloat (style_b, <, style_a);
+  g_assert_cmpfloat (palette_b, <, 0.5 * palette_a);
 }
 
 static void
