@@ -8,9 +8,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "imp-color-loss.h"
 #include "imp-losses.h"
 #include "imp-parallel.h"
 #include "imp-vgg.h"
+
+/* Enough fixed directions to pin a 3-D colour distribution down; each costs
+ * a sort of the pixels per evaluation. */
+#define COLOR_DIRECTIONS 32
 
 struct _ImpObjective
 {
@@ -21,6 +26,7 @@ struct _ImpObjective
   float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
   float       *style_targets[IMP_N_VGG_LAYERS];     /* blended Gram matrices [C, C] */
   float       *gram;                                /* scratch, largest C*C */
+  ImpColorLoss *color;                              /* NULL when its weight is 0 */
 
   /* State */
   ImpLayerSet  content_layers;
@@ -30,6 +36,7 @@ struct _ImpObjective
   double       content_weight;
   double       style_weight;
   double       tv_weight;
+  double       color_weight;
 };
 
 void
@@ -43,6 +50,7 @@ imp_objective_free (ImpObjective *self)
       g_free (self->style_targets[l]);
     }
   g_free (self->gram);
+  imp_color_loss_free (self->color);
   imp_vgg_free (self->vgg);
   /* the workers are joined here unless a later scale's objective shares them */
   g_clear_pointer (&self->parallel, imp_parallel_unref);
@@ -299,6 +307,9 @@ imp_objective_new_sharing (ImpObjective           *previous,
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
     return NULL;
+  self->color_weight = params->color_weight;
+  if (self->color_weight > 0 && n_styles > 0)
+    self->color = imp_color_loss_new (styles, blend, n_styles, COLOR_DIRECTIONS);
   return g_steal_pointer (&self);
 }
 
@@ -424,7 +435,11 @@ imp_objective_evaluate (ImpObjective    *self,
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     losses->style_layer[l] = self->style_weight * style_layer[l];
   losses->tv = self->tv_weight * tv;
-  losses->total = losses->content + losses->style + losses->tv;
+  losses->color = self->color != NULL
+                  ? self->color_weight * imp_color_loss_evaluate (self->color, image,
+                                                                  self->color_weight, gradient)
+                  : 0;
+  losses->total = losses->content + losses->style + losses->tv + losses->color;
   return TRUE;
 }
 

@@ -429,6 +429,8 @@ validate_loss (const ImpParams *p,
               "style weight must be a number ≥ 0 (got %g)", p->style_weight)
     && check (is_weight (p->tv_weight), error, IMP_PARAMS_ERROR_TV_WEIGHT,
               "TV weight must be a number ≥ 0 (got %g)", p->tv_weight)
+    && check (is_weight (p->color_weight), error, IMP_PARAMS_ERROR_COLOR_WEIGHT,
+              "color weight must be a number ≥ 0 (got %g)", p->color_weight)
     && check (p->content_layers.n_layers > 0 && layer_weights_valid (&p->content_layers),
               error, IMP_PARAMS_ERROR_CONTENT_LAYERS,
               "content layers: at least one layer, weights ≥ 0")
@@ -459,8 +461,8 @@ validate_optimizer (const ImpParams *p,
     && check (p->lbfgs_history >= 1 && p->lbfgs_history <= 1000, error,
               IMP_PARAMS_ERROR_LBFGS_HISTORY,
               "L-BFGS history must be between 1 and 1000 (got %u)", p->lbfgs_history)
-    && check (p->init <= IMP_INIT_STYLE, error, IMP_PARAMS_ERROR_INIT,
-              "init must be content, noise or style")
+    && check (p->init <= IMP_INIT_RECOLORED, error, IMP_PARAMS_ERROR_INIT,
+              "init must be content, noise, style or recolored")
     && check (in_range (p->ema_decay, 0.0, 1.0) && p->ema_decay < 1.0, error,
               IMP_PARAMS_ERROR_AVERAGE_DECAY,
               "average decay must be in [0, 1) (got %g)", p->ema_decay)

@@ -302,6 +302,10 @@ initial_image (ImpTransfer *self,
       }
     case IMP_INIT_STYLE:
       return imp_image_resize (self->styles[0], scale->width, scale->height);
+    case IMP_INIT_RECOLORED:
+      /* Conv1_1's Gram sees colours only through 3x3 patches: the start
+       * brings the palette, the loss keeps it. */
+      return imp_color_match_histogram (self->scale_content, self->styles[0]);
     case IMP_INIT_CONTENT:
     default:
       return imp_image_copy (self->scale_content);
