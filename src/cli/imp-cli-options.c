@@ -520,7 +520,7 @@ static const OptionSpec option_specs[] = {
   { "content", 'c', FALSE, N_("FILE"), N_("Content image"), set_content },
   { "style", 's', FALSE, N_("FILE"), N_("Style image (repeat for several)"), set_style },
   { "output", 'o', FALSE, N_("FILE"), N_("Output image, PNG or JPEG by extension"), set_output },
-  { PRESET_OPTION, 0, FALSE, N_("NAME"), N_("best (default), fast, gatys or tutorial"), NULL },
+  { PRESET_OPTION, 0, FALSE, N_("NAME"), N_("best (default), fast, patient, gatys or tutorial"), NULL },
   { "weights", 0, FALSE, N_("FILE"), N_("VGG19 weights (safetensors)"), set_weights },
   { "size", 0, FALSE, N_("N"), N_("Longer side of the output; 0 = the content's own"), set_size },
   { "style-size", 0, FALSE, N_("N"), N_("Longer side of each style image; 0 = its own"), set_style_size },

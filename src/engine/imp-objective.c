@@ -25,6 +25,7 @@ struct _ImpObjective
   ImpWeights  *weights;                             /* a reference: what vgg was made from */
   float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
   float       *style_targets[IMP_N_VGG_LAYERS];     /* blended Gram matrices [C, C] */
+  double       style_scale[IMP_N_VGG_LAYERS];       /* 1, or 1 / the photo's own loss */
   float       *gram;                                /* scratch, largest C*C */
   ImpColorLoss *color;                              /* NULL when its weight is 0 */
 
@@ -168,15 +169,42 @@ add_style_targets (ImpObjective   *self,
   return TRUE;
 }
 
+/* Each style layer's loss divided by the photo's own (its activations are in
+ * the network): the same weight moves every pair of pictures as far, where a
+ * style far from the photo (starry night's loss is six times the scream's)
+ * otherwise swamps the content. The small term keeps a photo that already
+ * is the style from dividing by 0. */
+static void
+scale_by_photo (ImpObjective *self)
+{
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->style_layers.layers[i];
+      guint c = imp_vgg_layer_out_channels (l), w, h;
+      const float *target = self->style_targets[l];
+      double photo, size = 0;
+
+      for (gsize k = 0; k < (gsize) c * c; k++)
+        size += (double) target[k] * target[k];
+      imp_vgg_layer_size (self->vgg, l, &w, &h);
+      photo = imp_style_loss (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, target,
+                              self->gram, 0, NULL);
+      self->style_scale[l] = 1.0 / (photo + 1e-6 * size / ((double) c * c) + 1e-30);
+    }
+}
+
 static gboolean
 compute_targets (ImpObjective           *self,
                  const ImpImage         *content,
                  const ImpImage * const *styles,
                  const double           *blend,
                  guint                   n_styles,
+                 gboolean                relative,
                  GCancellable           *cancellable,
                  GError                **error)
 {
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    self->style_scale[l] = 1.0;
   for (guint i = 0; i < self->style_layers.n_layers; i++)
     {
       guint c = imp_vgg_layer_out_channels (self->style_layers.layers[i]);
@@ -190,10 +218,15 @@ compute_targets (ImpObjective           *self,
   /* The content size last: the network stays allocated for it. */
   if (!imp_vgg_set_size (self->vgg, content->width, content->height, error))
     return FALSE;
-  if (self->content_layers.n_layers > 0 &&
-      !imp_vgg_forward_only (self->vgg, content->data, deepest_in (&self->content_layers),
+  if ((self->content_layers.n_layers > 0 || relative) &&
+      !imp_vgg_forward_only (self->vgg, content->data,
+                             relative ? MAX (deepest_in (&self->content_layers),
+                                             deepest_in (&self->style_layers))
+                                      : deepest_in (&self->content_layers),
                              cancellable, error))
     return FALSE;
+  if (relative)
+    scale_by_photo (self);
   for (guint i = 0; i < self->content_layers.n_layers; i++)
     {
       ImpVggLayer l = self->content_layers.layers[i];
@@ -305,10 +338,14 @@ imp_objective_new_sharing (ImpObjective           *previous,
   self->vgg = make_vgg (previous, weights, params, self->parallel);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
-  if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
+  if (!compute_targets (self, content, styles, blend, n_styles, params->style_relative,
+                        cancellable, error))
     return NULL;
   self->color_weight = params->color_weight;
-  if (self->color_weight > 0 && n_styles > 0)
+  /* Keeping the photo's colours: the colour term holds the photo's. */
+  if (self->color_weight > 0 && params->preserve_colors != IMP_COLORS_NONE)
+    self->color = imp_color_loss_new (&content, NULL, 1, COLOR_DIRECTIONS);
+  else if (self->color_weight > 0 && n_styles > 0)
     self->color = imp_color_loss_new (styles, blend, n_styles, COLOR_DIRECTIONS);
   return g_steal_pointer (&self);
 }
@@ -369,7 +406,7 @@ add_layer_gradient (ImpVgg      *vgg,
   for (guint i = 0; i < self->style_layers.n_layers; i++)
     if (self->style_layers.layers[i] == layer)
       {
-        double w = layer_weight (&self->style_layers, i);
+        double w = layer_weight (&self->style_layers, i) * self->style_scale[layer];
         double loss = w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
                                           (gsize) lw * lh, self->style_targets[layer],
                                           self->gram, self->style_weight * w, grad,

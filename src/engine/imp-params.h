@@ -104,6 +104,8 @@ typedef struct
                                          (imp-color-loss.h) */
   ImpLayerSet       content_layers;
   ImpLayerSet       style_layers;
+  gboolean          style_relative;   /* each style layer's loss divided by the
+                                         photo's own, at each scale */
   ImpPoolKind       pool;
 
   /* Optimisation */
