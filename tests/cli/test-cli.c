@@ -343,6 +343,13 @@ static const BadCase bad_cases[] = {
   { "size not a number", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "big" } },
   { "size negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "-5" } },
   { "size too large", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "99999" } },
+  { "scale factor 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--scale-factor", "1" } },
+  { "scale factor 5", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--scale-factor", "5" } },
+  { "start size too large", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--start-size", "9000" } },
+  { "average decay 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--average-decay", "1" } },
+  { "average decay negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--average-decay", "-0.5" } },
+  { "color weight negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--color-weight", "-1" } },
+  { "init unknown", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--init", "recoloured" } },
   { "iterations 0", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--iterations", "0" } },
   { "lr negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--lr", "-1" } },
   { "beta1 is 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--beta1", "1" } },
@@ -828,7 +835,7 @@ test_help_and_presets (void)
     "--style-layers", "--style-blend", "--optimizer", "--lr", "--beta1", "--beta2",
     "--epsilon", "--init", "--seed", "--pool", "--threads", "--memory-limit", "--log-json",
     "--save-every", "--save-dir", "--quiet", "--save-on-interrupt", "--style-scale",
-    "--preserve-colors",
+    "--preserve-colors", "--start-size", "--scale-factor", "--average-decay", "--color-weight",
   };
 
   run_cli (&help, (const char *[]) { "--help", NULL }, NULL);
@@ -842,7 +849,7 @@ test_help_and_presets (void)
     }
   run_cli (&presets, (const char *[]) { "--list-presets", NULL }, NULL);
   g_assert_cmpint (presets.status, ==, 0);
-  g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\n");
+  g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\npatient\n");
 }
 
 static void

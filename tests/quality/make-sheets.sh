@@ -8,8 +8,8 @@
 #   PAIRS ("content:style ..." file names in IMPASTO_TEST_IMAGES),
 #   PRESETS ("best" by default; e.g. "fast best patient"),
 #   REFERENCE (optional: a folder of other programs' pictures named
-#   CONTENT_STYLE.png, e.g. tubingen_scream.png, with STYLE the style's name up
-#   to its first "_" or "."), LOCAL_DIR (where the side-by-side sheets with
+#   CONTENT_STYLE.png, e.g. tubingen_scream.png, with STYLE the style's name
+#   without a leading "the_", up to its first "_" or "."), LOCAL_DIR (where the side-by-side sheets with
 #   the reference pictures go; never into the repository), KEEP_DIR (keeps the
 #   pictures).
 #
@@ -40,7 +40,8 @@ for pair in $pairs; do
   c=${pair%%:*}
   s=${pair#*:}
   name="${c%.*}-${s%.*}"
-  short=${s%%[_.]*}
+  short=${s#the_}
+  short=${short%%[_.]*}
   ref="${REFERENCE:-/nonexistent}/${c%.*}_$short.png"
   set --
   {
