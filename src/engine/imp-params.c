@@ -131,6 +131,10 @@ preset_best (ImpParams *p)
   p->optimizer = IMP_OPTIMIZER_LBFGS;
   p->lr = 1.0;
   p->lbfgs_history = 20;
+  /* Adam's settings as the previous best's, for a user who switches to it. */
+  p->beta1 = 0.9;
+  p->beta2 = 0.99;
+  p->epsilon = 1e-2;
   p->start_size = 128;
   p->scale_factor = G_SQRT2;
   p->first_scale_weight = 2.0;

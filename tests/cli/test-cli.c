@@ -173,7 +173,8 @@ test_tiny_run (void)
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "total"),
                                       json_object_get_double_member (o, "style")
                                       + json_object_get_double_member (o, "content")
-                                      + json_object_get_double_member (o, "tv"),
+                                      + json_object_get_double_member (o, "tv")
+                                      + json_object_get_double_member (o, "color"),
                                       1e-6 * json_object_get_double_member (o, "total"));
       g_assert_true (json_object_has_member (o, "seconds"));
     }
