@@ -98,6 +98,7 @@ imp_cli_evaluate_to_json (const ImpParams    *params,
   add_number (b, "style", losses->style);
   add_number (b, "content", losses->content);
   add_number (b, "tv", losses->tv);
+  add_number (b, "color", losses->color);
   add_number (b, "total", losses->total);
   json_builder_set_member_name (b, "palette");
   json_builder_begin_array (b);

@@ -34,8 +34,9 @@ void     imp_cli_evaluate_palette (const ImpImage         *image,
                                    guint                   n_styles,
                                    double                 *distances);
 
-/* One line of JSON: each style layer's weighted loss, content, tv, total and
- * the palette distance to each style image (named by @style_paths). */
+/* One line of JSON: each style layer's weighted loss, style, content, tv,
+ * color (the colour term; total includes it), total and the palette distance
+ * to each style image (named by @style_paths). */
 char    *imp_cli_evaluate_to_json (const ImpParams        *params,
                                    const ImpLosses        *losses,
                                    const char * const     *style_paths,
