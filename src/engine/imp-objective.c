@@ -188,7 +188,7 @@ scale_by_photo (ImpObjective *self)
         size += (double) target[k] * target[k];
       imp_vgg_layer_size (self->vgg, l, &w, &h);
       photo = imp_style_loss (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, target,
-                              self->gram, 0, NULL);
+                              self->gram, 0, NULL, self->parallel);
       self->style_scale[l] = 1.0 / (photo + 1e-6 * size / ((double) c * c) + 1e-30);
     }
 }
