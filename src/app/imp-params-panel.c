@@ -69,6 +69,7 @@ typedef struct
 static const PresetText preset_texts[] = {
   { "best", N_("Best"), N_("The best picture: painted small first, then refined") },
   { "fast", N_("Fast"), N_("A quick preview in the best preset’s manner") },
+  { "patient", N_("Patient"), N_("The best preset’s picture, painted four times as long") },
   /* Translators: preset after Gatys et al.'s paper (a surname) */
   { "gatys", N_("Gatys"), N_("The original paper’s method, with L-BFGS") },
   /* Translators: preset that reproduces the TensorFlow tutorial */

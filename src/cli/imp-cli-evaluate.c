@@ -6,6 +6,10 @@
 
 #include "imp-cli-evaluate.h"
 
+#include <json-glib/json-glib.h>
+
+#include "engine/imp-palette.h"
+
 
 /* The style's longer side in a run without coarse-to-fine scales: as
  * imp-transfer.c's style_long_side() at the output scale. */
@@ -51,4 +55,65 @@ imp_cli_evaluate (ImpWeights             *weights,
   if (objective == NULL)
     return FALSE;
   return imp_objective_evaluate (objective, sized_image, NULL, losses, cancellable, error);
+}
+
+void
+imp_cli_evaluate_palette (const ImpImage         *image,
+                          const ImpImage * const *styles,
+                          guint                   n_styles,
+                          double                 *distances)
+{
+  for (guint i = 0; i < n_styles; i++)
+    distances[i] = imp_palette_distance (image, styles[i]);
+}
+
+static void
+add_number (JsonBuilder *b,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, value);
+}
+
+char *
+imp_cli_evaluate_to_json (const ImpParams    *params,
+                          const ImpLosses    *losses,
+                          const char * const *style_paths,
+                          const double       *distances,
+                          guint               n_styles)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "style_layers");
+  json_builder_begin_object (b);
+  for (guint i = 0; i < params->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = params->style_layers.layers[i];
+      add_number (b, imp_vgg_layer_name (l), losses->style_layer[l]);
+    }
+  json_builder_end_object (b);
+  add_number (b, "style", losses->style);
+  add_number (b, "content", losses->content);
+  add_number (b, "tv", losses->tv);
+  add_number (b, "color", losses->color);
+  add_number (b, "total", losses->total);
+  json_builder_set_member_name (b, "palette");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n_styles; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "style");
+      json_builder_add_string_value (b, style_paths[i]);
+      add_number (b, "distance", distances[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
 }

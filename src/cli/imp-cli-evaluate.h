@@ -28,4 +28,20 @@ gboolean imp_cli_evaluate (ImpWeights             *weights,
                            GCancellable           *cancellable,
                            GError                **error);
 
+/* The palette distance (imp_palette_distance ()) of @image to each of the
+ * @n_styles @styles, into @distances. */
+void     imp_cli_evaluate_palette (const ImpImage         *image,
+                                   const ImpImage * const *styles,
+                                   guint                   n_styles,
+                                   double                 *distances);
+
+/* One line of JSON: each style layer's weighted loss, style, content, tv,
+ * color (the colour term; total includes it), total and the palette distance
+ * to each style image (named by @style_paths). */
+char    *imp_cli_evaluate_to_json (const ImpParams        *params,
+                                   const ImpLosses        *losses,
+                                   const char * const     *style_paths,
+                                   const double           *distances,
+                                   guint                   n_styles);
+
 G_END_DECLS

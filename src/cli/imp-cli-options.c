@@ -358,6 +358,30 @@ set_init (ImpCliOptions *o, const char *option, const char *value, GError **erro
 }
 
 static gboolean
+set_color_weight (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.color_weight, error);
+}
+
+static gboolean
+set_start_size (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_uint (option, value, &o->params.start_size, error);
+}
+
+static gboolean
+set_scale_factor (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.scale_factor, error);
+}
+
+static gboolean
+set_average_decay (ImpCliOptions *o, const char *option, const char *value, GError **error)
+{
+  return parse_double (option, value, &o->params.ema_decay, error);
+}
+
+static gboolean
 set_seed (ImpCliOptions *o, const char *option, const char *value, GError **error)
 {
   return parse_uint64 (option, value, G_MAXUINT64, &o->params.seed, error);
@@ -531,15 +555,19 @@ static const OptionSpec option_specs[] = {
   { "content", 'c', FALSE, N_("FILE"), N_("Content image"), set_content },
   { "style", 's', FALSE, N_("FILE"), N_("Style image (repeat for several)"), set_style },
   { "output", 'o', FALSE, N_("FILE"), N_("Output image, PNG or JPEG by extension"), set_output },
-  { PRESET_OPTION, 0, FALSE, N_("NAME"), N_("best (default), fast, gatys or tutorial"), NULL },
+  { PRESET_OPTION, 0, FALSE, N_("NAME"), N_("best (default), fast, patient, gatys or tutorial"), NULL },
   { "weights", 0, FALSE, N_("FILE"), N_("VGG19 weights (safetensors)"), set_weights },
   { "size", 0, FALSE, N_("N"), N_("Longer side of the output; 0 = the content's own"), set_size },
   { "style-size", 0, FALSE, N_("N"), N_("Longer side of each style image; 0 = its own"), set_style_size },
   { "style-scale", 0, FALSE, N_("F"), N_("Style size as a multiple of the output size"), set_style_scale },
   { "iterations", 0, FALSE, N_("N"), N_("Number of iterations (across all scales)"), set_iterations },
+  { "start-size", 0, FALSE, N_("N"), N_("Longer side of the first, coarsest scale; 0 = paint at the output size only"), set_start_size },
+  { "scale-factor", 0, FALSE, N_("F"), N_("Growth of the size from one scale to the next (above 1, at most 4)"), set_scale_factor },
+  { "average-decay", 0, FALSE, N_("X"), N_("Result is an average of the iterates with this decay (0 to below 1; 0 = the iterate itself)"), set_average_decay },
   { "content-weight", 0, FALSE, N_("W"), N_("Weight of the content loss"), set_content_weight },
   { "style-weight", 0, FALSE, N_("W"), N_("Weight of the style loss"), set_style_weight },
   { "tv-weight", 0, FALSE, N_("W"), N_("Weight of the total-variation loss"), set_tv_weight },
+  { "color-weight", 0, FALSE, N_("W"), N_("Weight of the loss on the style's color distribution"), set_color_weight },
   { "content-layers", 0, FALSE, N_("L[,L]"), N_("Content layers, e.g. conv4_2"), set_content_layers },
   { "style-layers", 0, FALSE, N_("L[:W][,L[:W]]"), N_("Style layers with optional weights"), set_style_layers },
   { "style-blend", 0, FALSE, N_("W[,W]"), N_("Blend weight of each style image"), set_style_blend },
@@ -549,7 +577,7 @@ static const OptionSpec option_specs[] = {
   { "beta2", 0, FALSE, N_("X"), N_("Adam β2"), set_beta2 },
   { "epsilon", 0, FALSE, N_("X"), N_("Adam ε"), set_epsilon },
   { "lbfgs-history", 0, FALSE, N_("N"), N_("L-BFGS history size"), set_lbfgs_history },
-  { "init", 0, FALSE, N_("content|noise|style"), N_("Initial image"), set_init },
+  { "init", 0, FALSE, N_("content|noise|style|recolored"), N_("Initial image; recolored = the content in the style's colors"), set_init },
   { "seed", 0, FALSE, N_("N"), N_("Seed of the noise initialisation"), set_seed },
   { "pool", 0, FALSE, N_("max|avg"), N_("Pooling"), set_pool },
   { "preserve-colors", 0, FALSE, N_("none|luminance|histogram"), N_("Keep the content's colours"), set_preserve_colors },

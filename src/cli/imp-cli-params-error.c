@@ -69,6 +69,9 @@ describe_loss (ImpParamsError   code,
     case IMP_PARAMS_ERROR_TV_WEIGHT:
       v = number (p->tv_weight);
       return g_strdup_printf (_("--tv-weight must be a number from 0 to %s (got %s)"), max, v);
+    case IMP_PARAMS_ERROR_COLOR_WEIGHT:
+      v = number (p->color_weight);
+      return g_strdup_printf (_("--color-weight must be a number from 0 to %s (got %s)"), max, v);
     case IMP_PARAMS_ERROR_CONTENT_LAYERS:
       return g_strdup_printf (_("--content-layers: give at least one layer, with weights from 0 to %s"), max);
     case IMP_PARAMS_ERROR_STYLE_LAYERS:

@@ -76,16 +76,18 @@ write_log (ImpCliProgress    *self,
 {
   char total[G_ASCII_DTOSTR_BUF_SIZE], style[G_ASCII_DTOSTR_BUF_SIZE];
   char content[G_ASCII_DTOSTR_BUF_SIZE], tv[G_ASCII_DTOSTR_BUF_SIZE];
-  char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+  char color[G_ASCII_DTOSTR_BUF_SIZE], seconds[G_ASCII_DTOSTR_BUF_SIZE];
 
   /* g_ascii_dtostr: shortest round-trip form, '.' whatever the locale. */
   fprintf (self->log,
-           "{\"iteration\":%u,\"total\":%s,\"style\":%s,\"content\":%s,\"tv\":%s,\"seconds\":%s}\n",
+           "{\"iteration\":%u,\"total\":%s,\"style\":%s,\"content\":%s,\"tv\":%s,"
+           "\"color\":%s,\"seconds\":%s}\n",
            p->iteration,
            g_ascii_dtostr (total, sizeof total, p->losses.total),
            g_ascii_dtostr (style, sizeof style, p->losses.style),
            g_ascii_dtostr (content, sizeof content, p->losses.content),
            g_ascii_dtostr (tv, sizeof tv, p->losses.tv),
+           g_ascii_dtostr (color, sizeof color, p->losses.color),
            g_ascii_formatd (seconds, sizeof seconds, "%.3f", p->seconds));
   if (fflush (self->log) != 0 || ferror (self->log))
     self->log_errno = errno != 0 ? errno : EIO;

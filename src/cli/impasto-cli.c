@@ -479,8 +479,9 @@ run (const ImpCliOptions *o,
   return finish_log (progress, saved != EXIT_DONE ? saved : status);
 }
 
-/* --evaluate: one line "style S content C tv T total X" (weighted, as the
- * --log-json lines), for comparing pictures made by different presets. It
+/* --evaluate: a line of JSON (each style layer, the palette distance to each
+ * style image), then one line "style S content C tv T total X" (weighted, as
+ * the --log-json lines), for comparing pictures made by different presets. It
  * writes no file, and stops on a signal as a run does (exit status 130). */
 static int
 evaluate (const ImpCliOptions *o,
@@ -492,6 +493,8 @@ evaluate (const ImpCliOptions *o,
   g_autoptr(GPtrArray) styles = NULL;
   g_autoptr(ImpImage) image = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree double *distances = NULL;
+  g_autofree char *json = NULL;
   ImpLosses losses = { 0 };
 
   if (!check_sizes (o, NULL, NULL, NULL)
@@ -513,6 +516,12 @@ evaluate (const ImpCliOptions *o,
     }
   if (g_cancellable_is_cancelled (cancellable))
     return EXIT_INTERRUPTED;
+  distances = g_new0 (double, styles->len);
+  imp_cli_evaluate_palette (image, (const ImpImage * const *) styles->pdata, styles->len,
+                            distances);
+  json = imp_cli_evaluate_to_json (&o->params, &losses, (const char * const *) o->styles->pdata,
+                                   distances, styles->len);
+  printf ("%s\n", json);
   printf ("style %.6g content %.6g tv %.6g total %.6g\n", losses.style, losses.content,
           losses.tv, losses.total);
   return EXIT_DONE;

@@ -8,9 +8,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "imp-color-loss.h"
 #include "imp-losses.h"
 #include "imp-parallel.h"
 #include "imp-vgg.h"
+
+/* Enough fixed directions to pin a 3-D colour distribution down; each costs
+ * a sort of the pixels per evaluation. */
+#define COLOR_DIRECTIONS 32
 
 struct _ImpObjective
 {
@@ -20,7 +25,9 @@ struct _ImpObjective
   ImpWeights  *weights;                             /* a reference: what vgg was made from */
   float       *content_targets[IMP_N_VGG_LAYERS];   /* features of the content image */
   float       *style_targets[IMP_N_VGG_LAYERS];     /* blended Gram matrices [C, C] */
+  double       style_scale[IMP_N_VGG_LAYERS];       /* 1, or 1 / the photo's own loss */
   float       *gram;                                /* scratch, largest C*C */
+  ImpColorLoss *color;                              /* NULL when its weight is 0 */
 
   /* State */
   ImpLayerSet  content_layers;
@@ -30,6 +37,7 @@ struct _ImpObjective
   double       content_weight;
   double       style_weight;
   double       tv_weight;
+  double       color_weight;
 };
 
 void
@@ -43,6 +51,7 @@ imp_objective_free (ImpObjective *self)
       g_free (self->style_targets[l]);
     }
   g_free (self->gram);
+  imp_color_loss_free (self->color);
   imp_vgg_free (self->vgg);
   /* the workers are joined here unless a later scale's objective shares them */
   g_clear_pointer (&self->parallel, imp_parallel_unref);
@@ -160,15 +169,42 @@ add_style_targets (ImpObjective   *self,
   return TRUE;
 }
 
+/* Each style layer's loss divided by the photo's own (its activations are in
+ * the network): the same weight moves every pair of pictures as far, where a
+ * style far from the photo (starry night's loss is six times the scream's)
+ * otherwise swamps the content. The small term keeps a photo that already
+ * is the style from dividing by 0. */
+static void
+scale_by_photo (ImpObjective *self)
+{
+  for (guint i = 0; i < self->style_layers.n_layers; i++)
+    {
+      ImpVggLayer l = self->style_layers.layers[i];
+      guint c = imp_vgg_layer_out_channels (l), w, h;
+      const float *target = self->style_targets[l];
+      double photo, size = 0;
+
+      for (gsize k = 0; k < (gsize) c * c; k++)
+        size += (double) target[k] * target[k];
+      imp_vgg_layer_size (self->vgg, l, &w, &h);
+      photo = imp_style_loss (imp_vgg_get_activation (self->vgg, l), c, (gsize) w * h, target,
+                              self->gram, 0, NULL, self->parallel);
+      self->style_scale[l] = 1.0 / (photo + 1e-6 * size / ((double) c * c) + 1e-30);
+    }
+}
+
 static gboolean
 compute_targets (ImpObjective           *self,
                  const ImpImage         *content,
                  const ImpImage * const *styles,
                  const double           *blend,
                  guint                   n_styles,
+                 gboolean                relative,
                  GCancellable           *cancellable,
                  GError                **error)
 {
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    self->style_scale[l] = 1.0;
   for (guint i = 0; i < self->style_layers.n_layers; i++)
     {
       guint c = imp_vgg_layer_out_channels (self->style_layers.layers[i]);
@@ -182,10 +218,15 @@ compute_targets (ImpObjective           *self,
   /* The content size last: the network stays allocated for it. */
   if (!imp_vgg_set_size (self->vgg, content->width, content->height, error))
     return FALSE;
-  if (self->content_layers.n_layers > 0 &&
-      !imp_vgg_forward_only (self->vgg, content->data, deepest_in (&self->content_layers),
+  if ((self->content_layers.n_layers > 0 || relative) &&
+      !imp_vgg_forward_only (self->vgg, content->data,
+                             relative ? MAX (deepest_in (&self->content_layers),
+                                             deepest_in (&self->style_layers))
+                                      : deepest_in (&self->content_layers),
                              cancellable, error))
     return FALSE;
+  if (relative)
+    scale_by_photo (self);
   for (guint i = 0; i < self->content_layers.n_layers; i++)
     {
       ImpVggLayer l = self->content_layers.layers[i];
@@ -297,8 +338,15 @@ imp_objective_new_sharing (ImpObjective           *previous,
   self->vgg = make_vgg (previous, weights, params, self->parallel);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
-  if (!compute_targets (self, content, styles, blend, n_styles, cancellable, error))
+  if (!compute_targets (self, content, styles, blend, n_styles, params->style_relative,
+                        cancellable, error))
     return NULL;
+  self->color_weight = params->color_weight;
+  /* Keeping the photo's colours: the colour term holds the photo's. */
+  if (self->color_weight > 0 && params->preserve_colors != IMP_COLORS_NONE)
+    self->color = imp_color_loss_new (&content, NULL, 1, COLOR_DIRECTIONS);
+  else if (self->color_weight > 0 && n_styles > 0)
+    self->color = imp_color_loss_new (styles, blend, n_styles, COLOR_DIRECTIONS);
   return g_steal_pointer (&self);
 }
 
@@ -331,6 +379,7 @@ typedef struct
   ImpObjective *self;
   double        content;   /* unweighted sums, as layer_losses () */
   double        style;
+  double        style_layer[IMP_N_VGG_LAYERS];
 } GradientCtx;
 
 /* The losses of @layer, their gradient added into @grad (when not NULL) as
@@ -357,11 +406,14 @@ add_layer_gradient (ImpVgg      *vgg,
   for (guint i = 0; i < self->style_layers.n_layers; i++)
     if (self->style_layers.layers[i] == layer)
       {
-        double w = layer_weight (&self->style_layers, i);
-        ctx->style += w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
+        double w = layer_weight (&self->style_layers, i) * self->style_scale[layer];
+        double loss = w * imp_style_loss (imp_vgg_get_activation (vgg, layer), c,
                                           (gsize) lw * lh, self->style_targets[layer],
                                           self->gram, self->style_weight * w, grad,
                                           self->parallel);
+
+        ctx->style += loss;
+        ctx->style_layer[layer] = loss;
       }
 }
 
@@ -390,7 +442,7 @@ imp_objective_evaluate (ImpObjective    *self,
 {
   ImpProfile *profile = imp_parallel_get_profile (self->parallel);
   ImpProfileMark mark;
-  double content, style, tv;
+  double content, style, tv, style_layer[IMP_N_VGG_LAYERS];
 
   g_return_val_if_fail (self != NULL && image != NULL && losses != NULL, FALSE);
   g_return_val_if_fail (image->width == self->width && image->height == self->height, FALSE);
@@ -398,7 +450,7 @@ imp_objective_evaluate (ImpObjective    *self,
   if (!imp_vgg_forward (self->vgg, image->data, cancellable, error))
     return FALSE;
   {
-    GradientCtx ctx = { self, 0, 0 };
+    GradientCtx ctx = { self, 0, 0, { 0 } };
 
     if (gradient == NULL)
       add_layer_losses (self, &ctx);
@@ -407,6 +459,7 @@ imp_objective_evaluate (ImpObjective    *self,
       return FALSE;
     content = ctx.content;
     style = ctx.style;
+    memcpy (style_layer, ctx.style_layer, sizeof style_layer);
   }
   imp_profile_start (profile, &mark);
   tv = self->tv_weight != 0
@@ -416,8 +469,14 @@ imp_objective_evaluate (ImpObjective    *self,
 
   losses->content = self->content_weight * content;
   losses->style = self->style_weight * style;
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    losses->style_layer[l] = self->style_weight * style_layer[l];
   losses->tv = self->tv_weight * tv;
-  losses->total = losses->content + losses->style + losses->tv;
+  losses->color = self->color != NULL
+                  ? self->color_weight * imp_color_loss_evaluate (self->color, image,
+                                                                  self->color_weight, gradient)
+                  : 0;
+  losses->total = losses->content + losses->style + losses->tv + losses->color;
   return TRUE;
 }
 

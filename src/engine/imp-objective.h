@@ -12,13 +12,16 @@
 
 G_BEGIN_DECLS
 
-/* Weighted contributions, as every front end logs them: total = style + content + tv. */
+/* Weighted contributions, as every front end logs them: total = style + content + tv
+ * (+ color when the colour term is on). */
 typedef struct
 {
   double total;
   double style;
   double content;
   double tv;
+  double color;                         /* the style's colour distribution */
+  double style_layer[IMP_N_VGG_LAYERS]; /* each style layer's weighted part of style */
 } ImpLosses;
 
 typedef struct _ImpObjective ImpObjective;

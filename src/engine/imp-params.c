@@ -14,8 +14,11 @@ G_DEFINE_QUARK (imp-params-error-quark, imp_params_error)
 #define MAX_SIZE IMP_PARAMS_MAX_SIZE
 
 static const char * const preset_names[] = {
-  "tutorial", "gatys", "fast", "best", NULL
+  "tutorial", "gatys", "fast", "best", "patient", NULL
 };
+
+#define BEST_STYLE_WEIGHT 3.5e8
+#define PATIENT_ITERATIONS 600
 
 const char * const *
 imp_params_list_presets (void)
@@ -97,40 +100,38 @@ preset_gatys (ImpParams *p)
   p->lr = 1.0;
 }
 
-/* Issue 8's recipe, after crowsonkb/style-transfer-pytorch: coarse to fine
- * from 128 px growing by sqrt 2 (128, 181, 256, 362, 512 at 512 px), each scale
- * starting from the previous result upsampled bicubically with Adam's moments
- * carried along, an average of the iterates as the result, Gatys' layers
- * (content conv4_2, style conv1_1..conv5_1 decreasing with depth) and TV.
- * Tuned at 512 px with the tutorial's loss at equal CPU time and by eye
- * (docs/presets.md has the figures):
- * - 150 iterations, the first scale a double share (50, then 25 per scale):
- *   110-120 s of CPU today, a minute on a quiet 2-core machine. Shares
- *   60:40:30:20:20 cost style loss; 27:13:13:13:44 and 40:20:20:20:30 measured
- *   within the run-to-run spread of this one;
- * - content weight 120: the conv5_2 content loss, where the tutorial measures
- *   it, stays at or below the tutorial's at equal time on turtle/wave, the
- *   pair that moves furthest from its content (80 left it 13 % above);
- * - style 1.2:1.1:1:0.9:0.8 (summing to 1): crowsonkb's 256:64:16:4:1 nearly
- *   ignores conv4_1, which carries almost all of the tutorial's style loss;
- * - Adam lr 20 with betas 0.9/0.99: 25 steps per scale need long ones (lr 10
- *   and 15 left 7 % and 5 % more style loss); the average removes their noise;
- * - average decay 0.9: 0.95 kept more of each scale's blurry start (8 % more
- *   style loss); TV 1e3 against grain (300 measured the same). */
+/* Coarse to fine after crowsonkb/style-transfer-pytorch (128 px growing by
+ * sqrt 2; each scale starts from the previous result upsampled; the result
+ * is an average of the iterates), with what makes the picture hold up beside
+ * jcjohnson/neural-style's (docs/presets.md has the measurements):
+ * - the start is the photo in the style's colour mean and covariance, and a
+ *   colour term holds the style's colour distribution: the Gram matrices
+ *   alone let the colours drift back towards the photo's;
+ * - each style layer's loss is relative to the photo's own, so one weight
+ *   suits a style close to the photo and one far from it; conv4_1, where the
+ *   style's strokes are, has most of it;
+ * - L-BFGS (a short history, dropped at each scale): at equal time it keeps
+ *   the photo's shapes better than Adam at the same style loss. */
 static void
 preset_best (ImpParams *p)
 {
   static const ImpVggLayer content[] = { IMP_CONV4_2 };
-  static const double style_w[] = { 0.24, 0.22, 0.20, 0.18, 0.16 };
+  static const double style_w[] = { 0.05, 0.05, 0.05, 0.8, 0.05 };
 
   preset_tutorial (p);
   layer_set_init (&p->content_layers, content, NULL, 1);
   layer_set_init (&p->style_layers, gatys_style_layers, style_w, 5);
+  p->style_relative = TRUE;
   p->content_weight = 120.0;
-  p->style_weight = 1e-2;
+  p->style_weight = BEST_STYLE_WEIGHT;
   p->tv_weight = 1e3;
+  p->color_weight = 1e5;
+  p->init = IMP_INIT_RECOLORED;
   p->iterations = 150;
-  p->lr = 20.0;
+  p->optimizer = IMP_OPTIMIZER_LBFGS;
+  p->lr = 1.0;
+  p->lbfgs_history = 20;
+  /* Adam's settings as the previous best's, for a user who switches to it. */
   p->beta1 = 0.9;
   p->beta2 = 0.99;
   p->epsilon = 1e-2;
@@ -141,20 +142,22 @@ preset_best (ImpParams *p)
   p->ema_decay = 0.9;
 }
 
-/* best's loss on a short schedule for a preview in about 15 s at 512 px:
- * three scales (128, 256, 512) sharing 60 iterations 6:3:1 (36, 18, 6), so
- * the picture takes shape where iterations are cheap and the last scale only
- * sharpens the upsampled result. 60 iterations took 25.6 s of CPU at
- * 512x384 px (tubingen/starry night), about 13 s on a quiet 2-core machine.
- * lr 10: best's 20 left coloured grain after 6 steps at 512 px, 5 a blurred
- * picture (turtle/wave). Under the tutorial's loss its style loss is 20-25
- * times best's: the 512 px detail is mostly the upsampled 256 px picture's. */
+/* best for longer: about four times its time (under 5 minutes at 512 px). */
+static void
+preset_patient (ImpParams *p)
+{
+  preset_best (p);
+  p->iterations = PATIENT_ITERATIONS;
+}
+
+/* best's loss on a short schedule for a preview: three scales (128, 256,
+ * 512) sharing 60 iterations 6:3:1 (36, 18, 6), so the picture takes shape
+ * where iterations are cheap and the last scale only sharpens it. */
 static void
 preset_fast (ImpParams *p)
 {
   preset_best (p);
   p->iterations = 60;
-  p->lr = 10.0;
   p->scale_factor = 2.0;
   p->first_scale_weight = 2.0;
   p->last_scale_weight = 1.0 / 3.0;
@@ -185,6 +188,7 @@ imp_params_init_preset (ImpParams  *params,
     { "gatys", preset_gatys },
     { "fast", preset_fast },
     { "best", preset_best },
+    { "patient", preset_patient },
   };
 
   g_return_val_if_fail (params != NULL, FALSE);
@@ -200,7 +204,7 @@ imp_params_init_preset (ImpParams  *params,
     }
 
   g_set_error (error, IMP_PARAMS_ERROR, IMP_PARAMS_ERROR_PRESET,
-               "unknown preset “%s” (choose tutorial, gatys, fast or best)",
+               "unknown preset “%s” (choose tutorial, gatys, fast, best or patient)",
                preset != NULL ? preset : "");
   return FALSE;
 }
@@ -429,6 +433,8 @@ validate_loss (const ImpParams *p,
               "style weight must be a number ≥ 0 (got %g)", p->style_weight)
     && check (is_weight (p->tv_weight), error, IMP_PARAMS_ERROR_TV_WEIGHT,
               "TV weight must be a number ≥ 0 (got %g)", p->tv_weight)
+    && check (is_weight (p->color_weight), error, IMP_PARAMS_ERROR_COLOR_WEIGHT,
+              "color weight must be a number ≥ 0 (got %g)", p->color_weight)
     && check (p->content_layers.n_layers > 0 && layer_weights_valid (&p->content_layers),
               error, IMP_PARAMS_ERROR_CONTENT_LAYERS,
               "content layers: at least one layer, weights ≥ 0")
@@ -459,8 +465,8 @@ validate_optimizer (const ImpParams *p,
     && check (p->lbfgs_history >= 1 && p->lbfgs_history <= 1000, error,
               IMP_PARAMS_ERROR_LBFGS_HISTORY,
               "L-BFGS history must be between 1 and 1000 (got %u)", p->lbfgs_history)
-    && check (p->init <= IMP_INIT_STYLE, error, IMP_PARAMS_ERROR_INIT,
-              "init must be content, noise or style")
+    && check (p->init <= IMP_INIT_RECOLORED, error, IMP_PARAMS_ERROR_INIT,
+              "init must be content, noise, style or recolored")
     && check (in_range (p->ema_decay, 0.0, 1.0) && p->ema_decay < 1.0, error,
               IMP_PARAMS_ERROR_AVERAGE_DECAY,
               "average decay must be in [0, 1) (got %g)", p->ema_decay)
@@ -500,6 +506,8 @@ validate_magnitudes (const ImpParams *p,
               "style weight must be at most %g (got %g)", max, p->style_weight)
     && check (p->tv_weight <= max, error, IMP_PARAMS_ERROR_TV_WEIGHT,
               "TV weight must be at most %g (got %g)", max, p->tv_weight)
+    && check (p->color_weight <= max, error, IMP_PARAMS_ERROR_COLOR_WEIGHT,
+              "color weight must be at most %g (got %g)", max, p->color_weight)
     && check (layer_weights_below (&p->content_layers, max), error,
               IMP_PARAMS_ERROR_CONTENT_LAYERS, "content layer weights must be at most %g", max)
     && check (layer_weights_below (&p->style_layers, max), error,

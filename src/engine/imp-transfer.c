@@ -394,6 +394,12 @@ initial_image (ImpTransfer *self,
       }
     case IMP_INIT_STYLE:
       return imp_image_resize (self->styles[0], scale->width, scale->height);
+    case IMP_INIT_RECOLORED:
+      /* The start brings the style's palette (the colour term keeps it);
+       * not when the photo's colours are to be kept. */
+      if (self->params.preserve_colors != IMP_COLORS_NONE)
+        return imp_image_copy (self->scale_content);
+      return imp_color_match_histogram (self->scale_content, self->styles[0]);
     case IMP_INIT_CONTENT:
     default:
       return imp_image_copy (self->scale_content);

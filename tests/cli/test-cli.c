@@ -173,7 +173,8 @@ test_tiny_run (void)
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "total"),
                                       json_object_get_double_member (o, "style")
                                       + json_object_get_double_member (o, "content")
-                                      + json_object_get_double_member (o, "tv"),
+                                      + json_object_get_double_member (o, "tv")
+                                      + json_object_get_double_member (o, "color"),
                                       1e-6 * json_object_get_double_member (o, "total"));
       g_assert_true (json_object_has_member (o, "seconds"));
     }
@@ -343,6 +344,13 @@ static const BadCase bad_cases[] = {
   { "size not a number", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "big" } },
   { "size negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "-5" } },
   { "size too large", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--size", "99999" } },
+  { "scale factor 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--scale-factor", "1" } },
+  { "scale factor 5", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--scale-factor", "5" } },
+  { "start size too large", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--start-size", "9000" } },
+  { "average decay 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--average-decay", "1" } },
+  { "average decay negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--average-decay", "-0.5" } },
+  { "color weight negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--color-weight", "-1" } },
+  { "init unknown", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--init", "recoloured" } },
   { "iterations 0", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--iterations", "0" } },
   { "lr negative", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--lr", "-1" } },
   { "beta1 is 1", 2, { "-c", "%C", "-s", "%S", "-o", "%O", "--beta1", "1" } },
@@ -699,17 +707,53 @@ test_animation_write_fails (void)
 }
 
 /* --evaluate prints the losses of a picture: the content image itself has
- * content loss 0 and a style loss; the style image has both above 0. */
+ * content loss 0 and a style loss; the style image has both above 0. The
+ * last line is "style S content C tv T total X"; the line before it JSON
+ * with each style layer's part and the palette distance to each style. */
 static void
 parse_losses (const char *out,
               double     *style,
-              double     *content)
+              double     *content,
+              double     *palette)
 {
-  double tv, total;
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  guint n = g_strv_length (lines);
+  JsonObject *root, *layers;
+  JsonArray *palettes;
+  double tv, total, sum = 0;
 
-  g_assert_cmpint (sscanf (out, "style %lf content %lf tv %lf total %lf", style, content,
+  /* two lines, each ended by a newline */
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpstr (lines[2], ==, "");
+  g_assert_cmpint (sscanf (lines[1], "style %lf content %lf tv %lf total %lf", style, content,
                            &tv, &total), ==, 4);
-  g_assert_cmpfloat_with_epsilon (total, *style + *content + tv, 1e-4 * total);
+
+  json_parser_load_from_data (parser, lines[0], -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  /* the default preset's colour term is in the total, and only in the JSON */
+  g_assert_cmpfloat (json_object_get_double_member (root, "color"), >, 0.0);
+  g_assert_cmpfloat_with_epsilon (total, *style + *content + tv
+                                  + json_object_get_double_member (root, "color"),
+                                  1e-4 * total);
+  layers = json_object_get_object_member (root, "style_layers");
+  g_assert_cmpuint (json_object_get_size (layers), ==, 5);
+  for (guint l = 1; l <= 5; l++)
+    {
+      g_autofree char *name = g_strdup_printf ("conv%u_1", l);
+      sum += json_object_get_double_member (layers, name);
+    }
+  g_assert_cmpfloat_with_epsilon (sum, *style, 1e-4 * *style + 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (root, "content"), *content,
+                                  1e-4 * *content + 1e-9);
+  palettes = json_object_get_array_member (root, "palette");
+  g_assert_cmpuint (json_array_get_length (palettes), ==, 1);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (
+                   json_array_get_object_element (palettes, 0), "style"), "wave.jpg"));
+  *palette = json_object_get_double_member (json_array_get_object_element (palettes, 0),
+                                            "distance");
 }
 
 static void
@@ -719,7 +763,7 @@ test_evaluate (void)
   g_autofree char *style = NULL;
   g_auto(Result) a = { 0 };
   g_auto(Result) b = { 0 };
-  double style_a, content_a, style_b, content_b;
+  double style_a, content_a, palette_a, style_b, content_b, palette_b;
 
   if (!need_images ())
     return;
@@ -729,7 +773,7 @@ test_evaluate (void)
                                   "--evaluate", content, NULL }, NULL);
   g_test_message ("content: %s%s", a.out, a.err);
   g_assert_cmpint (a.status, ==, 0);
-  parse_losses (a.out, &style_a, &content_a);
+  parse_losses (a.out, &style_a, &content_a, &palette_a);
   g_assert_cmpfloat (content_a, ==, 0.0);
   g_assert_cmpfloat (style_a, >, 0.0);
 
@@ -737,10 +781,12 @@ test_evaluate (void)
                                   "--evaluate", style, NULL }, NULL);
   g_test_message ("style: %s%s", b.out, b.err);
   g_assert_cmpint (b.status, ==, 0);
-  parse_losses (b.out, &style_b, &content_b);
+  parse_losses (b.out, &style_b, &content_b, &palette_b);
   g_assert_cmpfloat (content_b, >, 0.0);
-  /* the style image (squeezed to the content's shape) is nearer its own style */
+  /* the style image (squeezed to the content's shape) is nearer its own style,
+   * in its Gram matrices and in its colours */
   g_assert_cmpfloat (style_b, <, style_a);
+  g_assert_cmpfloat (palette_b, <, 0.5 * palette_a);
 }
 
 static void
@@ -794,7 +840,7 @@ test_help_and_presets (void)
     "--style-layers", "--style-blend", "--optimizer", "--lr", "--beta1", "--beta2",
     "--epsilon", "--init", "--seed", "--pool", "--threads", "--memory-limit", "--log-json",
     "--save-every", "--save-dir", "--quiet", "--save-on-interrupt", "--style-scale",
-    "--preserve-colors",
+    "--preserve-colors", "--start-size", "--scale-factor", "--average-decay", "--color-weight",
   };
 
   run_cli (&help, (const char *[]) { "--help", NULL }, NULL);
@@ -808,7 +854,7 @@ test_help_and_presets (void)
     }
   run_cli (&presets, (const char *[]) { "--list-presets", NULL }, NULL);
   g_assert_cmpint (presets.status, ==, 0);
-  g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\n");
+  g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\npatient\n");
 }
 
 static void

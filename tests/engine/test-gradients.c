@@ -8,6 +8,7 @@
 
 #include <cblas.h>
 
+#include "engine/imp-color-loss.h"
 #include "engine/imp-conv.h"
 #include "engine/imp-losses.h"
 #include "engine/imp-objective-private.h"
@@ -462,6 +463,64 @@ test_tv_loss (void)
   g_assert_cmpfloat (imp_tv_loss (ramp, 3, 1, 4, 0, NULL), ==, 9.0 / 12);
 }
 
+typedef struct
+{
+  ImpColorLoss *loss;
+  guint         width;
+  guint         height;
+  double        grad_scale;
+} ColorLossData;
+
+static double
+color_loss (float    *x,
+            gsize     n,
+            float    *grad,
+            gpointer  data)
+{
+  ColorLossData *d = data;
+  ImpImage image = { d->width, d->height, x };
+
+  return d->grad_scale * imp_color_loss_evaluate (d->loss, &image, d->grad_scale, grad);
+}
+
+/* The colour term: sorted projections matched to the style's quantiles. Six
+ * pixels spread over 0..255 lie far apart on every direction, so a step of
+ * 1/8 does not swap two ranks and the loss is a quadratic there. */
+static void
+test_color_loss (void)
+{
+  g_autoptr(ImpImage) style = imp_image_new (7, 6);
+  g_autoptr(ImpImage) same = NULL;
+  g_autoptr(ImpColorLoss) loss = NULL;
+  g_autofree float *x = random_floats (3 * 3 * 2, 0, 255);
+  ColorLossData d = { NULL, 3, 2, 0.7 };
+  const ImpImage *styles[] = { style };
+  double at_style, shifted;
+
+  for (gsize i = 0; i < 3 * 7 * 6; i++)
+    style->data[i] = (float) g_rand_double_range (rng, 20, 200);
+  loss = imp_color_loss_new (styles, NULL, 1, 8);
+  d.loss = loss;
+  check_loss_gradient ("color loss", color_loss, x, 3 * 3 * 2, 1.f / 8, 2e-3, &d);
+
+  /* The style itself (its pixels in another order) is at the minimum, 0 but
+   * for the interpolation of its quantile table;
+   * every pixel shifted by 10 in each channel is at 100 (|u·(10,10,10)|²
+   * averaged over the directions is near 100). */
+  same = imp_image_copy (style);
+  for (gsize i = 0; i < 7 * 6; i++)
+    for (guint c = 0; c < 3; c++)
+      same->data[c * 42 + i] = style->data[c * 42 + 41 - i];
+  at_style = imp_color_loss_evaluate (loss, same, 0, NULL);
+  for (gsize i = 0; i < 3 * 7 * 6; i++)
+    same->data[i] = style->data[i] + 10.f;
+  shifted = imp_color_loss_evaluate (loss, same, 0, NULL);
+  g_test_message ("at the style %g, shifted by 10: %g", at_style, shifted);
+  g_assert_cmpfloat (at_style, <, 1e-2);
+  g_assert_cmpfloat (shifted, >, 30.0);
+  g_assert_cmpfloat (shifted, <, 300.0);
+}
+
 /* ---- the whole network ---- */
 
 /* Random VGG weights (He scale) for conv1_1 .. @deepest, none beyond. */
@@ -882,6 +941,7 @@ main (int   argc,
   g_test_add_func ("/engine/gradients/style-loss", test_style_loss);
   g_test_add_func ("/engine/gradients/content-loss", test_content_loss);
   g_test_add_func ("/engine/gradients/tv-loss", test_tv_loss);
+  g_test_add_func ("/engine/gradients/color-loss", test_color_loss);
   g_test_add_func ("/engine/gradients/network-max", test_network_max);
   g_test_add_func ("/engine/gradients/network-avg", test_network_avg);
   g_test_add_func ("/engine/gradients/network-bgr-std", test_network_preprocess);

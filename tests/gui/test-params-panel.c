@@ -559,8 +559,8 @@ test_advanced (void)
   factor = GTK_SPIN_BUTTON (gui_find_by_id (GTK_WIDGET (panel), "scale_factor_spin"));
   popover = gui_find_by_type (gui_find_by_id (GTK_WIDGET (panel), "style_layers_chooser"), GTK_TYPE_POPOVER);
   g_assert_true (imp_params_init_preset (&best, "best", NULL));
-  g_assert_cmpfloat (best.lr, ==, 20);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lr)), ==, "20");
+  g_assert_cmpfloat (best.lr, ==, 1);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lr)), ==, "1");
   g_settings_set_double (settings, "learning-rate", 10);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lr)), ==, "10");
   gtk_editable_set_text (GTK_EDITABLE (lr), "1x");
@@ -589,17 +589,17 @@ test_advanced (void)
   g_assert_cmpuint (n, ==, IMP_N_VGG_LAYERS);
   g_assert_true (gtk_check_button_get_active (checks[IMP_CONV1_1]));
   g_assert_false (gtk_check_button_get_active (checks[IMP_CONV1_2]));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (weights[IMP_CONV1_1])), ==, "0.24");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (weights[IMP_CONV1_1])), ==, "0.05");
 
   /* A layer added gets the mean weight; a weight typed is stored as typed. */
   gtk_check_button_set_active (checks[IMP_CONV3_2], TRUE);
   layers = g_settings_get_string (settings, "style-layers");
-  g_assert_cmpstr (layers, ==, "conv1_1:0.24,conv2_1:0.22,conv3_1:0.2,conv3_2:0.2,conv4_1:0.18,conv5_1:0.16");
+  g_assert_cmpstr (layers, ==, "conv1_1:0.05,conv2_1:0.05,conv3_1:0.05,conv3_2:0.2,conv4_1:0.8,conv5_1:0.05");
   g_assert_cmpstr (preset_button_text (panel), ==, "Custom");
   gtk_spin_button_set_value (weights[IMP_CONV1_1], 0.5);
   g_clear_pointer (&layers, g_free);
   layers = g_settings_get_string (settings, "style-layers");
-  g_assert_cmpstr (layers, ==, "conv1_1:0.5,conv2_1:0.22,conv3_1:0.2,conv3_2:0.2,conv4_1:0.18,conv5_1:0.16");
+  g_assert_cmpstr (layers, ==, "conv1_1:0.5,conv2_1:0.05,conv3_1:0.05,conv3_2:0.2,conv4_1:0.8,conv5_1:0.05");
 
   /* The tutorial's layers share equally until one weight is written. */
   g_settings_set_string (settings, "preset", "tutorial");

@@ -1,25 +1,24 @@
 #!/bin/sh
-# make-sheets.sh: side-by-side sheets content | style | tutorial | best, at equal time
+# make-sheets.sh: the default preset's pictures, their three numbers, sheets
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Usage: tests/quality/make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]
 #   env IMPASTO_WEIGHTS (the weights), IMPASTO_TEST_IMAGES (the images),
-#   PAIRS ("content:style ..." file names in IMPASTO_TEST_IMAGES).
+#   PAIRS ("content:style ..." file names in IMPASTO_TEST_IMAGES),
+#   PRESETS ("best" by default; e.g. "fast best patient"),
+#   REFERENCE (optional: a folder of other programs' pictures named
+#   CONTENT_STYLE.png, e.g. tubingen_scream.png, with STYLE the style's name
+#   without a leading "the_", up to its first "_" or "."), LOCAL_DIR (where the side-by-side sheets with
+#   the reference pictures go; never into the repository), KEEP_DIR (keeps the
+#   pictures).
 #
-# For each pair: runs --preset best and notes its CPU time T (all threads);
-# runs --preset tutorial until it has used the same CPU time (its 1000
-# iterations are stopped with SIGINT and --save-on-interrupt saves its result
-# so far): on a machine shared with other work, equal CPU time is equal time
-# on a quiet one, where wall times vary with the load. Then it measures both pictures
-# with the same loss definitions at SIZE px (impasto-cli --evaluate), each
-# applied to both: "tutorial" (its own loss: content conv5_2, style layers
-# equally weighted), "neural-style" (jcjohnson/neural-style's: content conv4_2,
-# Gram divided by C*H*W, i.e. style layers weighted 1/C^2 = 64:16:4:1:1 in our
-# units) and "best" (best's own loss, TV included), and writes a labelled JPEG
-# sheet labelled with CPU time / 2 (the time on a quiet 2-core machine) plus
-# lines of losses to OUT_DIR/losses.txt. KEEP_DIR, when set, keeps the
-# pictures.
+# For each pair and preset: paints at SIZE px, notes the CPU time (all
+# threads), the wall time and the peak RSS, and prints the three numbers of
+# tests/quality/criterion.sh (neural-style's style and content loss, palette
+# distance to the style) for the picture, for the photo itself and, when
+# REFERENCE has one, for the reference picture. OUT_DIR gets a sheet
+# content | style | each preset's picture per pair, and losses.txt.
 set -eu
 
 build=${1:?usage: make-sheets.sh BUILD_DIR [OUT_DIR] [SIZE]}
@@ -27,75 +26,54 @@ out=${2:-$(dirname "$0")/../../docs/sheets}
 size=${3:-512}
 images=${IMPASTO_TEST_IMAGES:?set IMPASTO_TEST_IMAGES}
 : "${IMPASTO_WEIGHTS:?set IMPASTO_WEIGHTS}"
-pairs=${PAIRS:-"turtle.jpg:wave.jpg tubingen.jpg:starry_night.jpg tubingen.jpg:the_scream.jpg turtle.jpg:shipwreck.jpg tubingen.jpg:woman-with-hat-matisse.jpg"}
+pairs=${PAIRS:-"tubingen.jpg:the_scream.jpg tubingen.jpg:starry_night.jpg tubingen.jpg:shipwreck.jpg turtle.jpg:wave.jpg tubingen.jpg:woman-with-hat-matisse.jpg"}
+presets=${PRESETS:-best}
 cli="$build/src/cli/impasto-cli"
+criterion="$(dirname "$0")/criterion.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
 mkdir -p "$out"
 : > "$out/losses.txt.new"
 
-neural_style="--preset tutorial --content-layers conv4_2 --style-layers conv1_1:64,conv2_1:16,conv3_1:4,conv4_1:1,conv5_1:1"
-evaluate ()
-{
-  for def in tutorial neural-style best; do
-    case $def in
-      tutorial) args="--preset tutorial" ;;
-      neural-style) args=$neural_style ;;
-      best) args="--preset best" ;;
-    esac
-    # shellcheck disable=SC2086
-    echo "  $def: $("$cli" $args --size "$size" -c "$1" -s "$2" --evaluate "$3")"
-  done
-}
-
 for pair in $pairs; do
   c=${pair%%:*}
   s=${pair#*:}
   name="${c%.*}-${s%.*}"
-  echo "== $name"
-
-  /usr/bin/time -f "%U %S" -o "$work/best.time" "$cli" --preset best --size "$size" -q \
-    -c "$images/$c" -s "$images/$s" -o "$work/best.png"
-  cpu_best=$(awk '{ printf "%.1f", $1 + $2 }' "$work/best.time")
-
-  # The same CPU time for the tutorial recipe: stopped by SIGINT, saved.
-  "$cli" --preset tutorial --size "$size" --save-on-interrupt \
-    --log-json "$work/tutorial.jsonl" -q -c "$images/$c" -s "$images/$s" \
-    -o "$work/tutorial.png" &
-  pid=$!
-  budget=$(awk -v s="$cpu_best" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%d", s * hz }')
-  while kill -0 "$pid" 2>/dev/null; do
-    used=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    if [ "${used:-0}" -ge "$budget" ]; then
-      kill -INT "$pid"
-      break
+  short=${s#the_}
+  short=${short%%[_.]*}
+  ref="${REFERENCE:-/nonexistent}/${c%.*}_$short.png"
+  set --
+  {
+    echo "== $name ($size px)"
+    echo "  photo: $("$criterion" "$cli" "$images/$c" "$images/$s" "$images/$c" "$size")"
+    for p in $presets; do
+      /usr/bin/time -f "%U %S %e %M" -o "$work/$p.time" "$cli" --preset "$p" --size "$size" \
+        -q -c "$images/$c" -s "$images/$s" -o "$work/$p.png"
+      spent=$(awk '{ printf "%.1f s CPU, %.1f s wall, %d MB peak", $1 + $2, $3, $4 / 1024 }' \
+        "$work/$p.time")
+      echo "  $p: $("$criterion" "$cli" "$images/$c" "$images/$s" "$work/$p.png" "$size") ($spent)"
+    done
+    if [ -f "$ref" ]; then
+      echo "  reference $(basename "$ref"): $("$criterion" "$cli" "$images/$c" "$images/$s" "$ref" "$size")"
     fi
-    sleep 0.2
-  done
-  status=0
-  wait "$pid" || status=$?
-  case $status in 0|130) ;; *) exit 1 ;; esac
-  n_tut=$(wc -l < "$work/tutorial.jsonl")
-  t_best=$(awk -v s="$cpu_best" 'BEGIN { printf "%.0f", s / 2 }')
-  t_tut=$t_best
-
-  { echo "$name best (${cpu_best} s CPU):"
-    evaluate "$images/$c" "$images/$s" "$work/best.png"
-    echo "$name tutorial (same CPU time, $n_tut it.):"
-    evaluate "$images/$c" "$images/$s" "$work/tutorial.png"
   } | tee -a "$out/losses.txt.new"
-  if [ -n "${KEEP_DIR:-}" ]; then
-    mkdir -p "$KEEP_DIR"
-    cp "$work/best.png" "$KEEP_DIR/$name-best.png"
-    cp "$work/tutorial.png" "$KEEP_DIR/$name-tutorial.png"
-  fi
 
+  for p in $presets; do
+    set -- "$@" -label "$p" "$work/$p.png"
+    if [ -n "${KEEP_DIR:-}" ]; then
+      mkdir -p "$KEEP_DIR"
+      cp "$work/$p.png" "$KEEP_DIR/$name-$p.png"
+    fi
+  done
   montage -font DejaVu-Sans -pointsize 18 -background white \
-    -label "content" "$images/$c" \
-    -label "style" "$images/$s" \
-    -label "tutorial, ${t_tut} s ($n_tut it.)" "$work/tutorial.png" \
-    -label "best, ${t_best} s" "$work/best.png" \
-    -tile 4x1 -geometry 384x288+4+4 -quality 85 "$out/$name.jpg"
+    -label "content" "$images/$c" -label "style" "$images/$s" "$@" \
+    -tile "$(($# / 3 + 2))x1" -geometry 384x288+4+4 -quality 85 "$out/$name.jpg"
+  if [ -f "$ref" ] && [ -n "${LOCAL_DIR:-}" ]; then
+    mkdir -p "$LOCAL_DIR"
+    montage -font DejaVu-Sans -pointsize 18 -background white \
+      -label "reference" "$ref" "$@" \
+      -tile "$(($# / 3 + 1))x1" -geometry 512x384+4+4 "$LOCAL_DIR/$name.png"
+  fi
 done
 mv "$out/losses.txt.new" "$out/losses.txt"
