@@ -479,7 +479,7 @@ test_run_to_end (void)
   g_assert_cmpuint (imp_frame_recorder_get_n_frames (imp_run_controller_get_recorder (controller)), ==, 6);
 }
 
-/* Loss weights the engine cannot carry (here 1e30, past the sliders through
+/* Loss weights the engine cannot carry (here 1e300, past the sliders through
  * the controller): the run stops at the step that overflows, the window says
  * which weight to lower, and the preview keeps the last good picture. */
 static void
@@ -492,7 +492,7 @@ test_overflow_keeps_last_frame (void)
   g_settings_set_uint (settings, "iterations", 200);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
-  imp_run_controller_set_loss_weights (controller, 1.0, 1e30, 0.0);
+  imp_run_controller_set_loss_weights (controller, 1.0, 1e300, 0.0);
   g_assert_true (wait_until (not_running, NULL, 120));
 
   g_assert_false (imp_run_controller_get_completed (controller));
