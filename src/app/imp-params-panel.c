@@ -397,8 +397,46 @@ imp_params_panel_reset (ImpParamsPanel *self)
     g_warning ("%s", error->message);
 }
 
-/* Choices: a drop-down's position is the enum's value (the .ui lists the
- * labels in the enum's order); the key stores its nick. */
+/* Choices: the drop-down lists the enum's values in order, so its position is
+ * the value's index; the key stores the nick. A value without a label here
+ * shows its nick, so an engine that gains a choice shows it at once. */
+
+static const struct
+{
+  const char *nick;
+  const char *label;
+} choice_labels[] = {
+  { "adam", N_("Adam") },
+  { "lbfgs", N_("L-BFGS") },
+  { "content", N_("Content image") },
+  { "noise", N_("Noise") },
+  { "style", N_("Style image") },
+  { "recolored", N_("Content in the style’s colors") },
+  { "max", N_("Maximum") },
+  { "avg", N_("Average") },
+  { "none", N_("From the style") },
+  { "luminance", N_("Keep luminance only") },
+  { "histogram", N_("Match histogram") },
+};
+
+static const char *
+choice_label (const char *nick)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (choice_labels); i++)
+    if (g_str_equal (choice_labels[i].nick, nick))
+      return _(choice_labels[i].label);
+  return nick;
+}
+
+static int
+enum_index (GEnumClass *klass,
+            const char *nick)
+{
+  for (guint i = 0; i < klass->n_values; i++)
+    if (g_str_equal (klass->values[i].value_nick, nick))
+      return i;
+  return -1;
+}
 
 static gboolean
 enum_get_mapping (GValue   *value,
@@ -406,11 +444,11 @@ enum_get_mapping (GValue   *value,
                   gpointer  user_data)
 {
   g_autoptr(GEnumClass) klass = g_type_class_ref (GPOINTER_TO_SIZE (user_data));
-  GEnumValue *v = g_enum_get_value_by_nick (klass, g_variant_get_string (variant, NULL));
+  int i = enum_index (klass, g_variant_get_string (variant, NULL));
 
-  if (v == NULL)
+  if (i < 0)
     return FALSE;
-  g_value_set_uint (value, v->value);
+  g_value_set_uint (value, i);
   return TRUE;
 }
 
@@ -420,9 +458,21 @@ enum_set_mapping (const GValue       *value,
                   gpointer            user_data)
 {
   g_autoptr(GEnumClass) klass = g_type_class_ref (GPOINTER_TO_SIZE (user_data));
-  GEnumValue *v = g_enum_get_value (klass, g_value_get_uint (value));
+  guint i = g_value_get_uint (value);
 
-  return v != NULL ? g_variant_new_string (v->value_nick) : NULL;
+  return i < klass->n_values ? g_variant_new_string (klass->values[i].value_nick) : NULL;
+}
+
+static void
+fill_choices (GtkDropDown *dropdown,
+              GType        type)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+
+  for (guint i = 0; i < klass->n_values; i++)
+    gtk_string_list_append (labels, choice_label (klass->values[i].value_nick));
+  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (labels));
 }
 
 static void
@@ -431,6 +481,7 @@ bind_enum (ImpParamsPanel *self,
            const char     *key,
            GType           type)
 {
+  fill_choices (dropdown, type);
   g_settings_bind_with_mapping (self->settings, key, dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT,
                                 enum_get_mapping, enum_set_mapping,

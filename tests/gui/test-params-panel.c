@@ -691,6 +691,10 @@ test_enums (void)
       g_autofree char *nick = NULL;
 
       g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, klass->n_values);
+      /* Every choice has a label of its own, not its nick. */
+      for (guint k = 0; k < klass->n_values; k++)
+        g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dropdown)), k),
+                         !=, klass->values[k].value_nick);
       gtk_drop_down_set_selected (dropdown, last);
       nick = g_settings_get_string (settings, choices[i].key);
       g_assert_cmpstr (nick, ==, klass->values[last].value_nick);
