@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "imp-transfer.h"
+#include "imp-transfer-plan-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -20,20 +21,6 @@
 
 G_DEFINE_QUARK (imp-transfer-error-quark, imp_transfer_error)
 
-#define MIB (1024.0 * 1024.0)
-
-/* What a run holds besides its images and the objective's buffers: the weights
- * file as loaded, OpenBLAS's per-thread buffers, the C runtime. Sized from
- * measured peak RSS (docs/engine-tuning.md). */
-#define RUNTIME_OVERHEAD ((guint64) 160 * 1024 * 1024)
-
-typedef struct
-{
-  guint width;
-  guint height;
-  guint n_iterations;
-} Scale;
-
 struct _ImpTransfer
 {
   /* Owned, fixed after creation */
@@ -43,7 +30,7 @@ struct _ImpTransfer
   ImpImage     **styles;        /* at the largest size any scale needs */
   double        *blend;
   guint          n_styles;
-  Scale         *scales;
+  ImpScale         *scales;
   guint          n_scales;
   guint          out_width;
   guint          out_height;
@@ -73,309 +60,23 @@ struct _ImpTransfer
   double         pending_weights[3];
 };
 
-/* Sizes */
-
-static guint
-longer_side (guint width,
-             guint height)
-{
-  return MAX (width, height);
-}
-
-/* The style image's longer side at a scale whose longer side is @scale_long
- * (defaults to --size, 0 = own size; or --style-scale times the output's). */
-static guint
-style_long_side (const ImpParams *p,
-                 const ImpImage  *style,
-                 guint            out_long,
-                 guint            scale_long)
-{
-  guint own = longer_side (style->width, style->height);
-  double final;
-
-  if (p->style_scale > 0.0)
-    final = p->style_scale * out_long;
-  else if (p->style_size > 0)
-    return (guint) p->style_size;        /* an explicit size holds at every scale */
-  else if (p->style_size == 0 || p->size == 0)
-    final = own;
-  else
-    final = p->size;
-  return MAX (1, (guint) floor (final * scale_long / out_long + 0.5));
-}
-
-/* The scales of a run whose output is @out_width x @out_height, smallest first. */
-static Scale *
-plan_scales (const ImpParams *p,
-             guint            out_width,
-             guint            out_height,
-             guint           *n_scales)
-{
-  guint out_long = longer_side (out_width, out_height);
-  Scale *scales;
-  GArray *sides = g_array_new (FALSE, FALSE, sizeof (guint));
-  double first = p->first_scale_weight > 0.0 ? p->first_scale_weight : 2.0;
-  double last = p->last_scale_weight > 0.0 ? p->last_scale_weight : 1.0;
-  double total_weight;
-  guint given = 0;
-
-  if (p->start_size > 0 && p->start_size < out_long)
-    for (double s = p->start_size; s < out_long - 0.5; s *= p->scale_factor)
-      {
-        guint side = (guint) floor (s + 0.5);
-        g_array_append_val (sides, side);
-      }
-  g_array_append_val (sides, out_long);
-  /* Each scale needs at least one iteration; with fewer, keep the last ones. */
-  if (sides->len > p->iterations)
-    g_array_remove_range (sides, 0, sides->len - p->iterations);
-
-  *n_scales = sides->len;
-  scales = g_new0 (Scale, *n_scales);
-  /* The first scale starts from scratch and gets a larger share (double by
-   * default, as crowsonkb/style-transfer-pytorch does); the middle ones
-   * continue from the previous one and get one share each; the last, at the
-   * output size, may get more (it alone makes the picture's fine detail) and
-   * gets what rounding left. */
-  if (*n_scales == 1)
-    first = last = 1.0;
-  total_weight = first + last + ((double) *n_scales - 2.0);
-  for (guint k = 0; k < *n_scales; k++)
-    {
-      Scale *s = &scales[k];
-      double weight = k == 0 ? first : k + 1 == *n_scales ? last : 1.0;
-      /* (the nudge keeps 60 x 2 / (10 / 3) from rounding down to 35) */
-      guint share = (guint) floor (p->iterations * weight / total_weight + 1e-9);
-
-      imp_image_fit_size (out_width, out_height,
-                          g_array_index (sides, guint, k), &s->width, &s->height);
-      /* Never more than what is left for one iteration per later scale. */
-      s->n_iterations = CLAMP (share, 1, p->iterations - given - (*n_scales - 1 - k));
-      given += s->n_iterations;
-    }
-  scales[*n_scales - 1].n_iterations += p->iterations - given;
-  g_array_unref (sides);
-  return scales;
-}
-
-/* Memory */
-
-static guint64
-physical_memory (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES);
-  long page_size = sysconf (_SC_PAGE_SIZE);
-
-  if (pages <= 0 || page_size <= 0)
-    return G_GUINT64_CONSTANT (4) << 30;
-  return (guint64) pages * (guint64) page_size;
-}
-
-guint64
-imp_transfer_default_memory_limit (void)
-{
-  return physical_memory () / 4 * 3;
-}
-
-static guint64
-memory_limit (const ImpParams *params)
-{
-  if (params->memory_limit > 0)
-    return params->memory_limit;
-  return imp_transfer_default_memory_limit ();
-}
-
-/* Optimiser state, iterate and its previous value, gradient, best, average
- * and content at @n pixels. */
-static guint64
-session_memory (const ImpParams *params,
-                gsize            n_pixels)
-{
-  gsize n = 3 * n_pixels;
-  guint64 bytes = (guint64) 6 * n * sizeof (float);
-
-  if (params->optimizer == IMP_OPTIMIZER_LBFGS)
-    bytes += imp_lbfgs_estimate_memory (n, params->lbfgs_history);
-  else
-    bytes += (guint64) 2 * n * sizeof (float);
-  return bytes;
-}
-
-/* Coarse to fine builds the last scale's objective while the previous
- * scale's still exists (it shares its prepared convolutions), so the peak
- * holds both. */
-static guint64
-previous_scale_memory (const ImpParams *p,
-                       guint            out_width,
-                       guint            out_height)
-{
-  guint out_long = longer_side (out_width, out_height);
-  guint w, h;
-
-  if (p->start_size == 0 || p->start_size >= out_long)
-    return 0;
-  imp_image_fit_size (out_width, out_height,
-                      (guint) floor (out_long / p->scale_factor + 0.5), &w, &h);
-  return imp_objective_estimate_memory (p, w, h);
-}
-
-guint64
-imp_transfer_estimate_memory (const ImpParams *params,
-                              guint            content_width,
-                              guint            content_height)
-{
-  guint w, h;
-
-  imp_image_fit_size (content_width, content_height, params->size, &w, &h);
-  /* Styles are assumed about as large as the output; imp_transfer_new() refines
-   * this with their real sizes. */
-  return imp_objective_estimate_memory (params, w, h)
-         + previous_scale_memory (params, w, h)
-         + session_memory (params, (gsize) w * h)
-         + (guint64) 3 * w * h * sizeof (float)
-         + RUNTIME_OVERHEAD;
-}
-
-/* An image of @width x @height, for style_long_side() on sizes alone. */
-static ImpImage
-sized_image (guint width,
-             guint height)
-{
-  ImpImage image = { width, height, NULL };
-
-  return image;
-}
-
-static gboolean
-check_memory (const ImpParams *p,
-              const guint     *sizes,
-              guint            n_styles,
-              guint64          extra_bytes,
-              GError         **error)
-{
-  guint out_width, out_height, out_long;
-  guint64 peak, need, limit = memory_limit (p);
-  guint64 style_bytes = 0;
-
-  imp_image_fit_size (sizes[0], sizes[1], p->size, &out_width, &out_height);
-  out_long = longer_side (out_width, out_height);
-  peak = imp_objective_estimate_memory (p, out_width, out_height)
-         + previous_scale_memory (p, out_width, out_height);
-  for (guint i = 0; i < n_styles; i++)
-    {
-      ImpImage s = sized_image (sizes[2 + 2 * i], sizes[3 + 2 * i]);
-      guint w, h;
-
-      imp_image_fit_size (s.width, s.height, style_long_side (p, &s, out_long, out_long),
-                          &w, &h);
-      /* Style targets are computed by a forward pass at the style's own size. */
-      peak = MAX (peak, imp_objective_estimate_memory (p, w, h));
-      style_bytes += (guint64) 3 * w * h * sizeof (float);
-      /* The caller's images stay alive during the run too. */
-      style_bytes += (guint64) 3 * s.width * s.height * sizeof (float);
-    }
-  need = peak + session_memory (p, (gsize) out_width * out_height) + style_bytes
-         + (guint64) 3 * sizes[0] * sizes[1] * sizeof (float) + RUNTIME_OVERHEAD + extra_bytes;
-  if (need <= limit)
-    return TRUE;
-
-  g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_LARGE,
-               "This run needs about %.0f MB of memory at %u×%u, more than the limit of %.0f MB; "
-               "choose a smaller size or raise the memory limit",
-               need / MIB, out_width, out_height, limit / MIB);
-  return FALSE;
-}
-
-static ImpVggLayer
-deepest_layer (const ImpParams *p)
-{
-  guint deepest = 0;
-
-  for (guint i = 0; i < p->content_layers.n_layers; i++)
-    deepest = MAX (deepest, p->content_layers.layers[i]);
-  for (guint i = 0; i < p->style_layers.n_layers; i++)
-    deepest = MAX (deepest, p->style_layers.layers[i]);
-  return deepest;
-}
-
-/* Each pooling halves an image: the network's deepest layer needs a side of
- * at least 2^pools pixels, at the first (smallest) scale as well. */
-static gboolean
-check_large_enough (const ImpParams *p,
-                    const guint     *sizes,
-                    guint            n_styles,
-                    guint           *which,
-                    GError         **error)
-{
-  ImpVggLayer deepest = deepest_layer (p);
-  guint need = 1u << imp_vgg_layer_block (deepest);
-  guint out_width, out_height, n_scales;
-  g_autofree Scale *scales = NULL;
-
-  imp_image_fit_size (sizes[0], sizes[1], p->size, &out_width, &out_height);
-  scales = plan_scales (p, out_width, out_height, &n_scales);
-  for (guint i = 0; i <= n_styles; i++)
-    {
-      guint w = scales[0].width, h = scales[0].height;
-      g_autofree char *image = i == 0 ? g_strdup ("content image")
-                               : n_styles == 1 ? g_strdup ("style image")
-                               : g_strdup_printf ("style image %u", i);
-
-      if (i > 0)
-        {
-          ImpImage s = sized_image (sizes[2 * i], sizes[2 * i + 1]);
-
-          imp_image_fit_size (s.width, s.height,
-                              style_long_side (p, &s, longer_side (out_width, out_height),
-                                               longer_side (w, h)), &w, &h);
-        }
-      if (w >= need && h >= need)
-        continue;
-      *which = i;
-      g_set_error (error, IMP_TRANSFER_ERROR, IMP_TRANSFER_ERROR_TOO_SMALL,
-                   "The %s is too small: the run would give it %u×%u pixels, and layer %s "
-                   "needs at least %u×%u", image, w, h, imp_vgg_layer_name (deepest), need, need);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-imp_transfer_check_sizes (const ImpParams  *params,
-                          const guint      *sizes,
-                          guint             n_styles,
-                          guint64           extra_bytes,
-                          guint            *which,
-                          GError          **error)
-{
-  guint unused;
-
-  g_return_val_if_fail (params != NULL && sizes != NULL, FALSE);
-
-  if (which == NULL)
-    which = &unused;
-  *which = G_MAXUINT;
-  return check_large_enough (params, sizes, n_styles, which, error)
-         && check_memory (params, sizes, n_styles, extra_bytes, error);
-}
-
 /* Scales: objective, iterate and optimiser state for one image size */
 
 static ImpImage *
 style_at_scale (ImpTransfer    *self,
                 const ImpImage *style,
-                const Scale    *scale)
+                const ImpScale *scale)
 {
-  guint side = style_long_side (&self->params, style,
-                                longer_side (self->out_width, self->out_height),
-                                longer_side (scale->width, scale->height));
+  guint out_long = _imp_longer_side (self->out_width, self->out_height);
+  guint side = _imp_transfer_style_long_side (&self->params, style, out_long,
+                                              _imp_longer_side (scale->width, scale->height));
 
   return imp_image_resize_to_fit (style, side);
 }
 
 static ImpImage *
-initial_image (ImpTransfer *self,
-               const Scale *scale)
+initial_image (ImpTransfer    *self,
+               const ImpScale *scale)
 {
   ImpImage *x;
 
@@ -407,10 +108,10 @@ initial_image (ImpTransfer *self,
 }
 
 static ImpImage *
-resize_state (const float *data,
-              guint        width,
-              guint        height,
-              const Scale *scale)
+resize_state (const float    *data,
+              guint           width,
+              guint           height,
+              const ImpScale *scale)
 {
   ImpImage tmp = { width, height, (float *) data };
 
@@ -420,10 +121,10 @@ resize_state (const float *data,
 /* Carries the optimiser to the new size: Adam's moments are resampled like the
  * image (crowsonkb does the same); L-BFGS pairs cannot be, so they are dropped. */
 static void
-carry_optimizer (ImpTransfer *self,
-                 guint        old_width,
-                 guint        old_height,
-                 const Scale *scale)
+carry_optimizer (ImpTransfer    *self,
+                 guint           old_width,
+                 guint           old_height,
+                 const ImpScale *scale)
 {
   gsize n = (gsize) 3 * scale->width * scale->height;
 
@@ -445,7 +146,7 @@ setup_scale (ImpTransfer  *self,
              GCancellable *cancellable,
              GError      **error)
 {
-  const Scale *scale = &self->scales[self->scale];
+  const ImpScale *scale = &self->scales[self->scale];
   g_autoptr(ImpImage) content = imp_image_resize (self->content, scale->width, scale->height);
   g_autoptr(ImpImage) next_x = NULL;
   g_autoptr(GPtrArray) styles = g_ptr_array_new_with_free_func ((GDestroyNotify) imp_image_free);
@@ -555,12 +256,12 @@ static void
 prepare_styles (ImpTransfer            *self,
                 const ImpImage * const *styles)
 {
-  guint out_long = longer_side (self->out_width, self->out_height);
+  guint out_long = _imp_longer_side (self->out_width, self->out_height);
 
   self->styles = g_new0 (ImpImage *, self->n_styles);
   for (guint i = 0; i < self->n_styles; i++)
     {
-      guint side = style_long_side (&self->params, styles[i], out_long, out_long);
+      guint side = _imp_transfer_style_long_side (&self->params, styles[i], out_long, out_long);
       g_autoptr(ImpImage) sized = imp_image_resize_to_fit (styles[i], side);
 
       if (self->params.preserve_colors == IMP_COLORS_HISTOGRAM)
@@ -607,8 +308,8 @@ imp_transfer_new (ImpWeights             *weights,
 
   self->content = imp_image_resize (content, self->out_width, self->out_height);
   prepare_styles (self, styles);
-  self->scales = plan_scales (&self->params, self->out_width, self->out_height,
-                              &self->n_scales);
+  self->scales = _imp_transfer_plan_scales (&self->params, self->out_width, self->out_height,
+                                            &self->n_scales);
 
   n = (gsize) 3 * self->scales[0].width * self->scales[0].height;
   if (self->params.optimizer == IMP_OPTIMIZER_LBFGS)
@@ -733,18 +434,6 @@ update (ImpTransfer     *self,
   return finite;
 }
 
-/* An iteration costs about its pixel count plus a fixed part (thread
- * hand-offs, the optimiser, the deep layers' small products) worth about a
- * 128 x 128 image; counting pixels alone would overestimate the time left
- * while a coarse-to-fine run is still on its small scales. */
-#define ITERATION_OVERHEAD_PIXELS (128.0 * 128.0)
-
-static double
-scale_work (const Scale *s)
-{
-  return (double) s->width * s->height + ITERATION_OVERHEAD_PIXELS;
-}
-
 /* Time left, from the average time per unit of work so far: an iteration's
  * cost grows with the pixel count, so later scales weigh more. */
 static double
@@ -761,35 +450,9 @@ estimate_seconds_left (ImpTransfer *self,
 
       if (k == self->scale)
         left -= MIN (left, self->scale_iteration);
-      remaining += left * scale_work (&self->scales[k]);
+      remaining += left * _imp_transfer_scale_work (&self->scales[k]);
     }
   return elapsed / self->work_done * remaining;
-}
-
-/* CPU seconds per unit of scale_work () (one pixel of one iteration), the
- * total of both threads of a two-thread run (docs/estimates.md); the wall time
- * divides it among the threads. */
-#define CPU_SECONDS_PER_WORK_UNIT 6.8e-6
-
-double
-imp_transfer_estimate_seconds (const ImpParams *params,
-                               guint            width,
-                               guint            height,
-                               guint            n_threads)
-{
-  g_autofree Scale *scales = NULL;
-  double work = 0.0;
-  guint threads = n_threads > 0 ? n_threads : g_get_num_processors ();
-  guint n_scales = 0;
-
-  g_return_val_if_fail (params != NULL && width > 0 && height > 0, 0.0);
-
-  if (params->iterations == 0)
-    return 0.0;
-  scales = plan_scales (params, width, height, &n_scales);
-  for (guint k = 0; k < n_scales; k++)
-    work += scales[k].n_iterations * scale_work (&scales[k]);
-  return work * CPU_SECONDS_PER_WORK_UNIT / threads;
 }
 
 static void
@@ -797,7 +460,7 @@ advance (ImpTransfer *self)
 {
   self->iteration++;
   self->scale_iteration++;
-  self->work_done += scale_work (&self->scales[self->scale]);
+  self->work_done += _imp_transfer_scale_work (&self->scales[self->scale]);
   if (self->scale_iteration >= self->scales[self->scale].n_iterations
       && self->scale + 1 < self->n_scales)
     {
