@@ -513,7 +513,7 @@ imp_image_well_class_init (ImpImageWellClass *klass)
   /* const GError * saying what went wrong; the previous picture stays. */
   signals[LOAD_FAILED] =
     g_signal_new ("load-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/impasto/Impasto/imp-image-well.ui");
   gtk_widget_class_bind_template_child (widget_class, ImpImageWell, title_label);

@@ -573,10 +573,10 @@ imp_window_class_init (ImpWindowClass *klass)
 
   signals[IMAGE_SAVED] =
     g_signal_new ("image-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_POINTER);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[ANIMATION_SAVED] =
     g_signal_new ("animation-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_POINTER);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_FILE, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   g_type_ensure (IMP_TYPE_IMAGE_WELL);
   g_type_ensure (IMP_TYPE_PARAMS_PANEL);
