@@ -167,3 +167,112 @@ imp_export_suggest_name (const char *content_name,
 
   return g_strdup_printf ("%s-%s.png", a, b);
 }
+
+typedef struct
+{
+  ImpFileChosenFunc callback;
+  GObject          *owner;
+} ChooserData;
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     gpointer         user_data)
+{
+  ChooserData *data = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  data->callback (file, data->owner);
+  g_object_unref (data->owner);
+  g_free (data);
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+add_file_types (GtkFileChooser      *chooser,
+                const ImpFileChoice *choice)
+{
+  for (guint i = 0; i < choice->n_types; i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+      const ImpFileType *type = &choice->types[i];
+
+      gtk_file_filter_set_name (filter, _(type->name));
+      if (type->mime_type != NULL && g_str_equal (type->mime_type, "image/*"))
+        gtk_file_filter_add_pixbuf_formats (filter);
+      else if (type->mime_type != NULL)
+        gtk_file_filter_add_mime_type (filter, type->mime_type);
+      if (type->pattern != NULL)
+        gtk_file_filter_add_pattern (filter, type->pattern);
+      gtk_file_chooser_add_filter (chooser, filter);
+    }
+}
+
+void
+imp_export_choose_file (GtkWidget           *widget,
+                        const ImpFileChoice *choice,
+                        ImpFileChosenFunc    callback,
+                        gpointer             owner)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  gboolean saving = choice->action == GTK_FILE_CHOOSER_ACTION_SAVE;
+  GtkFileChooserNative *chooser;
+  ChooserData *data;
+
+  g_return_if_fail (G_IS_OBJECT (owner));
+
+  chooser = gtk_file_chooser_native_new (choice->title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         choice->action,
+                                         saving ? _("_Save") : choice->action == GTK_FILE_CHOOSER_ACTION_OPEN
+                                                               ? _("_Open") : _("_Select"),
+                                         _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  add_file_types (GTK_FILE_CHOOSER (chooser), choice);
+  if (choice->folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), choice->folder, NULL);
+  /* GTK 4 has no do-overwrite-confirmation switch: its chooser (and the portal's)
+   * always asks "A file named … already exists. Do you want to replace it?"
+   * itself, so a file the chooser returns is one the user agreed to replace. */
+  if (saving && choice->name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), choice->name);
+  data = g_new0 (ChooserData, 1);
+  data->callback = callback;
+  data->owner = g_object_ref (owner);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), data);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static GFile *
+existing_folder (const char *path)
+{
+  if (path == NULL || *path == '\0' || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    return NULL;
+  return g_file_new_for_path (path);
+}
+
+GFile *
+imp_export_get_save_folder (GSettings *settings)
+{
+  g_autofree char *last = g_settings_get_string (settings, "last-save-folder");
+  g_autofree char *preferred = g_settings_get_string (settings, "default-folder");
+  GFile *folder;
+
+  if ((folder = existing_folder (last)) != NULL
+      || (folder = existing_folder (preferred)) != NULL
+      || (folder = existing_folder (g_get_user_special_dir (G_USER_DIRECTORY_PICTURES))) != NULL)
+    return folder;
+  return g_file_new_for_path (g_get_home_dir ());
+}
+
+void
+imp_export_remember_folder (GSettings *settings,
+                            GFile     *file)
+{
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+
+  if (parent != NULL && g_file_peek_path (parent) != NULL)
+    g_settings_set_string (settings, "last-save-folder", g_file_peek_path (parent));
+}

@@ -43,4 +43,40 @@ void     imp_export_copy_to_clipboard (GdkClipboard      *clipboard,
 char    *imp_export_suggest_name    (const char          *content_name,
                                      const char          *style_name);
 
+/* One kind of file a chooser offers: a filter by MIME type or by pattern. */
+typedef struct
+{
+  const char *name;        /* marked with N_(), translated here */
+  const char *mime_type;   /* or NULL */
+  const char *pattern;     /* or NULL */
+} ImpFileType;
+
+typedef struct
+{
+  const char           *title;
+  GtkFileChooserAction  action;
+  const ImpFileType    *types;
+  guint                 n_types;
+  GFile                *folder;   /* where it opens, or NULL */
+  const char           *name;     /* suggested name when saving, or NULL */
+} ImpFileChoice;
+
+/* @file is NULL when the user cancelled. */
+typedef void (*ImpFileChosenFunc) (GFile    *file,
+                                   gpointer  user_data);
+
+/* The one file chooser of the application: modal over @widget's window; it
+ * keeps a reference on @owner (a GObject, passed to @callback) while open. */
+void     imp_export_choose_file     (GtkWidget           *widget,
+                                     const ImpFileChoice *choice,
+                                     ImpFileChosenFunc    callback,
+                                     gpointer             owner);
+
+/* Where a save dialog opens: the folder of the last save, else the folder set
+ * in Preferences, else Pictures, else the home folder (each only if it exists). */
+GFile   *imp_export_get_save_folder (GSettings           *settings);
+/* Remembers @file's folder for the next save dialog. */
+void     imp_export_remember_folder (GSettings           *settings,
+                                     GFile               *file);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "media/imp-image-io.h"
 
+#include "imp-export.h"
 #include "imp-image-well.h"
 #include "imp-texture.h"
 
@@ -264,59 +265,38 @@ on_drop (GtkDropTarget *target,
 }
 
 static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     ImpImageWell    *self)
+on_file_chosen (GFile    *file,
+                gpointer  user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      imp_image_well_load_file (self, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
-add_filters (GtkFileChooser *chooser)
-{
-  g_autoptr(GtkFileFilter) images = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (images, _("Images"));
-  gtk_file_filter_add_pixbuf_formats (images);
-  gtk_file_chooser_add_filter (chooser, images);
-  gtk_file_filter_set_name (all, _("All Files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (chooser, all);
-  gtk_file_chooser_set_filter (chooser, images);
+  if (file != NULL)
+    imp_image_well_load_file (IMP_IMAGE_WELL (user_data), file);
 }
 
 void
 imp_image_well_open (ImpImageWell *self)
 {
+  static const ImpFileType types[] = {
+    { N_("Images"), "image/*", NULL },
+    { N_("All Files"), NULL, "*" },
+  };
   g_autofree char *title = NULL;
-  GtkFileChooserNative *chooser;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(GFile) parent = NULL;
+  ImpFileChoice choice = {
+    .action = GTK_FILE_CHOOSER_ACTION_OPEN,
+    .types = types,
+    .n_types = G_N_ELEMENTS (types),
+  };
 
   g_return_if_fail (IMP_IS_IMAGE_WELL (self));
 
   /* Translators: %s is "Content" or "Style" */
   title = g_strdup_printf (_("Open %s Image"), gtk_label_get_label (self->title_label));
-  chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  add_filters (GTK_FILE_CHOOSER (chooser));
+  choice.title = title;
   if (self->file != NULL)
-    {
-      g_autoptr(GFile) parent = g_file_get_parent (self->file);
-
-      if (parent != NULL && g_file_is_native (parent))
-        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), parent, NULL);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+    parent = g_file_get_parent (self->file);
+  if (parent != NULL && g_file_is_native (parent))
+    choice.folder = parent;
+  imp_export_choose_file (GTK_WIDGET (self), &choice, on_file_chosen, self);
 }
 
 static void

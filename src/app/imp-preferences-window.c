@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "imp-export.h"
 #include "imp-preferences-window.h"
 
 struct _ImpPreferencesWindow
@@ -33,32 +34,28 @@ show_folder (ImpPreferencesWindow *self)
 }
 
 static void
-on_folder_response (GtkNativeDialog      *chooser,
-                    int                   response,
-                    ImpPreferencesWindow *self)
+on_folder_chosen (GFile    *folder,
+                  gpointer  user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  ImpPreferencesWindow *self = user_data;
 
-      if (g_file_peek_path (folder) != NULL)
-        g_settings_set_string (self->settings, "default-folder", g_file_peek_path (folder));
+  if (folder != NULL && g_file_peek_path (folder) != NULL)
+    {
+      g_settings_set_string (self->settings, "default-folder", g_file_peek_path (folder));
+      /* A folder chosen here is where the next save dialog opens. */
+      g_settings_reset (self->settings, "last-save-folder");
     }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
 }
 
 static void
 choose_folder (ImpPreferencesWindow *self)
 {
-  GtkFileChooserNative *chooser;
+  ImpFileChoice choice = {
+    .title = _("Default Folder"),
+    .action = GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+  };
 
-  chooser = gtk_file_chooser_native_new (_("Default Folder"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                         _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_folder_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  imp_export_choose_file (GTK_WIDGET (self), &choice, on_folder_chosen, self);
 }
 
 static void

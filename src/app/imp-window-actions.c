@@ -1,35 +1,41 @@
-/* imp-window-actions.c: ImpWindow's actions: run, export, weights, zoom
+/* imp-window-actions.c: ImpWindow's actions: run, save, copy, open, zoom
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "imp-export.h"
 #include "imp-window-private.h"
 
-void
-imp_window_show_toast (ImpWindow  *self,
-                       const char *text)
+static AdwToast *
+add_toast (ImpWindow  *self,
+           const char *text)
 {
   AdwToast *toast = adw_toast_new (text);
 
   adw_toast_set_timeout (toast, 6);
+  g_set_object (&self->last_toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  g_free (self->last_toast);
-  self->last_toast = g_strdup (text);
+  return toast;
 }
 
 void
-imp_window_update_actions (ImpWindow *self)
+_imp_window_show_toast (ImpWindow  *self,
+                        const char *text)
+{
+  add_toast (self, text);
+}
+
+void
+_imp_window_update_actions (ImpWindow *self)
 {
   gboolean running = imp_run_controller_get_running (self->controller);
   gboolean has_result = imp_run_controller_get_result (self->controller) != NULL;
   gboolean has_images = imp_image_well_get_image (self->content_well) != NULL
                         && imp_image_well_get_image (self->style_well) != NULL;
-  gboolean downloading = self->download != NULL && imp_weights_download_get_running (self->download);
-  g_autofree char *script = NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start",
                                  !running && has_images && self->weights_path != NULL);
@@ -38,30 +44,80 @@ imp_window_update_actions (ImpWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_result);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation",
                                  imp_run_controller_get_recorder (self->controller) != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download-weights",
-                                 !downloading && (script = imp_weights_download_find_script ()) != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-download", downloading);
 }
 
 void
-imp_window_set_weights_path (ImpWindow  *self,
-                             const char *path)
+_imp_window_set_weights_path (ImpWindow  *self,
+                              const char *path)
 {
-  g_autofree char *description = NULL;
-
   g_free (self->weights_path);
   self->weights_path = g_strdup (path);
   gtk_stack_set_visible_child_name (self->main_stack, path != NULL ? "main" : "weights");
-  imp_window_update_actions (self);
-  if (path != NULL)
-    return;
+  _imp_window_update_actions (self);
+}
 
-  description = g_strdup_printf (
-    _("Impasto paints with the VGG19 network, whose weights (about 80 MB) are fetched separately. "
-      "Download them (this runs <tt>weights/fetch</tt>, which stores them in %s), "
-      "or choose a <tt>vgg19-conv.safetensors</tt> file you already have."),
-    "<tt>~/.local/share/impasto/weights/</tt>");
-  adw_status_page_set_description (self->weights_page, description);
+static gboolean
+blending (ImpWindow *self)
+{
+  return gtk_check_button_get_active (self->blend_check)
+         && imp_image_well_get_image (self->style2_well) != NULL;
+}
+
+static gboolean
+start_run (ImpWindow  *self,
+           ImpParams  *params,
+           GError    **error)
+{
+  const ImpImage *content = imp_image_well_get_image (self->content_well);
+  const ImpImage *styles[2] = {
+    imp_image_well_get_image (self->style_well),
+    imp_image_well_get_image (self->style2_well),
+  };
+  double share = gtk_range_get_value (GTK_RANGE (self->blend_scale)) / 100;
+  double blend[2] = { 1 - share, share };
+  guint n_styles = blending (self) ? 2 : 1;
+
+  imp_run_controller_set_animation (self->controller,
+                                    g_settings_get_uint (self->settings, "animation-frames"),
+                                    g_settings_get_uint (self->settings, "animation-size"));
+  return imp_params_from_settings (self->settings, params, error)
+         && imp_run_controller_start (self->controller, self->weights_path, content,
+                                      styles, n_styles > 1 ? blend : NULL, n_styles,
+                                      params, error);
+}
+
+void
+_imp_window_start (ImpWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  ImpParams params;
+
+  if (imp_run_controller_get_running (self->controller))
+    return;
+  if (imp_image_well_get_image (self->content_well) == NULL
+      || imp_image_well_get_image (self->style_well) == NULL)
+    {
+      _imp_window_show_toast (self, _("Choose a content and a style image first"));
+      return;
+    }
+  if (self->weights_path == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "weights");
+      return;
+    }
+  if (!start_run (self, &params, &error))
+    {
+      g_autofree char *message = imp_settings_describe_error (error);
+
+      _imp_window_show_toast (self, message);
+      return;
+    }
+
+  self->last_plotted = G_MAXUINT;
+  imp_loss_plot_clear (self->loss_plot);
+  imp_loss_plot_set_range (self->loss_plot, params.iterations);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  imp_preview_set_compare_texture (self->preview, imp_image_well_get_texture (self->content_well));
 }
 
 static void
@@ -69,7 +125,7 @@ start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  imp_window_start (IMP_WINDOW (widget));
+  _imp_window_start (IMP_WINDOW (widget));
 }
 
 static void
@@ -80,56 +136,149 @@ stop_action (GtkWidget  *widget,
   imp_run_controller_stop (IMP_WINDOW (widget)->controller);
 }
 
+/* The result is safe in a file: no longer unsaved work. */
+static void
+mark_saved (ImpWindow *self)
+{
+  self->unsaved = FALSE;
+  imp_autosaver_discard (self->autosaver);
+  if (self->close_after_save)
+    {
+      self->close_after_save = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static gboolean
+same_file (GFile *a,
+           GFile *b)
+{
+  const char *pa = g_file_peek_path (a), *pb = g_file_peek_path (b);
+  GStatBuf sa, sb;
+
+  if (g_file_equal (a, b))
+    return TRUE;
+  /* Another name for the same file: a link, "..", a second mount. */
+  return pa != NULL && pb != NULL && g_stat (pa, &sa) == 0 && g_stat (pb, &sb) == 0
+         && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static gboolean
+is_input_file (ImpWindow *self,
+               GFile     *file)
+{
+  ImpImageWell *wells[] = { self->content_well, self->style_well, self->style2_well };
+
+  for (guint i = 0; i < G_N_ELEMENTS (wells); i++)
+    {
+      GFile *input = imp_image_well_get_file (wells[i]);
+
+      if (input != NULL && same_file (input, file))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 typedef struct
 {
   ImpWindow *self;
   GFile     *file;
-} SaveData;
+  gboolean   animation;
+} SaveJob;
+
+static SaveJob *
+save_job_new (ImpWindow *self,
+              GFile     *file,
+              gboolean   animation)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+
+  job->self = g_object_ref (self);
+  job->file = g_object_ref (file);
+  job->animation = animation;
+  return job;
+}
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_object_unref (job->self);
+  g_object_unref (job->file);
+  g_free (job);
+}
+
+/* Both saves end here: a toast, the signal, and the bookkeeping. */
+static void
+save_job_finish (SaveJob      *job,
+                 const GError *error)
+{
+  ImpWindow *self = job->self;
+  g_autofree char *name = g_file_get_basename (job->file);
+  g_autofree char *text = NULL;
+
+  if (error == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (job->file);
+      AdwToast *toast;
+
+      text = g_strdup_printf (_("Saved “%s”"), name);
+      toast = add_toast (self, text);
+      adw_toast_set_button_label (toast, _("Show in _Folder"));
+      adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+      adw_toast_set_action_name (toast, "win.show-in-folder");
+      imp_export_remember_folder (self->settings, job->file);
+    }
+  else
+    {
+      text = job->animation
+             ? g_strdup_printf (_("Could not save “%s”: %s"), name, error->message)
+             : g_strdup_printf (_("Could not save “%s”: %s. The painting is kept: save it elsewhere."),
+                                name, error->message);
+      _imp_window_show_toast (self, text);
+    }
+  g_signal_emit_by_name (self, job->animation ? "animation-saved" : "image-saved", job->file, error);
+  if (!job->animation)
+    {
+      if (error == NULL)
+        mark_saved (self);
+      else
+        self->close_after_save = FALSE;
+    }
+}
 
 static void
 on_saved (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  SaveData *data = user_data;
-  g_autoptr(ImpWindow) self = data->self;
-  g_autoptr(GFile) file = data->file;
+  SaveJob *job = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *text = NULL;
 
-  if (imp_export_save_finish (result, &error))
-    text = g_strdup_printf (_("Saved “%s”"), name);
+  if (job->animation)
+    imp_export_save_animation_finish (result, &error);
   else
-    text = g_strdup_printf (_("Could not save “%s”: %s. The painting is kept: save it elsewhere."),
-                            name, error->message);
-  imp_window_show_toast (self, text);
-  imp_window_emit_image_saved (self, file, error);
-  g_free (data);
-  if (error == NULL)
-    imp_window_mark_saved (self, file);
-  else
-    self->close_after_save = FALSE;
+    imp_export_save_finish (result, &error);
+  save_job_finish (job, error);
+  save_job_free (job);
 }
 
 /* Inputs are never written over: the export would destroy what it came from. */
 static gboolean
-refuse_input_file (ImpWindow *self,
-                   GFile     *file)
+refuse_input_file (SaveJob *job)
 {
   g_autofree char *name = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!imp_window_is_input_file (self, file))
+  if (!is_input_file (job->self, job->file))
     return FALSE;
-  name = g_file_get_basename (file);
+  name = g_file_get_basename (job->file);
   g_set_error (&error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                _("“%s” is one of the input images and is never overwritten. Choose another name."),
                name);
-  imp_window_show_toast (self, error->message);
-  self->close_after_save = FALSE;
-  imp_window_emit_image_saved (self, file, error);
+  _imp_window_show_toast (job->self, error->message);
+  job->self->close_after_save = FALSE;
+  g_signal_emit_by_name (job->self, job->animation ? "animation-saved" : "image-saved",
+                         job->file, error);
   return TRUE;
 }
 
@@ -138,7 +287,7 @@ imp_window_save_image (ImpWindow *self,
                        GFile     *file)
 {
   const ImpImage *result;
-  SaveData *data;
+  SaveJob *job;
 
   g_return_if_fail (IMP_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -146,110 +295,16 @@ imp_window_save_image (ImpWindow *self,
   result = imp_run_controller_get_result (self->controller);
   if (result == NULL)
     {
-      imp_window_show_toast (self, _("There is no painting to save yet"));
+      _imp_window_show_toast (self, _("There is no painting to save yet"));
       return;
     }
-  if (refuse_input_file (self, file))
-    return;
-  data = g_new0 (SaveData, 1);
-  data->self = g_object_ref (self);
-  data->file = g_object_ref (file);
-  imp_export_save_async (result, file, NULL, on_saved, data);
-}
-
-static GFile *
-default_folder (ImpWindow *self)
-{
-  g_autofree char *folder = g_settings_get_string (self->settings, "default-folder");
-  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
-
-  if (*folder != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
-    return g_file_new_for_path (folder);
-  if (pictures != NULL && g_file_test (pictures, G_FILE_TEST_IS_DIR))
-    return g_file_new_for_path (pictures);
-  return NULL;
-}
-
-static void
-on_save_response (GtkNativeDialog *chooser,
-                  int              response,
-                  ImpWindow       *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
+  job = save_job_new (self, file, FALSE);
+  if (refuse_input_file (job))
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      imp_window_save_image (self, file);
+      save_job_free (job);
+      return;
     }
-  else
-    self->close_after_save = FALSE;
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-}
-
-static void
-add_save_filters (GtkFileChooser *chooser)
-{
-  g_autoptr(GtkFileFilter) png = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) jpeg = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (png, _("PNG Image"));
-  gtk_file_filter_add_mime_type (png, "image/png");
-  gtk_file_chooser_add_filter (chooser, png);
-  gtk_file_filter_set_name (jpeg, _("JPEG Image"));
-  gtk_file_filter_add_mime_type (jpeg, "image/jpeg");
-  gtk_file_chooser_add_filter (chooser, jpeg);
-}
-
-void
-imp_window_ask_save_image (ImpWindow *self)
-{
-  g_autoptr(GFile) folder = default_folder (self);
-  g_autofree char *name = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
-                                                   imp_image_well_get_name (self->style_well));
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Save Painting"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  add_save_filters (GTK_FILE_CHOOSER (chooser));
-  if (folder != NULL)
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  /* GTK 4 has no do-overwrite-confirmation switch: its chooser (and the portal's)
-   * always asks "A file named … already exists. Do you want to replace it?"
-   * itself, so a file the chooser returns is one the user agreed to replace. */
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-save_image_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  imp_window_ask_save_image (IMP_WINDOW (widget));
-}
-
-static void
-on_animation_saved (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  SaveData *data = user_data;
-  g_autoptr(ImpWindow) self = data->self;
-  g_autoptr(GFile) file = data->file;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *text = NULL;
-
-  if (imp_export_save_animation_finish (result, &error))
-    text = g_strdup_printf (_("Saved “%s”"), name);
-  else
-    text = g_strdup_printf (_("Could not save “%s”: %s"), name, error->message);
-  imp_window_show_toast (self, text);
-  imp_window_emit_animation_saved (self, file, error);
-  g_free (data);
+  imp_export_save_async (result, file, NULL, on_saved, job);
 }
 
 void
@@ -257,8 +312,8 @@ imp_window_save_animation (ImpWindow *self,
                            GFile     *file)
 {
   ImpFrameRecorder *recorder;
-  SaveData *data;
   const ImpImage *first = NULL;
+  SaveJob *job;
 
   g_return_if_fail (IMP_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -266,47 +321,90 @@ imp_window_save_animation (ImpWindow *self,
   recorder = imp_run_controller_get_recorder (self->controller);
   if (recorder == NULL || imp_frame_recorder_get_n_frames (recorder) == 0)
     {
-      imp_window_show_toast (self, _("There is no progress animation to save yet"));
+      _imp_window_show_toast (self, _("There is no progress animation to save yet"));
       return;
     }
-  if (imp_window_is_input_file (self, file))
+  job = save_job_new (self, file, TRUE);
+  if (refuse_input_file (job))
     {
-      g_autofree char *name = g_file_get_basename (file);
-      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_EXISTS,
-                                             _("“%s” is one of the input images and is never overwritten. Choose another name."),
-                                             name);
-
-      imp_window_show_toast (self, error->message);
-      imp_window_emit_animation_saved (self, file, error);
+      save_job_free (job);
       return;
     }
   if (g_settings_get_boolean (self->settings, "animation-content-frame"))
     first = imp_image_well_get_image (self->content_well);
-
-  data = g_new0 (SaveData, 1);
-  data->self = g_object_ref (self);
-  data->file = g_object_ref (file);
   imp_export_save_animation_async (recorder, file,
                                    g_settings_get_uint (self->settings, "animation-delay"),
                                    g_settings_get_uint (self->settings, "animation-final-delay"),
                                    /* The recorder already keeps frames at the animation
                                     * size, never above the output's: no upscaling here. */
-                                   0, first, NULL, on_animation_saved, data);
+                                   0, first, NULL, on_saved, job);
 }
 
 static void
-on_save_animation_response (GtkNativeDialog *chooser,
-                            int              response,
-                            ImpWindow       *self)
+on_image_chosen (GFile    *file,
+                 gpointer  user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  ImpWindow *self = user_data;
 
-      imp_window_save_animation (self, file);
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
+  if (file != NULL)
+    imp_window_save_image (self, file);
+  else
+    self->close_after_save = FALSE;
+}
+
+static void
+on_animation_chosen (GFile    *file,
+                     gpointer  user_data)
+{
+  if (file != NULL)
+    imp_window_save_animation (IMP_WINDOW (user_data), file);
+}
+
+/* Asks where to save, suggesting "astronaut-scream" with @extension. */
+static void
+ask_save (ImpWindow         *self,
+          gboolean           animation,
+          const ImpFileType *types,
+          guint              n_types)
+{
+  g_autoptr(GFile) folder = imp_export_get_save_folder (self->settings);
+  g_autofree char *png = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
+                                                  imp_image_well_get_name (self->style_well));
+  g_autofree char *name = NULL;
+  ImpFileChoice choice = {
+    .title = animation ? _("Save Progress Animation") : _("Save Painting"),
+    .action = GTK_FILE_CHOOSER_ACTION_SAVE,
+    .types = types,
+    .n_types = n_types,
+    .folder = folder,
+  };
+
+  /* "astronaut-scream.png" -> "astronaut-scream.gif" */
+  if (animation)
+    png[strlen (png) - strlen (".png")] = '\0';
+  name = animation ? g_strconcat (png, ".gif", NULL) : g_strdup (png);
+  choice.name = name;
+  imp_export_choose_file (GTK_WIDGET (self), &choice,
+                          animation ? on_animation_chosen : on_image_chosen, self);
+}
+
+void
+_imp_window_ask_save_image (ImpWindow *self)
+{
+  static const ImpFileType types[] = {
+    { N_("PNG Image"), "image/png", NULL },
+    { N_("JPEG Image"), "image/jpeg", NULL },
+  };
+
+  ask_save (self, FALSE, types, G_N_ELEMENTS (types));
+}
+
+static void
+save_image_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  _imp_window_ask_save_image (IMP_WINDOW (widget));
 }
 
 static void
@@ -314,33 +412,12 @@ save_animation_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  ImpWindow *self = IMP_WINDOW (widget);
-  g_autoptr(GFile) folder = default_folder (self);
-  g_autoptr(GtkFileFilter) gif = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) webp = gtk_file_filter_new ();
-  g_autofree char *png = imp_export_suggest_name (imp_image_well_get_name (self->content_well),
-                                                  imp_image_well_get_name (self->style_well));
-  g_autofree char *name = NULL;
-  GtkFileChooserNative *chooser;
+  static const ImpFileType types[] = {
+    { N_("GIF Animation"), NULL, "*.gif" },
+    { N_("WebP Animation"), NULL, "*.webp" },
+  };
 
-  /* "astronaut-scream.png" -> "astronaut-scream.gif" */
-  png[strlen (png) - strlen (".png")] = '\0';
-  name = g_strconcat (png, ".gif", NULL);
-  chooser = gtk_file_chooser_native_new (_("Save Progress Animation"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_filter_set_name (gif, _("GIF Animation"));
-  gtk_file_filter_add_pattern (gif, "*.gif");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), gif);
-  gtk_file_filter_set_name (webp, _("WebP Animation"));
-  gtk_file_filter_add_pattern (webp, "*.webp");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), webp);
-  if (folder != NULL)
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  /* Replacing an existing file: the chooser asks itself (see imp_window_ask_save_image). */
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_animation_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  ask_save (IMP_WINDOW (widget), TRUE, types, G_N_ELEMENTS (types));
 }
 
 static void
@@ -354,7 +431,7 @@ copy_image_action (GtkWidget  *widget,
   if (result == NULL)
     return;
   imp_export_copy_to_clipboard (gtk_widget_get_clipboard (widget), result);
-  imp_window_show_toast (self, _("Painting copied"));
+  _imp_window_show_toast (self, _("Painting copied"));
 }
 
 static void
@@ -384,142 +461,62 @@ zoom_action (GtkWidget  *widget,
 }
 
 static void
-on_weights_response (GtkNativeDialog *chooser,
-                     int              response,
-                     ImpWindow       *self)
+on_folder_shown (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_autoptr(ImpWindow) self = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, NULL);
+  g_autofree char *uri = g_object_steal_data (G_OBJECT (self), "shown-folder");
 
-      /* Checked when a run loads it; a bad file comes back here with a toast. */
-      if (g_file_peek_path (file) != NULL)
-        imp_window_set_weights_path (self, g_file_peek_path (file));
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
+  /* No file manager that selects files: open the folder itself. */
+  if (reply == NULL && uri != NULL)
+    gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
+/* The file manager's FileManager1 interface selects the file in its folder. */
 static void
-choose_weights_action (GtkWidget  *widget,
+show_in_folder_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  GtkFileChooserNative *chooser;
+  const char *uri = g_variant_get_string (parameter, NULL);
+  const char *uris[] = { uri, NULL };
+  g_autoptr(GFile) file = g_file_new_for_uri (uri);
+  g_autoptr(GFile) folder = g_file_get_parent (file);
+  GDBusConnection *bus = g_application_get_dbus_connection (g_application_get_default ());
 
-  chooser = gtk_file_chooser_native_new (_("Choose the VGG19 Weights"), GTK_WINDOW (widget),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_filter_set_name (filter, _("Safetensors Weights"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_weights_response), widget);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-on_download_fraction (ImpWeightsDownload *download,
-                      GParamSpec         *pspec,
-                      ImpWindow          *self)
-{
-  double fraction = imp_weights_download_get_fraction (download);
-  /* Translators: how much of the weights file has arrived, e.g. "42 % of 80 MB" */
-  g_autofree char *text = g_strdup_printf (_("%.0f %% of %.0f MB"), 100 * fraction,
-                                           IMP_WEIGHTS_DOWNLOAD_SIZE / 1e6);
-
-  gtk_progress_bar_set_fraction (self->download_progress, fraction);
-  gtk_progress_bar_set_text (self->download_progress, text);
-}
-
-static void
-show_download_message (ImpWindow  *self,
-                       const char *text)
-{
-  gtk_label_set_label (self->download_label, text);
-  gtk_widget_set_visible (GTK_WIDGET (self->download_label), text != NULL);
-}
-
-static void
-on_download_finished (ImpWeightsDownload *download,
-                      const char         *path,
-                      const GError       *error,
-                      ImpWindow          *self)
-{
-  gtk_widget_set_visible (GTK_WIDGET (self->download_box), FALSE);
-  imp_window_update_actions (self);
-  if (path != NULL)
+  if (folder == NULL)
+    return;
+  if (bus == NULL)
     {
-      show_download_message (self, NULL);
-      imp_window_set_weights_path (self, path);
-      imp_window_show_toast (self, _("The network weights are installed"));
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_download_message (self, _("The download was cancelled. Download again to resume it."));
-  else
-    {
-      g_autofree char *text =
-        g_strdup_printf (_("The weights could not be downloaded: %s.\nCheck the internet connection "
-                           "and download again (it resumes where it stopped), or choose a weights "
-                           "file you already have."), error->message);
+      g_autofree char *folder_uri = g_file_get_uri (folder);
 
-      show_download_message (self, text);
-    }
-}
-
-void
-imp_window_connect_download (ImpWindow *self)
-{
-  g_signal_connect_object (self->download, "notify::fraction", G_CALLBACK (on_download_fraction), self, 0);
-  g_signal_connect_object (self->download, "finished", G_CALLBACK (on_download_finished), self, 0);
-}
-
-static void
-download_weights_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  ImpWindow *self = IMP_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-
-  show_download_message (self, NULL);
-  if (!imp_weights_download_start (self->download, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The download cannot start: %s"), error->message);
-
-      show_download_message (self, text);
+      gtk_show_uri (GTK_WINDOW (widget), folder_uri, GDK_CURRENT_TIME);
       return;
     }
-  on_download_fraction (self->download, NULL, self);
-  gtk_widget_set_visible (GTK_WIDGET (self->download_box), TRUE);
-  imp_window_update_actions (self);
-}
-
-static void
-cancel_download_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  imp_weights_download_cancel (IMP_WINDOW (widget)->download);
+  g_object_set_data_full (G_OBJECT (widget), "shown-folder", g_file_get_uri (folder), g_free);
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems",
+                          g_variant_new ("(^ass)", uris, ""), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_folder_shown, g_object_ref (widget));
 }
 
 void
-imp_window_class_init_actions (GtkWidgetClass *widget_class)
+_imp_window_class_init_actions (GtkWidgetClass *widget_class)
 {
-  gtk_widget_class_install_action (widget_class, "win.download-weights", NULL, download_weights_action);
-  gtk_widget_class_install_action (widget_class, "win.cancel-download", NULL, cancel_download_action);
   gtk_widget_class_install_action (widget_class, "win.start", NULL, start_action);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "win.save-image", NULL, save_image_action);
   gtk_widget_class_install_action (widget_class, "win.save-animation", NULL, save_animation_action);
   gtk_widget_class_install_action (widget_class, "win.copy-image", NULL, copy_image_action);
+  gtk_widget_class_install_action (widget_class, "win.show-in-folder", "s", show_in_folder_action);
   gtk_widget_class_install_action (widget_class, "win.open-content", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-style", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-original", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_action);
-  gtk_widget_class_install_action (widget_class, "win.choose-weights", NULL, choose_weights_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.start", NULL);

@@ -1,10 +1,15 @@
-/* imp-window-private.h: ImpWindow's instance, shared by its source files
+/* imp-window-private.h: ImpWindow's instance, shared by its source files and
+ * read by the GUI tests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The files call each other in one direction only: imp-window.c uses
+ * imp-window-lost-work.c, which uses imp-window-actions.c.
  */
 #pragma once
 
-#include "imp-weights-download.h"
+#include "imp-autosaver.h"
+#include "imp-weights-page.h"
 #include "imp-window.h"
 
 G_BEGIN_DECLS
@@ -18,7 +23,7 @@ struct _ImpWindow
   GtkButton        *start_button;
   GtkButton        *stop_button;
   GtkStack         *main_stack;
-  AdwStatusPage    *weights_page;
+  ImpWeightsPage   *weights_page;
   ImpImageWell     *content_well;
   ImpImageWell     *style_well;
   GtkCheckButton   *blend_check;
@@ -30,16 +35,14 @@ struct _ImpWindow
   GtkProgressBar   *progress_bar;
   GtkLabel         *status_label;
   ImpLossPlot      *loss_plot;
-  GtkBox           *download_box;
-  GtkProgressBar   *download_progress;
-  GtkLabel         *download_label;
 
   /* Owned */
   GSettings        *settings;
   ImpRunController *controller;
+  ImpAutosaver     *autosaver;
   char             *weights_path;
-  char             *last_toast;
-  ImpWeightsDownload *download;
+  /* The last toast shown, which tests read back. */
+  AdwToast         *last_toast;
 
   /* State */
   guint             last_plotted;
@@ -51,45 +54,26 @@ struct _ImpWindow
   gboolean          close_confirmed;
   /* Save was chosen in the close dialog: close once the painting is saved. */
   gboolean          close_after_save;
-  guint             autosave_id;
   /* The close question while it is open: a second Ctrl+Q shows it again. */
   GtkWindow        *close_dialog;
   /* The offer of the last session's autosave, while it is shown. */
   AdwToast         *restore_toast;
-  gboolean          autosave_busy;
 };
 
-/* imp-window-actions.c */
-void imp_window_class_init_actions (GtkWidgetClass *widget_class);
-void imp_window_update_actions     (ImpWindow      *self);
-void imp_window_show_toast         (ImpWindow      *self,
-                                    const char     *text);
-void imp_window_set_weights_path   (ImpWindow      *self,
-                                    const char     *path);
-void imp_window_connect_download   (ImpWindow      *self);
+/* imp-window-actions.c: running, saving, copying, zooming */
+void     _imp_window_class_init_actions (GtkWidgetClass *widget_class);
+void     _imp_window_update_actions     (ImpWindow      *self);
+void     _imp_window_show_toast         (ImpWindow      *self,
+                                         const char     *text);
+void     _imp_window_set_weights_path   (ImpWindow      *self,
+                                         const char     *path);
+void     _imp_window_start              (ImpWindow      *self);
+/* Shows the Save Painting chooser. */
+void     _imp_window_ask_save_image     (ImpWindow      *self);
 
-/* imp-window-actions.c: shows the Save Painting chooser. */
-void imp_window_ask_save_image     (ImpWindow      *self);
-
-/* imp-window-lost-work.c: close confirmation, autosave, restore */
-gboolean imp_window_confirm_close  (ImpWindow      *self);
-void imp_window_autosave_start     (ImpWindow      *self);
-void imp_window_autosave_stop      (ImpWindow      *self);
-void imp_window_autosave_result    (ImpWindow      *self);
-void imp_window_offer_autosave     (ImpWindow      *self);
-void imp_window_mark_saved         (ImpWindow      *self,
-                                    GFile          *file);
-gboolean imp_window_is_input_file  (ImpWindow      *self,
-                                    GFile          *file);
-void imp_window_class_init_lost_work (GtkWidgetClass *widget_class);
-
-/* imp-window.c */
-void imp_window_start              (ImpWindow      *self);
-void imp_window_emit_image_saved   (ImpWindow      *self,
-                                    GFile          *file,
-                                    const GError   *error);
-void imp_window_emit_animation_saved (ImpWindow    *self,
-                                      GFile        *file,
-                                      const GError *error);
+/* imp-window-lost-work.c: close confirmation, offering the autosave back */
+void     _imp_window_class_init_lost_work (GtkWidgetClass *widget_class);
+gboolean _imp_window_confirm_close      (ImpWindow      *self);
+void     _imp_window_offer_autosave     (ImpWindow      *self);
 
 G_END_DECLS

@@ -116,18 +116,21 @@ on_finished (ImpRunController *controller,
   gboolean has_progress = imp_run_controller_get_progress (controller, &progress);
 
   show_idle_preview (self);
-  imp_window_autosave_stop (self);
-  imp_window_autosave_result (self);
-  imp_window_update_actions (self);
+  imp_autosaver_stop (self->autosaver);
+  /* A run has just delivered its result: it is unsaved work from now on. */
+  self->unsaved = imp_run_controller_get_result (controller) != NULL;
+  if (g_settings_get_uint (self->settings, "autosave-interval") > 0)
+    imp_autosaver_write_result (self->autosaver);
+  _imp_window_update_actions (self);
 
   if (error != NULL)
     {
       g_autofree char *text = describe_run_error (error);
 
       gtk_label_set_label (self->status_label, _("Failed"));
-      imp_window_show_toast (self, text);
+      _imp_window_show_toast (self, text);
       if (error->domain == IMP_WEIGHTS_ERROR)
-        imp_window_set_weights_path (self, NULL);
+        _imp_window_set_weights_path (self, NULL);
     }
   else if (imp_run_controller_get_completed (controller))
     {
@@ -147,15 +150,46 @@ on_finished (ImpRunController *controller,
     {
       /* Save was chosen while painting: this is the result so far. */
       if (self->unsaved)
-        imp_window_ask_save_image (self);
+        _imp_window_ask_save_image (self);
       else
         self->close_after_save = FALSE;
     }
   else if (self->restart_after_stop)
     {
       self->restart_after_stop = FALSE;
-      imp_window_start (self);
+      _imp_window_start (self);
     }
+}
+
+static char *
+well_path (ImpImageWell *well)
+{
+  GFile *file = imp_image_well_get_file (well);
+
+  return g_strdup (file != NULL && g_file_peek_path (file) != NULL ? g_file_peek_path (file) : "");
+}
+
+static void
+start_autosave (ImpWindow *self)
+{
+  g_autofree char *content = well_path (self->content_well);
+  g_autofree char *style = well_path (self->style_well);
+
+  /* The run's autosave replaces the last session's: no longer offer that one. */
+  if (self->restore_toast != NULL)
+    adw_toast_dismiss (self->restore_toast);
+  imp_autosaver_set_inputs (self->autosaver, content, style);
+  imp_autosaver_start (self->autosaver, g_settings_get_uint (self->settings, "autosave-interval"));
+}
+
+static void
+on_autosave_failed (ImpWindow    *self,
+                    const GError *error)
+{
+  g_autofree char *text = g_strdup_printf (_("The painting could not be autosaved: %s"),
+                                           error->message);
+
+  _imp_window_show_toast (self, text);
 }
 
 static void
@@ -169,8 +203,8 @@ on_running_changed (ImpRunController *controller,
   gtk_widget_set_visible (GTK_WIDGET (self->stop_button), running);
   self->restart_asked = FALSE;
   if (running)
-    imp_window_autosave_start (self);
-  imp_window_update_actions (self);
+    start_autosave (self);
+  _imp_window_update_actions (self);
 }
 
 static void
@@ -221,7 +255,7 @@ static void
 on_blend_changed (ImpWindow *self)
 {
   store_blend (self);
-  imp_window_update_actions (self);
+  _imp_window_update_actions (self);
   /* The style targets are computed when a run starts. */
   ask_restart (self);
 }
@@ -247,62 +281,6 @@ restore_blend (ImpWindow *self)
       gtk_range_set_value (GTK_RANGE (self->blend_scale), 100 * w[1] / (w[0] + w[1]));
       gtk_check_button_set_active (self->blend_check, TRUE);
     }
-}
-
-void
-imp_window_start (ImpWindow *self)
-{
-  const ImpImage *content = imp_image_well_get_image (self->content_well);
-  const ImpImage *styles[2] = {
-    imp_image_well_get_image (self->style_well),
-    imp_image_well_get_image (self->style2_well),
-  };
-  g_autoptr(GError) error = NULL;
-  double blend[2];
-  guint n_styles = 1;
-  ImpParams params;
-
-  if (imp_run_controller_get_running (self->controller))
-    return;
-  if (content == NULL || styles[0] == NULL)
-    {
-      imp_window_show_toast (self, _("Choose a content and a style image first"));
-      return;
-    }
-  if (self->weights_path == NULL)
-    {
-      gtk_stack_set_visible_child_name (self->main_stack, "weights");
-      return;
-    }
-
-  imp_run_controller_set_animation (self->controller,
-                                    g_settings_get_uint (self->settings, "animation-frames"),
-                                    g_settings_get_uint (self->settings, "animation-size"));
-  if (blending (self))
-    {
-      double share = gtk_range_get_value (GTK_RANGE (self->blend_scale)) / 100;
-
-      blend[0] = 1 - share;
-      blend[1] = share;
-      n_styles = 2;
-    }
-
-  if (!imp_params_from_settings (self->settings, &params, &error)
-      || !imp_run_controller_start (self->controller, self->weights_path, content,
-                                    styles, n_styles > 1 ? blend : NULL, n_styles,
-                                    &params, &error))
-    {
-      g_autofree char *message = imp_settings_describe_error (error);
-
-      imp_window_show_toast (self, message);
-      return;
-    }
-
-  self->last_plotted = G_MAXUINT;
-  imp_loss_plot_clear (self->loss_plot);
-  imp_loss_plot_set_range (self->loss_plot, params.iterations);
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  imp_preview_set_compare_texture (self->preview, imp_image_well_get_texture (self->content_well));
 }
 
 static void
@@ -405,7 +383,7 @@ on_well_loaded (ImpImageWell *well,
     }
   else if (well != self->style2_well || blending (self))
     ask_restart (self);
-  imp_window_update_actions (self);
+  _imp_window_update_actions (self);
 }
 
 static void
@@ -415,7 +393,7 @@ on_well_load_failed (ImpImageWell *well,
 {
   g_autofree char *text = g_strdup_printf (_("Could not open the image: %s"), error->message);
 
-  imp_window_show_toast (self, text);
+  _imp_window_show_toast (self, text);
 }
 
 /* @index: 0 the content, 1 the style, 2 the second style. */
@@ -464,7 +442,17 @@ find_weights (ImpWindow *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = imp_weights_find (NULL, &error);
 
-  imp_window_set_weights_path (self, path);
+  _imp_window_set_weights_path (self, path);
+}
+
+static void
+on_weights_found (ImpWindow  *self,
+                  const char *path,
+                  gboolean    downloaded)
+{
+  _imp_window_set_weights_path (self, path);
+  if (downloaded)
+    _imp_window_show_toast (self, _("The network weights are installed"));
 }
 
 static void
@@ -514,7 +502,7 @@ imp_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", height);
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
 
-  if (imp_window_confirm_close (self))
+  if (_imp_window_confirm_close (self))
     return TRUE;
   return GTK_WINDOW_CLASS (imp_window_parent_class)->close_request (window);
 }
@@ -527,7 +515,12 @@ imp_window_dispose (GObject *object)
   /* The worker holds its own reference and ends at its next layer boundary. */
   if (self->controller != NULL)
     imp_run_controller_stop (self->controller);
-  imp_window_autosave_stop (self);
+  if (self->autosaver != NULL)
+    {
+      /* A write in flight finishes without a window to report to. */
+      g_signal_handlers_disconnect_by_data (self->autosaver, self);
+      imp_autosaver_stop (self->autosaver);
+    }
   if (self->restore_toast != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->restore_toast), (gpointer *) &self->restore_toast);
   self->restore_toast = NULL;
@@ -535,16 +528,11 @@ imp_window_dispose (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->close_dialog), (gpointer *) &self->close_dialog);
   self->close_dialog = NULL;
   /* Without a close (a crash, a killed session) the autosave stays, to be offered back. */
-  if (self->download != NULL)
-    {
-      /* It outlives the window until its script has ended: no reports back. */
-      g_signal_handlers_disconnect_by_data (self->download, self);
-      imp_weights_download_cancel (self->download);
-    }
-  g_clear_object (&self->download);
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_WINDOW);
+  g_clear_object (&self->autosaver);
   g_clear_object (&self->controller);
   g_clear_object (&self->settings);
+  g_clear_object (&self->last_toast);
 
   G_OBJECT_CLASS (imp_window_parent_class)->dispose (object);
 }
@@ -555,7 +543,6 @@ imp_window_finalize (GObject *object)
   ImpWindow *self = IMP_WINDOW (object);
 
   g_free (self->weights_path);
-  g_free (self->last_toast);
 
   G_OBJECT_CLASS (imp_window_parent_class)->finalize (object);
 }
@@ -582,6 +569,7 @@ imp_window_class_init (ImpWindowClass *klass)
   g_type_ensure (IMP_TYPE_PARAMS_PANEL);
   g_type_ensure (IMP_TYPE_PREVIEW);
   g_type_ensure (IMP_TYPE_LOSS_PLOT);
+  g_type_ensure (IMP_TYPE_WEIGHTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/impasto/Impasto/imp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, toast_overlay);
@@ -600,12 +588,9 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, loss_plot);
-  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_box);
-  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_progress);
-  gtk_widget_class_bind_template_child (widget_class, ImpWindow, download_label);
 
-  imp_window_class_init_actions (widget_class);
-  imp_window_class_init_lost_work (widget_class);
+  _imp_window_class_init_actions (widget_class);
+  _imp_window_class_init_lost_work (widget_class);
 }
 
 static void
@@ -615,8 +600,10 @@ imp_window_init (ImpWindow *self)
 
   self->settings = g_settings_new (APP_ID);
   self->controller = imp_run_controller_new ();
-  self->download = imp_weights_download_new ();
-  imp_window_connect_download (self);
+  self->autosaver = imp_autosaver_new (self->controller);
+  g_signal_connect_object (self->autosaver, "failed", G_CALLBACK (on_autosave_failed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->weights_page, "weights-found", G_CALLBACK (on_weights_found),
+                           self, G_CONNECT_SWAPPED);
   imp_params_panel_set_settings (self->params_panel, self->settings);
   g_object_bind_property (self->compare_button, "active", self->preview, "comparing",
                           G_BINDING_BIDIRECTIONAL);
@@ -637,135 +624,12 @@ imp_window_init (ImpWindow *self)
   restore_window_state (self);
   find_weights (self);
   load_initial_images (self);
-  imp_window_update_actions (self);
-  imp_window_offer_autosave (self);
+  _imp_window_update_actions (self);
+  _imp_window_offer_autosave (self);
 }
 
 ImpWindow *
 imp_window_new (AdwApplication *application)
 {
   return g_object_new (IMP_TYPE_WINDOW, "application", application, NULL);
-}
-
-void
-imp_window_emit_image_saved (ImpWindow    *self,
-                             GFile        *file,
-                             const GError *error)
-{
-  g_signal_emit (self, signals[IMAGE_SAVED], 0, file, error);
-}
-
-void
-imp_window_emit_animation_saved (ImpWindow    *self,
-                                 GFile        *file,
-                                 const GError *error)
-{
-  g_signal_emit (self, signals[ANIMATION_SAVED], 0, file, error);
-}
-
-ImpImageWell *
-imp_window_get_content_well (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->content_well;
-}
-
-ImpImageWell *
-imp_window_get_style_well (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->style_well;
-}
-
-ImpImageWell *
-imp_window_get_style2_well (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->style2_well;
-}
-
-GtkCheckButton *
-imp_window_get_blend_check (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->blend_check;
-}
-
-ImpParamsPanel *
-imp_window_get_params_panel (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->params_panel;
-}
-
-ImpPreview *
-imp_window_get_preview (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->preview;
-}
-
-ImpLossPlot *
-imp_window_get_loss_plot (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->loss_plot;
-}
-
-ImpRunController *
-imp_window_get_run_controller (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->controller;
-}
-
-GtkProgressBar *
-imp_window_get_progress_bar (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->progress_bar;
-}
-
-const char *
-imp_window_get_last_toast (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->last_toast;
-}
-
-const char *
-imp_window_get_weights_path (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return self->weights_path;
-}
-
-const char *
-imp_window_get_page (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  return gtk_stack_get_visible_child_name (self->main_stack);
-}
-
-const char *
-imp_window_get_download_message (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), NULL);
-  if (!gtk_widget_get_visible (GTK_WIDGET (self->download_label)))
-    return NULL;
-  return gtk_label_get_label (self->download_label);
-}
-
-double
-imp_window_get_download_fraction (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), 0);
-  return gtk_progress_bar_get_fraction (self->download_progress);
-}
-
-gboolean
-imp_window_get_unsaved (ImpWindow *self)
-{
-  g_return_val_if_fail (IMP_IS_WINDOW (self), FALSE);
-  return self->unsaved;
 }

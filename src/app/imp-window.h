@@ -30,27 +30,4 @@ void              imp_window_save_image         (ImpWindow      *self,
 void              imp_window_save_animation     (ImpWindow      *self,
                                                  GFile          *file);
 
-/* For tests and the screenshot script. */
-ImpImageWell     *imp_window_get_content_well   (ImpWindow      *self);
-ImpImageWell     *imp_window_get_style_well     (ImpWindow      *self);
-ImpImageWell     *imp_window_get_style2_well    (ImpWindow      *self);
-GtkCheckButton   *imp_window_get_blend_check    (ImpWindow      *self);
-ImpParamsPanel   *imp_window_get_params_panel   (ImpWindow      *self);
-ImpPreview       *imp_window_get_preview        (ImpWindow      *self);
-ImpLossPlot      *imp_window_get_loss_plot      (ImpWindow      *self);
-ImpRunController *imp_window_get_run_controller (ImpWindow      *self);
-GtkProgressBar   *imp_window_get_progress_bar   (ImpWindow      *self);
-/* The text of the last toast shown, or NULL. */
-const char       *imp_window_get_last_toast     (ImpWindow      *self);
-/* The weights file runs use, or NULL when none was found. */
-const char       *imp_window_get_weights_path   (ImpWindow      *self);
-/* "main", or "weights" while the weights are missing. */
-const char       *imp_window_get_page           (ImpWindow      *self);
-/* What the weights page says about the last download, or NULL. */
-const char       *imp_window_get_download_message (ImpWindow    *self);
-/* The download's progress bar, 0..1. */
-double            imp_window_get_download_fraction (ImpWindow   *self);
-/* Whether a result is there that was neither saved nor discarded. */
-gboolean          imp_window_get_unsaved        (ImpWindow      *self);
-
 G_END_DECLS

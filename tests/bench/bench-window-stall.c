@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "gui-test-util.h"
-#include "imp-window.h"
+#include "imp-window-private.h"
 
 #define TICK_MS 5
 
@@ -215,8 +215,8 @@ print_summary (const char *name,
 static gboolean
 wells_ready (void)
 {
-  ImpImageWell *content = imp_window_get_content_well (window);
-  ImpImageWell *style = imp_window_get_style_well (window);
+  ImpImageWell *content = window->content_well;
+  ImpImageWell *style = window->style_well;
 
   return !imp_image_well_get_loading (content) && imp_image_well_get_image (content) != NULL &&
          !imp_image_well_get_loading (style) && imp_image_well_get_image (style) != NULL;
@@ -228,7 +228,7 @@ current_width (void)
   ImpProgress progress;
 
   if (window == NULL ||
-      !imp_run_controller_get_progress (imp_window_get_run_controller (window), &progress))
+      !imp_run_controller_get_progress (window->controller, &progress))
     return 0;
   return progress.width;
 }
@@ -238,7 +238,7 @@ iterations_done (void)
 {
   ImpProgress progress;
 
-  if (!imp_run_controller_get_progress (imp_window_get_run_controller (window), &progress))
+  if (!imp_run_controller_get_progress (window->controller, &progress))
     return 0;
   return progress.iteration;
 }
@@ -247,7 +247,7 @@ iterations_done (void)
 static void
 iterate_until (gint64 end)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
 
   while (g_get_monotonic_time () < end && imp_run_controller_get_running (controller))
     g_main_context_iteration (NULL, TRUE);
@@ -323,9 +323,9 @@ main (int    argc,
   print_summary ("frame_gap_beyond_60hz_at_full_size", &frame_full, TRUE);
   printf ("}\n");
 
-  if (imp_run_controller_get_running (imp_window_get_run_controller (window)))
+  if (imp_run_controller_get_running (window->controller))
     gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
-  while (imp_run_controller_get_running (imp_window_get_run_controller (window)))
+  while (imp_run_controller_get_running (window->controller))
     g_main_context_iteration (NULL, TRUE);
   gtk_window_destroy (GTK_WINDOW (window));
   gui_test_remove_xdg_dirs (xdg_dir);

@@ -23,7 +23,7 @@ learning-rate:d beta1:d beta2:d epsilon:d lbfgs-history:u init:ImpInitKind seed:
 pool:ImpPoolKind preserve-colors:ImpPreserveColors start-size:u scale-factor:d
 average-decay:d threads:u memory-limit:u animation-frames:u animation-delay:u
 animation-final-delay:u animation-size:u animation-content-frame:b
-default-folder:s last-content:s last-styles:as style-blend:ad window-width:i
+default-folder:s last-save-folder:s last-content:s last-styles:as style-blend:ad window-width:i
 window-height:i window-maximized:b autosave-interval:u
 "
 

@@ -7,7 +7,7 @@
 
 #include "imp-application.h"
 #include "imp-params-panel.h"
-#include "imp-window.h"
+#include "imp-window-private.h"
 
 typedef enum
 {
@@ -47,8 +47,8 @@ shoot (GtkWidget  *window,
 static gboolean
 images_ready (ImpWindow *window)
 {
-  ImpImageWell *content = imp_window_get_content_well (window);
-  ImpImageWell *style = imp_window_get_style_well (window);
+  ImpImageWell *content = window->content_well;
+  ImpImageWell *style = window->style_well;
 
   return imp_image_well_get_image (content) != NULL && imp_image_well_get_image (style) != NULL
          && !imp_image_well_get_loading (content) && !imp_image_well_get_loading (style);
@@ -94,7 +94,7 @@ inspect_tick (gpointer data)
     {
     case 10:
       gtk_expander_set_expanded (GTK_EXPANDER (find_descendant (GTK_WIDGET (window), GTK_TYPE_EXPANDER)), TRUE);
-      gtk_check_button_set_active (imp_window_get_blend_check (window), TRUE);
+      gtk_check_button_set_active (window->blend_check, TRUE);
       break;
     case 13:
       shoot (GTK_WIDGET (window), "inspect-advanced.png");
@@ -130,7 +130,7 @@ static gboolean
 tick (gpointer data)
 {
   ImpWindow *window = data;
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   ImpProgress progress;
 
   /* Let a few frames draw after each change before rendering. */
@@ -162,7 +162,7 @@ tick (gpointer data)
       if (imp_run_controller_get_result (controller) == NULL)
         {
           g_printerr ("The run ended without a result: %s\n",
-                      imp_window_get_last_toast (window));
+                      adw_toast_get_title (window->last_toast));
           exit (1);
         }
       stage = DONE;
@@ -190,9 +190,10 @@ view_tick (gpointer data)
     {
     case 8:
       shoot (GTK_WIDGET (window), g_str_equal (view, "weights") ? "view-weights.png" : "view-restore-offer.png");
-      gtk_widget_activate_action (GTK_WIDGET (window),
-                                  g_str_equal (view, "weights") ? "win.download-weights" : "win.restore-autosave",
-                                  NULL);
+      if (g_str_equal (view, "weights"))
+        gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.download", NULL);
+      else
+        gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-autosave", NULL);
       break;
     case 10:
       if (g_str_equal (view, "weights"))

@@ -18,7 +18,7 @@
 #include "gui-test-util.h"
 #include "imp-autosave.h"
 #include "imp-weights-download.h"
-#include "imp-window.h"
+#include "imp-window-private.h"
 
 /* Sanitizers slow everything down several times (.ci/sanitize). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -57,7 +57,7 @@ static gboolean
 wells_loaded (gpointer data)
 {
   ImpWindow *window = data;
-  ImpImageWell *wells[] = { imp_window_get_content_well (window), imp_window_get_style_well (window) };
+  ImpImageWell *wells[] = { window->content_well, window->style_well };
 
   for (guint i = 0; i < G_N_ELEMENTS (wells); i++)
     if (imp_image_well_get_loading (wells[i]) || imp_image_well_get_image (wells[i]) == NULL)
@@ -68,7 +68,7 @@ wells_loaded (gpointer data)
 static gboolean
 not_running (gpointer data)
 {
-  return !imp_run_controller_get_running (imp_window_get_run_controller (data));
+  return !imp_run_controller_get_running (IMP_WINDOW (data)->controller);
 }
 
 static gboolean
@@ -161,9 +161,9 @@ static void
 run_to_end (ImpWindow *window)
 {
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_true (imp_run_controller_get_running (window->controller));
   g_assert_true (wait_until (not_running, window, 120));
-  g_assert_nonnull (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+  g_assert_nonnull (imp_run_controller_get_result (window->controller));
 }
 
 /* A finished, unsaved result: closing asks; Cancel keeps the window, Discard
@@ -181,9 +181,9 @@ test_close_asks (void)
   window = open_window ();
   weak = window;
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
-  g_assert_false (imp_window_get_unsaved (window));
+  g_assert_false (window->unsaved);
   run_to_end (window);
-  g_assert_true (imp_window_get_unsaved (window));
+  g_assert_true (window->unsaved);
   /* The finished result is autosaved at once. */
   g_assert_true (wait_until (autosave_there, NULL, 10));
 
@@ -212,7 +212,7 @@ test_close_asks (void)
   imp_window_save_image (window, file);
   g_assert_true (wait_until (is_saved, NULL, 20));
   g_assert_no_error (saved_error);
-  g_assert_false (imp_window_get_unsaved (window));
+  g_assert_false (window->unsaved);
   g_assert_false (imp_autosave_exists ());
   close_and_check_gone (window);
   g_assert_null (find_dialog (NULL));
@@ -224,7 +224,7 @@ reached_iteration (gpointer data)
 {
   ImpProgress progress;
 
-  return imp_run_controller_get_progress (imp_window_get_run_controller (data), &progress)
+  return imp_run_controller_get_progress (IMP_WINDOW (data)->controller, &progress)
          && progress.iteration >= 2;
 }
 
@@ -248,7 +248,7 @@ test_close_while_running_asks (void)
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Stop the Painting?");
   answer (dialog, "cancel");
-  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_true (imp_run_controller_get_running (window->controller));
 
   gtk_window_close (GTK_WINDOW (window));
   dialog = find_dialog (window);
@@ -280,7 +280,7 @@ test_autosave_restore (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (wait_until (autosave_there, NULL, 30));
   /* Written while painting, not at the end. */
-  g_assert_true (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_true (imp_run_controller_get_running (window->controller));
   g_assert_true (imp_autosave_load (&info, &autosaved, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (info.n_iterations, ==, 100000);
@@ -308,16 +308,16 @@ test_autosave_restore (void)
   g_clear_pointer (&autosaved, imp_image_free);
 
   window = open_window ();
-  g_assert_cmpstr (imp_window_get_last_toast (window), ==, "A painting from the last session was kept");
-  g_assert_null (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+  g_assert_cmpstr (adw_toast_get_title (window->last_toast), ==, "A painting from the last session was kept");
+  g_assert_null (imp_run_controller_get_result (window->controller));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-autosave", NULL);
-  result = imp_run_controller_get_result (imp_window_get_run_controller (window));
+  result = imp_run_controller_get_result (window->controller);
   g_assert_nonnull (result);
   g_assert_cmpuint (result->width, ==, width);
   g_assert_cmpuint (result->height, ==, height);
-  g_assert_true (imp_window_get_unsaved (window));
-  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
-                 == imp_run_controller_get_result_texture (imp_window_get_run_controller (window)));
+  g_assert_true (window->unsaved);
+  g_assert_true (imp_preview_get_texture (window->preview)
+                 == imp_run_controller_get_result_texture (window->controller));
 
   /* Exported: the autosave has done its job. */
   saved = FALSE;
@@ -375,11 +375,11 @@ test_export_onto_input_refused (void)
   before = file_checksum (copy);
 
   window = open_window ();
-  content = imp_window_get_content_well (window);
+  content = window->content_well;
   imp_image_well_load_file (content, copy_file);
   g_assert_true (wait_until (well_has_file, content, 20));
   /* Any result will do: the check comes before the image is looked at. */
-  imp_run_controller_set_result (imp_window_get_run_controller (window), imp_image_new (8, 8));
+  imp_run_controller_set_result (window->controller, imp_image_new (8, 8));
 
   targets[0] = copy_file;
   targets[1] = link_file;
@@ -389,17 +389,17 @@ test_export_onto_input_refused (void)
       imp_window_save_image (window, targets[i]);
       g_assert_true (wait_until (is_saved, NULL, 20));
       g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
-      g_assert_nonnull (strstr (imp_window_get_last_toast (window), "input images"));
+      g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "input images"));
       after = file_checksum (copy);
       g_assert_cmpstr (before, ==, after);
       g_clear_pointer (&after, g_free);
     }
   /* The sample style image too, wherever it lives. */
   saved = FALSE;
-  imp_window_save_image (window, imp_image_well_get_file (imp_window_get_style_well (window)));
+  imp_window_save_image (window, imp_image_well_get_file (window->style_well));
   g_assert_true (wait_until (is_saved, NULL, 20));
   g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
-  g_assert_nonnull (imp_run_controller_get_result (imp_window_get_run_controller (window)));
+  g_assert_nonnull (imp_run_controller_get_result (window->controller));
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_remove (link);
@@ -448,13 +448,13 @@ feed_tenth (int fd)
 static gboolean
 progress_shown (gpointer data)
 {
-  return imp_window_get_download_fraction (data) >= 0.09;
+  return imp_weights_page_get_fraction (IMP_WINDOW (data)->weights_page) >= 0.09;
 }
 
 static gboolean
 download_ended (gpointer data)
 {
-  return imp_window_get_download_message (data) != NULL;
+  return imp_weights_page_get_message (IMP_WINDOW (data)->weights_page) != NULL;
 }
 
 /* No weights anywhere: the window shows the weights page; its download runs
@@ -489,10 +489,10 @@ test_weights_missing (void)
   gtk_window_present (GTK_WINDOW (window));
   /* The test's own folders, not the user's. */
   g_assert_true (g_str_has_prefix (cache, xdg_dir));
-  g_assert_null (imp_window_get_weights_path (window));
-  g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
+  g_assert_null (window->weights_path);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "weights");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_false (imp_run_controller_get_running (imp_window_get_run_controller (window)));
+  g_assert_false (imp_run_controller_get_running (window->controller));
 
   if (script == NULL)
     {
@@ -502,32 +502,32 @@ test_weights_missing (void)
 
   /* Offline: a file:// address that does not exist fails like a lost network. */
   g_setenv ("IMPASTO_WEIGHTS_URL", "file:///nonexistent/impasto/vgg19.h5", TRUE);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.download-weights", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.download", NULL);
   g_assert_true (wait_until (download_ended, window, 60));
-  message = imp_window_get_download_message (window);
+  message = imp_weights_page_get_message (window->weights_page);
   g_test_message ("download message: %s", message);
   g_assert_true (g_str_has_prefix (message, "The weights could not be downloaded: "));
   g_assert_nonnull (strstr (message, "choose a weights file"));
-  g_assert_cmpstr (imp_window_get_page (window), ==, "weights");
-  g_assert_null (imp_window_get_weights_path (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "weights");
+  g_assert_null (window->weights_path);
 
   /* A download that stalls after a tenth (curl reads a FIFO): the bar shows
    * the tenth, and Cancel ends it promptly. */
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   g_setenv ("IMPASTO_WEIGHTS_URL", fifo_url, TRUE);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.download-weights", NULL);
-  g_assert_cmpfloat (imp_window_get_download_fraction (window), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.download", NULL);
+  g_assert_cmpfloat (imp_weights_page_get_fraction (window->weights_page), ==, 0);
   fd = open_fifo_writer (fifo, 20);
   g_assert_cmpint (fd, >=, 0);
   feed_tenth (fd);
   g_assert_true (wait_until (progress_shown, window, 20));
-  g_assert_cmpfloat (imp_window_get_download_fraction (window), <=, 0.11);
-  g_assert_null (imp_window_get_download_message (window));
+  g_assert_cmpfloat (imp_weights_page_get_fraction (window->weights_page), <=, 0.11);
+  g_assert_null (imp_weights_page_get_message (window->weights_page));
   start = g_get_monotonic_time ();
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-download", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.cancel", NULL);
   g_assert_true (wait_until (download_ended, window, 10));
   g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
-  g_assert_nonnull (strstr (imp_window_get_download_message (window), "cancelled"));
+  g_assert_nonnull (strstr (imp_weights_page_get_message (window->weights_page), "cancelled"));
   close (fd);
   g_remove (fifo);
   /* Kept for a resume, as weights/fetch does. */

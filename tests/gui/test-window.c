@@ -15,7 +15,7 @@
 
 #include "gui-find.h"
 #include "gui-test-util.h"
-#include "imp-window.h"
+#include "imp-window-private.h"
 
 #define RUN_ITERATIONS 400
 
@@ -63,7 +63,7 @@ monitor_tick (gpointer data)
       if (gap > 50 && g_getenv ("IMPASTO_GUI_DEBUG_STALLS") != NULL)
         g_printerr ("stall %.1f ms (%.1f ms on the CPU) at iteration %u, state %u\n", gap,
                     (cpu - last_cpu) / 1000.0, current_iteration (),
-                    imp_run_controller_get_state (imp_window_get_run_controller (window)));
+                    imp_run_controller_get_state (window->controller));
       max_stall_ms = MAX (max_stall_ms, gap);
     }
   last_tick = now;
@@ -108,7 +108,7 @@ current_iteration (void)
 {
   ImpProgress progress;
 
-  if (!imp_run_controller_get_progress (imp_window_get_run_controller (window), &progress))
+  if (!imp_run_controller_get_progress (window->controller, &progress))
     return 0;
   return progress.iteration;
 }
@@ -122,7 +122,7 @@ reached_iteration (gpointer data)
 static gboolean
 not_running (gpointer data)
 {
-  return !imp_run_controller_get_running (imp_window_get_run_controller (window));
+  return !imp_run_controller_get_running (window->controller);
 }
 
 static gboolean
@@ -196,15 +196,15 @@ test_open (void)
   g_signal_connect (window, "animation-saved", G_CALLBACK (on_image_saved), NULL);
   gtk_window_present (GTK_WINDOW (window));
 
-  g_assert_nonnull (imp_window_get_weights_path (window));
+  g_assert_nonnull (window->weights_path);
   /* The window opens with a sample pair, so Start works at once. */
-  g_assert_true (wait_until (well_idle_with_image, imp_window_get_content_well (window), 20));
-  g_assert_true (wait_until (well_idle_with_image, imp_window_get_style_well (window), 20));
-  g_assert_cmpstr (imp_image_well_get_name (imp_window_get_content_well (window)), ==, "astronaut.jpg");
-  g_assert_cmpstr (imp_image_well_get_name (imp_window_get_style_well (window)), ==, "scream.jpg");
+  g_assert_true (wait_until (well_idle_with_image, window->content_well, 20));
+  g_assert_true (wait_until (well_idle_with_image, window->style_well, 20));
+  g_assert_cmpstr (imp_image_well_get_name (window->content_well), ==, "astronaut.jpg");
+  g_assert_cmpstr (imp_image_well_get_name (window->style_well), ==, "scream.jpg");
   /* Before a run the canvas shows the content. */
-  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
-                 == imp_image_well_get_texture (imp_window_get_content_well (window)));
+  g_assert_true (imp_preview_get_texture (window->preview)
+                 == imp_image_well_get_texture (window->content_well));
 }
 
 static void
@@ -231,11 +231,11 @@ check_drop (ImpImageWell *well,
 static void
 test_drop (void)
 {
-  ImpImageWell *content = imp_window_get_content_well (window);
+  ImpImageWell *content = window->content_well;
   g_autofree char *not_image = test_image ("README.md");
 
   check_drop (content, "tubingen.jpg");
-  check_drop (imp_window_get_style_well (window), "starry_night.jpg");
+  check_drop (window->style_well, "starry_night.jpg");
 
   /* A file that is no image: a message in the window, the picture stays. */
   if (g_file_test (not_image, G_FILE_TEST_IS_REGULAR))
@@ -243,16 +243,16 @@ test_drop (void)
       g_assert_true (drop_file (content, not_image));
       g_assert_true (wait_until (well_idle, content, 20));
       g_assert_cmpstr (imp_image_well_get_name (content), ==, "tubingen.jpg");
-      g_assert_nonnull (imp_window_get_last_toast (window));
-      g_assert_nonnull (strstr (imp_window_get_last_toast (window), "Could not open"));
+      g_assert_nonnull (adw_toast_get_title (window->last_toast));
+      g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "Could not open"));
     }
 }
 
 static void
 test_run (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
-  ImpPreview *preview = imp_window_get_preview (window);
+  ImpRunController *controller = window->controller;
+  ImpPreview *preview = window->preview;
   g_autoptr(GdkTexture) before = NULL;
   g_autoptr(GdkTexture) first = NULL;
   GdkTexture *later;
@@ -274,16 +274,16 @@ test_run (void)
   g_assert_cmpuint (progress.n_iterations, ==, RUN_ITERATIONS);
   iteration = progress.iteration;
   /* The progress counts the steps done: iteration numbers the loss before a step. */
-  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)),
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (window->progress_bar),
                                   (double) (iteration + 1) / RUN_ITERATIONS, 1e-9);
 
   /* The painting forms: a few steps later the canvas shows other pixels. */
   g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (iteration + 3), 60));
   later = imp_preview_get_texture (preview);
   g_assert_true (textures_differ (first, later));
-  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), >,
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (window->progress_bar), >,
                      (double) (iteration + 1) / RUN_ITERATIONS);
-  g_assert_cmpuint (imp_loss_plot_get_n_points (imp_window_get_loss_plot (window)), >=, 2);
+  g_assert_cmpuint (imp_loss_plot_get_n_points (window->loss_plot), >=, 2);
 }
 
 typedef struct
@@ -299,7 +299,7 @@ engine_took_weights (gpointer data)
   double style;
   guint applied = 0;
 
-  return imp_run_controller_get_sent_weights (imp_window_get_run_controller (window),
+  return imp_run_controller_get_sent_weights (window->controller,
                                               NULL, &style, NULL, &applied)
          && style == want->style_weight && applied > 0 && current_iteration () >= applied;
 }
@@ -307,8 +307,8 @@ engine_took_weights (gpointer data)
 static void
 test_steer (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
-  GtkWidget *slider = gui_find_by_id (GTK_WIDGET (imp_window_get_params_panel (window)), "style_slider");
+  ImpRunController *controller = window->controller;
+  GtkWidget *slider = gui_find_by_id (GTK_WIDGET (window->params_panel), "style_slider");
   GtkRange *scale = GTK_RANGE (gui_find_by_type (slider, GTK_TYPE_SCALE));
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *name = g_settings_get_string (settings, "preset");
@@ -338,7 +338,7 @@ test_steer (void)
 static void
 test_stop (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   gint64 start = g_get_monotonic_time ();
   double stop_s;
   const ImpImage *result;
@@ -359,7 +359,7 @@ test_stop (void)
   result = imp_run_controller_get_result (controller);
   g_assert_nonnull (result);
   g_assert_cmpuint (MAX (result->width, result->height), ==, output_size);
-  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+  g_assert_true (imp_preview_get_texture (window->preview)
                  == imp_run_controller_get_result_texture (controller));
 }
 
@@ -376,7 +376,7 @@ save_and_wait (const char *path)
 static void
 test_export_png (void)
 {
-  const ImpImage *result = imp_run_controller_get_result (imp_window_get_run_controller (window));
+  const ImpImage *result = imp_run_controller_get_result (window->controller);
   g_autofree char *path = g_build_filename (tmp_dir, "painting.png", NULL);
   g_autofree guint8 *expected = imp_image_to_rgb8 (result);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
@@ -405,7 +405,7 @@ test_export_png (void)
 static void
 test_export_animation (void)
 {
-  ImpFrameRecorder *recorder = imp_run_controller_get_recorder (imp_window_get_run_controller (window));
+  ImpFrameRecorder *recorder = imp_run_controller_get_recorder (window->controller);
   g_autofree char *path = g_build_filename (tmp_dir, "progress.gif", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GdkPixbufAnimation) animation = NULL;
@@ -435,7 +435,7 @@ test_export_animation (void)
 static void
 test_export_unwritable (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   const ImpImage *result = imp_run_controller_get_result (controller);
   g_autofree char *blocker = g_build_filename (tmp_dir, "a-file", NULL);
   g_autofree char *path = g_build_filename (blocker, "painting.png", NULL);
@@ -446,11 +446,11 @@ test_export_unwritable (void)
   save_and_wait (path);
   g_assert_nonnull (saved_error);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "Could not save"));
+  g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "Could not save"));
 
   /* Nothing is lost: the same result is still there and saves elsewhere. */
   g_assert_true (imp_run_controller_get_result (controller) == result);
-  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+  g_assert_true (imp_preview_get_texture (window->preview)
                  == imp_run_controller_get_result_texture (controller));
   save_and_wait (elsewhere);
   g_assert_no_error (saved_error);
@@ -460,7 +460,7 @@ test_export_unwritable (void)
 static void
 test_run_to_end (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   const ImpImage *result;
 
@@ -471,7 +471,7 @@ test_run_to_end (void)
 
   g_assert_true (imp_run_controller_get_completed (controller));
   g_assert_cmpuint (current_iteration () + 1, ==, 5);
-  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), ==, 1.0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (window->progress_bar), ==, 1.0);
   result = imp_run_controller_get_result (controller);
   g_assert_nonnull (result);
   g_assert_cmpuint (MAX (result->width, result->height), ==, output_size);
@@ -511,8 +511,8 @@ test_overflow_keeps_last_frame (void)
 static void
 test_blend_two_styles (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
-  ImpImageWell *style2 = imp_window_get_style2_well (window);
+  ImpRunController *controller = window->controller;
+  ImpImageWell *style2 = window->style2_well;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GVariant) blend = NULL;
   const double *w;
@@ -520,7 +520,7 @@ test_blend_two_styles (void)
 
   g_assert_true (wait_until (well_idle_with_image, style2, 20));
   g_assert_cmpstr (imp_image_well_get_name (style2), ==, "hubble-deep-field.jpg");
-  gtk_check_button_set_active (imp_window_get_blend_check (window), TRUE);
+  gtk_check_button_set_active (window->blend_check, TRUE);
   blend = g_settings_get_value (settings, "style-blend");
   w = g_variant_get_fixed_array (blend, &n, sizeof (double));
   g_assert_cmpuint (n, ==, 2);
@@ -533,7 +533,7 @@ test_blend_two_styles (void)
   g_assert_true (imp_run_controller_get_completed (controller));
   g_assert_nonnull (imp_run_controller_get_result (controller));
 
-  gtk_check_button_set_active (imp_window_get_blend_check (window), FALSE);
+  gtk_check_button_set_active (window->blend_check, FALSE);
   g_clear_pointer (&blend, g_variant_unref);
   blend = g_settings_get_value (settings, "style-blend");
   g_assert_cmpuint (g_variant_n_children (blend), ==, 0);
@@ -545,7 +545,7 @@ test_blend_two_styles (void)
 static void
 test_coarse_to_fine (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *preset = g_settings_get_string (settings, "preset");
   const ImpImage *result;
@@ -564,7 +564,7 @@ test_coarse_to_fine (void)
   g_assert_cmpuint (progress.iteration, ==, 3);
   g_assert_cmpuint (progress.n_scales, ==, 2);   /* 128 and 160 px */
   g_assert_cmpuint (MAX (progress.width, progress.height), ==, 160);
-  g_assert_cmpfloat (gtk_progress_bar_get_fraction (imp_window_get_progress_bar (window)), ==, 1.0);
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (window->progress_bar), ==, 1.0);
   result = imp_run_controller_get_result (controller);
   g_assert_nonnull (result);
   g_assert_cmpuint (MAX (result->width, result->height), ==, 160);
@@ -585,7 +585,7 @@ find_dialog (void)
 static gboolean
 painting_at_size (gpointer data)
 {
-  GdkTexture *frame = imp_run_controller_get_frame (imp_window_get_run_controller (window));
+  GdkTexture *frame = imp_run_controller_get_frame (window->controller);
 
   return frame != NULL
          && (guint) MAX (gdk_texture_get_width (frame), gdk_texture_get_height (frame)) == GPOINTER_TO_UINT (data);
@@ -595,7 +595,7 @@ painting_at_size (gpointer data)
 static void
 test_restart_on_size (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   guint new_size = output_size - 8;
   AdwMessageDialog *dialog;
@@ -632,7 +632,7 @@ test_remembers_size (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
   /* The stopped run's result was not saved: closing asks first. */
-  g_assert_true (imp_window_get_unsaved (window));
+  g_assert_true (window->unsaved);
   gtk_window_close (GTK_WINDOW (window));
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
