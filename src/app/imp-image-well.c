@@ -94,6 +94,45 @@ loaded_new (ImpImage   *image,
   return loaded;
 }
 
+/* One sentence naming the file and what is wrong with it; @error is what GIO said. */
+static GError *
+describe_open_error (const char   *name,
+                     const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” no longer exists."), name);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                        _("“%s” cannot be read: you have no permission to read it."), name);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, _("“%s” is a folder, not an image."), name);
+  return g_error_new (error->domain, error->code, _("“%s” cannot be read: %s."), name, error->message);
+}
+
+/* The bytes were read but are no picture: say what they are instead. */
+static GError *
+describe_decode_error (const char *name,
+                       GBytes     *bytes)
+{
+  gsize size = 0;
+  const guchar *data = g_bytes_get_data (bytes, &size);
+  g_autofree char *type = NULL;
+  g_autofree char *what = NULL;
+
+  if (size == 0)
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("“%s” is empty."), name);
+  type = g_content_type_guess (NULL, data, size, NULL);
+  if (!g_content_type_is_mime_type (type, "image/*"))
+    {
+      what = g_content_type_get_description (type);
+      /* Translators: the second %s says what the file is, e.g. "plain text document" */
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                          _("“%s” is not an image: it is a %s."), name, what);
+    }
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                      _("“%s” is damaged or in an image format that cannot be read."), name);
+}
+
 static void
 load_file_thread (GTask        *task,
                   gpointer      source_object,
@@ -103,19 +142,23 @@ load_file_thread (GTask        *task,
   GFile *file = task_data;
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *name = g_file_get_basename (file);
-  GError *error = NULL;
+  g_autoptr(GError) error = NULL;
   ImpImage *image;
 
   bytes = g_file_load_bytes (file, cancellable, NULL, &error);
   if (bytes == NULL)
     {
-      g_task_return_error (task, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_error (task, describe_open_error (name, error));
       return;
     }
   image = imp_image_io_load_bytes (bytes, IMP_IMAGE_WELL_MAX_SIDE, &error);
   if (image == NULL)
     {
-      g_task_return_error (task, error);
+      g_debug ("%s: %s", name, error->message);
+      g_task_return_error (task, describe_decode_error (name, bytes));
       return;
     }
   g_task_return_pointer (task, loaded_new (image, file, name), (GDestroyNotify) loaded_free);
@@ -311,9 +354,8 @@ on_clipboard_texture (GObject      *object,
 
   if (texture == NULL)
     {
-      g_autoptr(GError) wrapped = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                               _("The clipboard holds no image (%s)"),
-                                               error->message);
+      g_autoptr(GError) wrapped = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                               _("The clipboard holds no image."));
 
       g_signal_emit (self, signals[LOAD_FAILED], 0, wrapped);
       return;
@@ -332,12 +374,15 @@ imp_image_well_paste (ImpImageWell *self)
   gdk_clipboard_read_texture_async (clipboard, NULL, on_clipboard_texture, g_object_ref (self));
 }
 
+/* Enter, Space or a click on a sample: the flow box child itself has the
+ * keyboard focus, so its activation is what loads the picture. */
 static void
-on_sample_clicked (GtkButton    *button,
-                   ImpImageWell *self)
+on_sample_activated (GtkFlowBox      *box,
+                     GtkFlowBoxChild *child,
+                     ImpImageWell    *self)
 {
-  const ImpSample *sample = g_object_get_data (G_OBJECT (button), "sample");
-  g_autoptr(GFile) file = imp_samples_get_file (sample);
+  const ImpSample *sample = g_object_get_data (G_OBJECT (child), "sample");
+  g_autoptr(GFile) file = sample != NULL ? imp_samples_get_file (sample) : NULL;
 
   gtk_menu_button_popdown (self->samples_button);
   if (file != NULL)
@@ -345,24 +390,26 @@ on_sample_clicked (GtkButton    *button,
 }
 
 static GtkWidget *
-sample_button_new (ImpImageWell    *self,
-                   const ImpSample *sample)
+sample_child_new (const ImpSample *sample)
 {
   g_autoptr(GFile) file = imp_samples_get_file (sample);
-  GtkWidget *button = gtk_button_new ();
+  GtkWidget *child = gtk_flow_box_child_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *picture = gtk_image_new_from_file (g_file_peek_path (file));
 
   gtk_image_set_pixel_size (GTK_IMAGE (picture), 88);
   gtk_box_append (GTK_BOX (box), picture);
   gtk_box_append (GTK_BOX (box), gtk_label_new (_(sample->title)));
-  gtk_button_set_child (GTK_BUTTON (button), box);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (child), box);
+  gtk_widget_set_tooltip_text (child, _(sample->title));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (child),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _(sample->title), -1);
-  g_object_set_data (G_OBJECT (button), "sample", (gpointer) sample);
-  g_signal_connect (button, "clicked", G_CALLBACK (on_sample_clicked), self);
-  return button;
+  g_object_set_data (G_OBJECT (child), "sample", (gpointer) sample);
+  return child;
 }
 
 /* Filled on first show: decoding the thumbnails costs time nobody needs at startup. */
@@ -374,7 +421,7 @@ on_samples_show (ImpImageWell *self)
   self->samples_filled = TRUE;
   for (const ImpSample *s = imp_samples_list (); s->file != NULL; s++)
     if (s->role == self->role)
-      gtk_flow_box_append (self->samples_box, sample_button_new (self, s));
+      gtk_flow_box_append (self->samples_box, sample_child_new (s));
 }
 
 static void
@@ -518,6 +565,7 @@ imp_image_well_init (ImpImageWell *self)
 
   self->drop_target = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_signal_connect (self->drop_target, "drop", G_CALLBACK (on_drop), self);
+  g_signal_connect (self->samples_box, "child-activated", G_CALLBACK (on_sample_activated), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
 }
 

@@ -29,6 +29,7 @@ struct _ImpPreview
   double      drag_start_y;
   gboolean    comparing;
   gboolean    held;          /* comparing because of a long press */
+  gboolean    coarse;        /* a coarse stage: never enlarged to fit */
 };
 
 G_DEFINE_FINAL_TYPE (ImpPreview, imp_preview, GTK_TYPE_WIDGET)
@@ -62,6 +63,10 @@ effective_zoom (ImpPreview *self,
 
   if (self->zoom > 0)
     return self->zoom;
+  /* A coarse stage stretched to the canvas looks like a blurred result: it is
+   * shown at its own pixel size, and grows as the scales do. */
+  if (self->coarse)
+    return MIN (1.0, MIN (w / tw, h / th));
   return MIN (w / tw, h / th);
 }
 
@@ -351,4 +356,40 @@ imp_preview_zoom_by (ImpPreview *self,
   if (self->texture == NULL)
     return;
   imp_preview_set_zoom (self, CLAMP (effective_zoom (self, self->texture) * factor, MIN_ZOOM, MAX_ZOOM));
+}
+
+void
+imp_preview_set_coarse (ImpPreview *self,
+                        gboolean    coarse)
+{
+  g_return_if_fail (IMP_IS_PREVIEW (self));
+
+  coarse = !!coarse;
+  if (self->coarse == coarse)
+    return;
+  self->coarse = coarse;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+imp_preview_get_coarse (ImpPreview *self)
+{
+  g_return_val_if_fail (IMP_IS_PREVIEW (self), FALSE);
+  return self->coarse;
+}
+
+double
+imp_preview_get_shown_zoom (ImpPreview *self)
+{
+  g_return_val_if_fail (IMP_IS_PREVIEW (self), 0);
+  if (self->texture == NULL)
+    return 0;
+  return effective_zoom (self, self->texture);
+}
+
+GdkTexture *
+imp_preview_get_compare_texture (ImpPreview *self)
+{
+  g_return_val_if_fail (IMP_IS_PREVIEW (self), NULL);
+  return self->compare_texture;
 }

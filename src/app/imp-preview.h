@@ -30,4 +30,12 @@ double      imp_preview_get_zoom            (ImpPreview *self);
 void        imp_preview_zoom_by             (ImpPreview *self,
                                              double      factor);
 
+GdkTexture *imp_preview_get_compare_texture (ImpPreview *self);
+/* A coarse stage of a coarse-to-fine run: fitting never enlarges it. */
+void        imp_preview_set_coarse          (ImpPreview *self,
+                                             gboolean    coarse);
+gboolean    imp_preview_get_coarse          (ImpPreview *self);
+/* Widget pixels per image pixel as drawn now, fit included; 0 without a picture. */
+double      imp_preview_get_shown_zoom      (ImpPreview *self);
+
 G_END_DECLS

@@ -36,6 +36,10 @@ typedef struct
   ImpImage         *result;
   gboolean          completed;     /* all iterations done, not stopped */
   GError           *error;
+  /* The session: made by the worker, or handed over to resume a kept one. */
+  ImpTransfer      *transfer;
+  /* Stopped before the last scale: the session is kept to finish it later. */
+  gboolean          coarse_stop;
 } RunJob;
 
 struct _ImpRunController
@@ -76,6 +80,8 @@ struct _ImpRunController
   ImpImage     *result;
   GdkTexture   *result_texture;
   gboolean      completed;
+  /* A session stopped at a coarse scale, which imp_run_controller_resume finishes. */
+  ImpTransfer  *kept_transfer;
 };
 
 G_DEFINE_FINAL_TYPE (ImpRunController, imp_run_controller, G_TYPE_OBJECT)
@@ -107,6 +113,7 @@ run_job_free (RunJob *job)
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->result, imp_image_free);
   g_clear_pointer (&job->recorder, imp_frame_recorder_unref);
+  g_clear_pointer (&job->transfer, imp_transfer_free);
   g_clear_error (&job->error);
   g_free (job);
 }
@@ -265,7 +272,9 @@ run_session (RunJob      *job,
   ImpProgress progress = { 0 };
   guint updates = 0;
 
-  start_recorder (job, transfer);
+  /* A resumed session goes on with the animation it had. */
+  if (job->recorder == NULL)
+    start_recorder (job, transfer);
   publish_state (self, IMP_RUN_PAINTING);
   while (!imp_transfer_is_done (transfer)
          && !g_cancellable_is_cancelled (job->cancellable))
@@ -284,6 +293,8 @@ run_session (RunJob      *job,
       publish_frame (self, current, &progress);
     }
   job->completed = imp_transfer_is_done (transfer);
+  job->coarse_stop = !job->completed && progress.scale + 1 < progress.n_scales
+                     && (job->error == NULL || g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
   job->result = imp_transfer_get_result (transfer);
   if (job->result != NULL)
     imp_frame_recorder_add_final (job->recorder, job->result, updates);
@@ -294,24 +305,28 @@ run_job (RunJob *job)
 {
   ImpRunController *self = job->self;
   ImpWeights *weights;
-  ImpTransfer *transfer;
 
-  publish_state (self, IMP_RUN_LOADING);
-  weights = ensure_weights (self, job->weights_path, &job->error);
-  if (weights == NULL)
-    return;
+  if (job->transfer == NULL)
+    {
+      publish_state (self, IMP_RUN_LOADING);
+      weights = ensure_weights (self, job->weights_path, &job->error);
+      if (weights == NULL)
+        return;
 
-  publish_state (self, IMP_RUN_PREPARING);
-  transfer = imp_transfer_new (weights, job->content,
-                               (const ImpImage * const *) job->styles->pdata, job->blend,
-                               job->styles->len, &job->params, job->cancellable, &job->error);
-  if (transfer == NULL)
-    return;
+      publish_state (self, IMP_RUN_PREPARING);
+      job->transfer = imp_transfer_new (weights, job->content,
+                                        (const ImpImage * const *) job->styles->pdata, job->blend,
+                                        job->styles->len, &job->params, job->cancellable, &job->error);
+      if (job->transfer == NULL)
+        return;
+    }
 
-  attach_transfer (self, transfer);
-  run_session (job, transfer);
+  attach_transfer (self, job->transfer);
+  run_session (job, job->transfer);
   attach_transfer (self, NULL);
-  imp_transfer_free (transfer);
+  /* Only a coarse session is kept: it is small, and finishing it is worth it. */
+  if (!job->coarse_stop)
+    g_clear_pointer (&job->transfer, imp_transfer_free);
 }
 
 static gboolean
@@ -330,6 +345,8 @@ finish_idle (gpointer data)
   g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
   self->recorder = g_steal_pointer (&job->recorder);
   self->completed = job->completed;
+  g_clear_pointer (&self->kept_transfer, imp_transfer_free);
+  self->kept_transfer = g_steal_pointer (&job->transfer);
   if (job->result != NULL)
     {
       self->result = g_steal_pointer (&job->result);
@@ -360,6 +377,30 @@ run_thread (gpointer data)
   run_job (job);
   g_idle_add_full (G_PRIORITY_DEFAULT, finish_idle, job, NULL);
   return NULL;
+}
+
+/* Resets what the main thread knows of the last run and starts the worker. */
+static void
+launch (ImpRunController *self,
+        RunJob           *job)
+{
+  job->animation_frames = self->animation_frames;
+  job->animation_size = self->animation_size;
+
+  g_mutex_lock (&self->mutex);
+  self->weights_pending = FALSE;
+  self->weights_sent = FALSE;
+  self->steps_since_sent = 0;
+  self->frame_has_progress = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  self->cancellable = g_object_ref (job->cancellable);
+  self->has_progress = FALSE;
+  self->completed = FALSE;
+  self->n_frames = 0;
+  g_clear_object (&self->frame);
+  set_state (self, job->transfer != NULL ? IMP_RUN_PAINTING : IMP_RUN_LOADING);
+  self->thread = g_thread_new ("impasto-run", run_thread, job);
 }
 
 gboolean
@@ -395,24 +436,40 @@ imp_run_controller_start (ImpRunController        *self,
   job->blend = blend != NULL ? g_memdup2 (blend, n_styles * sizeof (double)) : NULL;
   job->params = *params;
   job->cancellable = g_cancellable_new ();
-  job->animation_frames = self->animation_frames;
-  job->animation_size = self->animation_size;
 
-  g_mutex_lock (&self->mutex);
-  self->weights_pending = FALSE;
-  self->weights_sent = FALSE;
-  self->steps_since_sent = 0;
-  self->frame_has_progress = FALSE;
-  g_mutex_unlock (&self->mutex);
-
-  self->cancellable = g_object_ref (job->cancellable);
-  self->has_progress = FALSE;
-  self->completed = FALSE;
-  self->n_frames = 0;
-  g_clear_object (&self->frame);
-  set_state (self, IMP_RUN_LOADING);
-  self->thread = g_thread_new ("impasto-run", run_thread, job);
+  g_clear_pointer (&self->kept_transfer, imp_transfer_free);
+  launch (self, job);
   return TRUE;
+}
+
+gboolean
+imp_run_controller_resume (ImpRunController  *self,
+                           GError           **error)
+{
+  RunJob *job;
+
+  g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), FALSE);
+
+  if (self->thread != NULL || self->kept_transfer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("There is no stopped painting to finish"));
+      return FALSE;
+    }
+  job = g_new0 (RunJob, 1);
+  job->self = g_object_ref (self);
+  job->transfer = g_steal_pointer (&self->kept_transfer);
+  job->recorder = g_steal_pointer (&self->recorder);
+  job->cancellable = g_cancellable_new ();
+  launch (self, job);
+  return TRUE;
+}
+
+gboolean
+imp_run_controller_get_can_resume (ImpRunController *self)
+{
+  g_return_val_if_fail (IMP_IS_RUN_CONTROLLER (self), FALSE);
+  return self->thread == NULL && self->kept_transfer != NULL;
 }
 
 void
@@ -539,6 +596,7 @@ imp_run_controller_set_result (ImpRunController *self,
   g_clear_pointer (&self->result, imp_image_free);
   g_clear_object (&self->result_texture);
   g_clear_pointer (&self->recorder, imp_frame_recorder_unref);
+  g_clear_pointer (&self->kept_transfer, imp_transfer_free);
   self->result = result;
   self->result_texture = imp_texture_new_from_image (result);
   self->completed = FALSE;
@@ -583,6 +641,8 @@ imp_run_controller_dispose (GObject *object)
 
   /* A running job holds a reference, so no thread can be left here. */
   g_warn_if_fail (self->thread == NULL);
+  /* Before the weights it uses go with finalize. */
+  g_clear_pointer (&self->kept_transfer, imp_transfer_free);
   g_clear_object (&self->frame);
   g_clear_object (&self->result_texture);
 

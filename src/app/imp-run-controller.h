@@ -37,6 +37,11 @@ gboolean          imp_run_controller_start            (ImpRunController        *
                                                        guint                    n_styles,
                                                        const ImpParams         *params,
                                                        GError                 **error);
+/* Goes on with a run that was stopped before its last scale, as if it had not
+ * been stopped; "finished" follows as for a new run. FALSE when there is none. */
+gboolean          imp_run_controller_resume           (ImpRunController  *self,
+                                                       GError           **error);
+gboolean          imp_run_controller_get_can_resume   (ImpRunController  *self);
 /* Returns at once; "finished" follows when the worker has left its step. */
 void              imp_run_controller_stop             (ImpRunController *self);
 /* Steers the running session at its next step. */

@@ -42,6 +42,8 @@ _imp_window_update_actions (ImpWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_result);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_result);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.finish-run",
+                                 imp_run_controller_get_can_resume (self->controller));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-animation",
                                  imp_run_controller_get_recorder (self->controller) != NULL);
 }
@@ -445,6 +447,44 @@ open_action (GtkWidget  *widget,
                                                                    : self->content_well);
 }
 
+/* Ctrl+V: the content well; Shift+Ctrl+V: the style well. A text field with
+ * the focus takes its own Ctrl+V first. */
+static void
+paste_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+
+  imp_image_well_paste (g_str_equal (action_name, "win.paste-style") ? self->style_well
+                                                                     : self->content_well);
+}
+
+/* Goes on with a run stopped before its last scale. */
+static void
+finish_run_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!imp_run_controller_resume (self->controller, &error))
+    _imp_window_show_toast (self, error->message);
+}
+
+/* F9, as in Files and Text Editor: the sidebar over a narrow window. */
+static void
+toggle_sidebar_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ImpWindow *self = IMP_WINDOW (widget);
+
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
 static void
 zoom_action (GtkWidget  *widget,
              const char *action_name,
@@ -513,6 +553,10 @@ _imp_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-in-folder", "s", show_in_folder_action);
   gtk_widget_class_install_action (widget_class, "win.open-content", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-style", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.paste-content", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.paste-style", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.finish-run", NULL, finish_run_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-original", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_action);
@@ -529,6 +573,10 @@ _imp_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-content", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.open-style", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste-content", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.paste-style", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-sidebar", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-original", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in", NULL);

@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The files call each other in one direction only: imp-window.c uses
- * imp-window-lost-work.c, which uses imp-window-actions.c.
+ * imp-window-lost-work.c and imp-window-restart.c, which use no other;
+ * imp-window-lost-work.c uses imp-window-actions.c.
  */
 #pragma once
 
@@ -23,6 +24,10 @@ struct _ImpWindow
   GtkButton        *start_button;
   GtkButton        *stop_button;
   GtkStack         *main_stack;
+  AdwFlap          *flap;
+  GtkRevealer      *restart_revealer;
+  GtkLabel         *restart_label;
+  GtkLabel         *stale_label;
   ImpWeightsPage   *weights_page;
   ImpImageWell     *content_well;
   ImpImageWell     *style_well;
@@ -41,13 +46,23 @@ struct _ImpWindow
   ImpRunController *controller;
   ImpAutosaver     *autosaver;
   char             *weights_path;
+  /* What the last run started with: restart keys, and the images the result
+   * was painted from (to mark it stale when they change). */
+  GVariantDict     *run_settings;
+  GdkTexture       *run_content;
+  GdkTexture       *run_style;
+  char             *run_content_name;
+  GdkTexture       *result_content;
+  GdkTexture       *result_style;
+  char             *result_content_name;
   /* The last toast shown, which tests read back. */
   AdwToast         *last_toast;
 
   /* State */
   guint             last_plotted;
-  gboolean          restart_asked;
   gboolean          restart_after_stop;
+  /* Keep Painting is putting settings back: not a change to ask about. */
+  gboolean          keeping_run;
   /* A result (finished, stopped or restored) that was neither saved nor discarded. */
   gboolean          unsaved;
   /* The user answered the close dialog: the next close goes through. */
@@ -70,6 +85,14 @@ void     _imp_window_set_weights_path   (ImpWindow      *self,
 void     _imp_window_start              (ImpWindow      *self);
 /* Shows the Save Painting chooser. */
 void     _imp_window_ask_save_image     (ImpWindow      *self);
+
+/* imp-window-restart.c: settings changed during a run */
+void     _imp_window_class_init_restart (GtkWidgetClass *widget_class);
+void     _imp_window_connect_restart    (ImpWindow      *self);
+void     _imp_window_remember_run_settings (ImpWindow   *self);
+void     _imp_window_ask_restart        (ImpWindow      *self,
+                                         const char     *what);
+void     _imp_window_hide_restart       (ImpWindow      *self);
 
 /* imp-window-lost-work.c: close confirmation, offering the autosave back */
 void     _imp_window_class_init_lost_work (GtkWidgetClass *widget_class);

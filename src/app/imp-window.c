@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "imp-progress-text.h"
 #include "imp-samples.h"
 #include "imp-window-private.h"
 
@@ -24,46 +25,40 @@ static const char * const steering_keys[] = {
   "content-strength", "style-strength", "smoothing-strength",
 };
 
-/* Keys that need a new session (image sizes, network, optimiser). */
-static const char * const restart_keys[] = {
-  "size", "style-size", "style-scale", "content-layers", "style-layers", "pool",
-  "optimizer", "init", "preserve-colors", "preset", "start-size", "scale-factor",
-  "average-decay",
-};
-
-static char *
-format_duration (double seconds)
+/* The longest progress line that fits under the painting. */
+static void
+show_progress_text (ImpWindow         *self,
+                    const ImpProgress *p)
 {
-  guint s = (guint) MAX (0, seconds + 0.5);
+  int available = gtk_widget_get_width (GTK_WIDGET (self->status_label));
+  ImpProgressTextLength length;
 
-  if (s >= 3600)
-    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+  for (length = IMP_PROGRESS_TEXT_FULL; length < IMP_PROGRESS_TEXT_TINY; length++)
+    {
+      g_autofree char *text = imp_progress_text_format (p, length);
+      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->status_label), text);
+      int width;
+
+      pango_layout_get_pixel_size (layout, &width, NULL);
+      g_object_unref (layout);
+      if (width <= available)
+        break;
+    }
+  {
+    g_autofree char *text = imp_progress_text_format (p, length);
+
+    gtk_label_set_label (self->status_label, text);
+  }
 }
 
 static void
 show_progress (ImpWindow         *self,
                const ImpProgress *p)
 {
-  g_autofree char *elapsed = format_duration (p->seconds);
-  g_autofree char *text = NULL;
-  /* p->iteration numbers the loss, measured before the step's update. */
-  guint done = p->iteration + 1;
-
   gtk_progress_bar_set_fraction (self->progress_bar,
-                                 p->n_iterations > 0 ? (double) done / p->n_iterations : 0);
-  if (p->seconds_left >= 0)
-    {
-      g_autofree char *left = format_duration (p->seconds_left);
-
-      /* Translators: iteration N of M · elapsed time · time left */
-      text = g_strdup_printf (_("Iteration %u of %u · %s elapsed · %s left"),
-                              done, p->n_iterations, elapsed, left);
-    }
-  else
-    text = g_strdup_printf (_("Iteration %u of %u · %s elapsed"),
-                            done, p->n_iterations, elapsed);
-  gtk_label_set_label (self->status_label, text);
+                                 p->n_iterations > 0 ? (double) (p->iteration + 1) / p->n_iterations : 0);
+  show_progress_text (self, p);
+  imp_preview_set_coarse (self->preview, p->scale + 1 < p->n_scales);
 }
 
 static void
@@ -78,9 +73,30 @@ on_frame (ImpRunController *controller,
   show_progress (self, &progress);
   if (progress.iteration != self->last_plotted)
     {
-      imp_loss_plot_add (self->loss_plot, progress.iteration, &progress.losses);
+      imp_loss_plot_add (self->loss_plot, &progress);
       self->last_plotted = progress.iteration;
     }
+}
+
+/* The result was painted from other images than the wells hold now: say so
+ * over it, and compare it with the photo it was painted from. */
+static void
+mark_stale_result (ImpWindow *self)
+{
+  GdkTexture *content = imp_image_well_get_texture (self->content_well);
+  GdkTexture *style = imp_image_well_get_texture (self->style_well);
+  gboolean has_result = imp_run_controller_get_result (self->controller) != NULL;
+  g_autofree char *text = NULL;
+
+  if (has_result && self->result_content != NULL && content != self->result_content)
+    /* Translators: the painting shown is of the first image; Start paints the second */
+    text = g_strdup_printf (_("Painted from “%s” · Start paints “%s”"),
+                            self->result_content_name, imp_image_well_get_name (self->content_well));
+  else if (has_result && self->result_style != NULL && style != self->result_style)
+    text = g_strdup_printf (_("Painted in another style · Start paints in “%s”"),
+                            imp_image_well_get_name (self->style_well));
+  gtk_label_set_label (self->stale_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->stale_label), text != NULL);
 }
 
 /* The preview between runs: the result if there is one, else the content. */
@@ -88,10 +104,13 @@ static void
 show_idle_preview (ImpWindow *self)
 {
   GdkTexture *result = imp_run_controller_get_result_texture (self->controller);
+  GdkTexture *content = imp_image_well_get_texture (self->content_well);
 
-  imp_preview_set_compare_texture (self->preview, imp_image_well_get_texture (self->content_well));
-  imp_preview_set_texture (self->preview,
-                           result != NULL ? result : imp_image_well_get_texture (self->content_well));
+  imp_preview_set_coarse (self->preview, FALSE);
+  imp_preview_set_compare_texture (self->preview,
+                                   result != NULL && self->result_content != NULL ? self->result_content : content);
+  imp_preview_set_texture (self->preview, result != NULL ? result : content);
+  mark_stale_result (self);
 }
 
 static char *
@@ -107,6 +126,25 @@ describe_run_error (const GError *error)
   return g_strdup_printf (_("The painting failed: %s"), error->message);
 }
 
+/* Stopped before the last scale: the result is a small picture enlarged. */
+static void
+offer_finish (ImpWindow         *self,
+              const ImpProgress *p)
+{
+  guint side = MAX (p->width, p->height);
+  g_autofree char *status = g_strdup_printf (_("Stopped at scale %u of %u: a coarse %u px painting"),
+                                             p->scale + 1, p->n_scales, side);
+  g_autofree char *text = g_strdup_printf (_("The painting is from a coarse scale (%u px), enlarged"), side);
+  AdwToast *toast;
+
+  gtk_label_set_label (self->status_label, status);
+  _imp_window_show_toast (self, text);
+  toast = self->last_toast;
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_set_button_label (toast, _("_Finish It"));
+  adw_toast_set_action_name (toast, "win.finish-run");
+}
+
 static void
 on_finished (ImpRunController *controller,
              const GError     *error,
@@ -115,6 +153,14 @@ on_finished (ImpRunController *controller,
   ImpProgress progress;
   gboolean has_progress = imp_run_controller_get_progress (controller, &progress);
 
+  _imp_window_hide_restart (self);
+  if (imp_run_controller_get_result (controller) != NULL)
+    {
+      g_set_object (&self->result_content, self->run_content);
+      g_set_object (&self->result_style, self->run_style);
+      g_free (self->result_content_name);
+      self->result_content_name = g_strdup (self->run_content_name);
+    }
   show_idle_preview (self);
   imp_autosaver_stop (self->autosaver);
   /* A run has just delivered its result: it is unsaved work from now on. */
@@ -137,6 +183,8 @@ on_finished (ImpRunController *controller,
       gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
       gtk_label_set_label (self->status_label, _("Finished"));
     }
+  else if (has_progress && imp_run_controller_get_can_resume (controller))
+    offer_finish (self, &progress);
   else if (has_progress)
     {
       g_autofree char *text = g_strdup_printf (_("Stopped at iteration %u of %u"),
@@ -193,6 +241,19 @@ on_autosave_failed (ImpWindow    *self,
 }
 
 static void
+remember_run_inputs (ImpWindow *self)
+{
+  /* A resumed run goes on with what it started with. */
+  if (imp_run_controller_get_state (self->controller) == IMP_RUN_PAINTING && self->run_settings != NULL)
+    return;
+  _imp_window_remember_run_settings (self);
+  g_set_object (&self->run_content, imp_image_well_get_texture (self->content_well));
+  g_set_object (&self->run_style, imp_image_well_get_texture (self->style_well));
+  g_free (self->run_content_name);
+  self->run_content_name = g_strdup (imp_image_well_get_name (self->content_well));
+}
+
+static void
 on_running_changed (ImpRunController *controller,
                     GParamSpec       *pspec,
                     ImpWindow        *self)
@@ -201,9 +262,11 @@ on_running_changed (ImpRunController *controller,
 
   gtk_widget_set_visible (GTK_WIDGET (self->start_button), !running);
   gtk_widget_set_visible (GTK_WIDGET (self->stop_button), running);
-  self->restart_asked = FALSE;
   if (running)
-    start_autosave (self);
+    {
+      remember_run_inputs (self);
+      start_autosave (self);
+    }
   _imp_window_update_actions (self);
 }
 
@@ -230,8 +293,6 @@ on_state_changed (ImpRunController *controller,
     }
 }
 
-static void ask_restart (ImpWindow *self);
-
 static gboolean
 blending (ImpWindow *self)
 {
@@ -257,7 +318,7 @@ on_blend_changed (ImpWindow *self)
   store_blend (self);
   _imp_window_update_actions (self);
   /* The style targets are computed when a run starts. */
-  ask_restart (self);
+  _imp_window_ask_restart (self, _("The new style blend applies from the next run."));
 }
 
 static char *
@@ -295,51 +356,6 @@ on_steering_key_changed (GSettings  *settings,
 }
 
 static void
-on_restart_response (AdwMessageDialog *dialog,
-                     const char       *response,
-                     ImpWindow        *self)
-{
-  if (g_str_equal (response, "restart") && imp_run_controller_get_running (self->controller))
-    {
-      self->restart_after_stop = TRUE;
-      imp_run_controller_stop (self->controller);
-    }
-}
-
-/* Asked once per run: the change only counts for the next run otherwise. */
-static void
-ask_restart (ImpWindow *self)
-{
-  GtkWidget *dialog;
-
-  if (!imp_run_controller_get_running (self->controller) || self->restart_asked)
-    return;
-  self->restart_asked = TRUE;
-
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Restart the Painting?"),
-                                   _("This change only takes effect in a new run. "
-                                     "Restarting starts the painting over."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "keep", _("_Keep Painting"),
-                                    "restart", _("_Restart"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "restart",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_restart_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-on_restart_key_changed (GSettings  *settings,
-                        const char *key,
-                        ImpWindow  *self)
-{
-  ask_restart (self);
-}
-
-static void
 remember_file (ImpWindow    *self,
                ImpImageWell *well)
 {
@@ -371,18 +387,34 @@ remember_file (ImpWindow    *self,
     }
 }
 
+/* "astronaut.jpg + scream.jpg", as the window list and the task switcher show it. */
+static void
+update_title (ImpWindow *self)
+{
+  const char *content = imp_image_well_get_name (self->content_well);
+  const char *style = imp_image_well_get_name (self->style_well);
+  g_autofree char *title = NULL;
+
+  if (content == NULL || style == NULL)
+    {
+      gtk_window_set_title (GTK_WINDOW (self), _("Impasto"));
+      return;
+    }
+  /* Translators: the window title, the content and the style image's file names */
+  title = g_strdup_printf (_("%s + %s – Impasto"), content, style);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
 static void
 on_well_loaded (ImpImageWell *well,
                 ImpWindow    *self)
 {
   remember_file (self, well);
+  update_title (self);
   if (!imp_run_controller_get_running (self->controller))
-    {
-      if (well == self->content_well)
-        show_idle_preview (self);
-    }
+    show_idle_preview (self);
   else if (well != self->style2_well || blending (self))
-    ask_restart (self);
+    _imp_window_ask_restart (self, _("The new image applies from the next run."));
   _imp_window_update_actions (self);
 }
 
@@ -391,9 +423,8 @@ on_well_load_failed (ImpImageWell *well,
                      const GError *error,
                      ImpWindow    *self)
 {
-  g_autofree char *text = g_strdup_printf (_("Could not open the image: %s"), error->message);
-
-  _imp_window_show_toast (self, text);
+  /* The well keeps its previous picture; the message names the file. */
+  _imp_window_show_toast (self, error->message);
 }
 
 /* @index: 0 the content, 1 the style, 2 the second style. */
@@ -464,12 +495,7 @@ connect_settings (ImpWindow *self)
 
       g_signal_connect_object (self->settings, signal, G_CALLBACK (on_steering_key_changed), self, 0);
     }
-  for (guint i = 0; i < G_N_ELEMENTS (restart_keys); i++)
-    {
-      g_autofree char *signal = g_strconcat ("changed::", restart_keys[i], NULL);
-
-      g_signal_connect_object (self->settings, signal, G_CALLBACK (on_restart_key_changed), self, 0);
-    }
+  _imp_window_connect_restart (self);
 }
 
 static void
@@ -533,6 +559,11 @@ imp_window_dispose (GObject *object)
   g_clear_object (&self->controller);
   g_clear_object (&self->settings);
   g_clear_object (&self->last_toast);
+  g_clear_pointer (&self->run_settings, g_variant_dict_unref);
+  g_clear_object (&self->run_content);
+  g_clear_object (&self->run_style);
+  g_clear_object (&self->result_content);
+  g_clear_object (&self->result_style);
 
   G_OBJECT_CLASS (imp_window_parent_class)->dispose (object);
 }
@@ -543,6 +574,8 @@ imp_window_finalize (GObject *object)
   ImpWindow *self = IMP_WINDOW (object);
 
   g_free (self->weights_path);
+  g_free (self->run_content_name);
+  g_free (self->result_content_name);
 
   G_OBJECT_CLASS (imp_window_parent_class)->finalize (object);
 }
@@ -576,6 +609,10 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, start_button);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, restart_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, restart_label);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, stale_label);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, weights_page);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, content_well);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, style_well);
@@ -591,6 +628,7 @@ imp_window_class_init (ImpWindowClass *klass)
 
   _imp_window_class_init_actions (widget_class);
   _imp_window_class_init_lost_work (widget_class);
+  _imp_window_class_init_restart (widget_class);
 }
 
 static void

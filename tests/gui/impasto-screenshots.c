@@ -1,5 +1,6 @@
 /* impasto-screenshots.c: drives the real window through a run and renders it
- * to data/screenshots/{main-window,painting,finished}.png (make-screenshots.sh)
+ * to data/screenshots/{main-window,painting,painting-800x600,finished}.png
+ * (make-screenshots.sh)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +14,7 @@ typedef enum
 {
   WAIT_IMAGES,
   WAIT_PAINTING,
+  SHOOT_SMALL,
   WAIT_FINISHED,
   DONE,
 } Stage;
@@ -154,6 +156,14 @@ tick (gpointer data)
           || progress.iteration * 10 < progress.n_iterations * 3)
         break;
       shoot (GTK_WIDGET (window), "painting.png");
+      /* The same run in a small window: nothing may be clipped. */
+      gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+      stage = SHOOT_SMALL;
+      settle = 4;
+      break;
+    case SHOOT_SMALL:
+      shoot (GTK_WIDGET (window), "painting-800x600.png");
+      gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
       stage = WAIT_FINISHED;
       break;
     case WAIT_FINISHED:

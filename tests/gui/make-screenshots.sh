@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Renders the real window under Xvfb into data/screenshots/: main-window.png
-# (samples loaded, before a run), painting.png (a run at 30 %) and finished.png.
+# (samples loaded, before a run), painting.png (a run at 30 %), painting-800x600.png
+# (the same run in an 800 x 600 window) and finished.png.
 # The window is drawn by GTK itself (GtkWidgetPaintable -> GskRenderer), so the
 # images show exactly the window, without a desktop around it.
 #
@@ -35,7 +36,7 @@ export LANGUAGE=C LANG=C.UTF-8
 xvfb-run -a -s '-screen 0 1280x800x24' \
   "$build/tests/gui/impasto-screenshots" "$out" "$size" "$iterations" $preset
 
-for f in main-window painting finished; do
+for f in main-window painting painting-800x600 finished; do
   [ -s "$out/$f.png" ] || { echo "make-screenshots: $f.png is missing" >&2; exit 1; }
 done
-echo "make-screenshots: wrote $out/{main-window,painting,finished}.png"
+echo "make-screenshots: wrote $out/{main-window,painting,painting-800x600,finished}.png"
