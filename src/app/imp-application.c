@@ -73,6 +73,8 @@ about_action (GSimpleAction *action,
                         "developers", developers,
                         "comments", _("Paint a photo in the style of a picture"),
                         "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", "https://github.com/impasto/impasto",
+                        "issue-url", "https://github.com/impasto/impasto/issues",
                         "translator-credits", _("translator-credits"),
                         NULL);
   adw_about_window_add_credit_section (ADW_ABOUT_WINDOW (about), _("Neural Network"), network);

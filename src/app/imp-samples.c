@@ -17,6 +17,8 @@ static const ImpSample samples[] = {
     "Coffee cup by Rachel Michetti (CC0), from scikit-image" },
   { "scream.jpg", IMP_SAMPLE_STYLE, N_("The Scream"),
     "The Scream by Edvard Munch (public domain), from darknet" },
+  { "starry-night.jpg", IMP_SAMPLE_STYLE, N_("The Starry Night"),
+    "The Starry Night by Vincent van Gogh (public domain), from OpenCV's samples" },
   { "hubble-deep-field.jpg", IMP_SAMPLE_STYLE, N_("Hubble Deep Field"),
     "Hubble eXtreme Deep Field, NASA (public domain), from scikit-image" },
   { NULL, 0, NULL, NULL },

@@ -222,6 +222,6 @@ imp_gif_writer_encode (const ImpAnimationPlan    *plan,
     g_propagate_error (error, sink.error);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                 gif_error != 0 ? GifErrorString (gif_error) : _("colour quantisation failed"));
+                 gif_error != 0 ? GifErrorString (gif_error) : _("color quantization failed"));
   return FALSE;
 }

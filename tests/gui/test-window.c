@@ -519,7 +519,7 @@ test_blend_two_styles (void)
   gsize n = 0;
 
   g_assert_true (wait_until (well_idle_with_image, style2, 20));
-  g_assert_cmpstr (imp_image_well_get_name (style2), ==, "hubble-deep-field.jpg");
+  g_assert_cmpstr (imp_image_well_get_name (style2), ==, "starry-night.jpg");
   gtk_check_button_set_active (window->blend_check, TRUE);
   blend = g_settings_get_value (settings, "style-blend");
   w = g_variant_get_fixed_array (blend, &n, sizeof (double));
