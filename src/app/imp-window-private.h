@@ -25,6 +25,7 @@ struct _ImpWindow
   GtkButton        *stop_button;
   GtkStack         *main_stack;
   AdwFlap          *flap;
+  GtkWidget        *sidebar_button;
   GtkRevealer      *restart_revealer;
   GtkLabel         *restart_label;
   GtkLabel         *stale_label;
@@ -37,6 +38,7 @@ struct _ImpWindow
   ImpParamsPanel   *params_panel;
   ImpPreview       *preview;
   GtkToggleButton  *compare_button;
+  GtkWidget        *preview_buttons;
   GtkProgressBar   *progress_bar;
   GtkLabel         *status_label;
   ImpLossPlot      *loss_plot;
@@ -60,6 +62,11 @@ struct _ImpWindow
 
   /* State */
   guint             last_plotted;
+  /* The progress line shown and the width it was fitted to. */
+  ImpProgress       shown_progress;
+  gboolean          showing_progress;
+  int               fitted_width;
+  guint             fold_idle_id;
   gboolean          restart_after_stop;
   /* Keep Painting is putting settings back: not a change to ask about. */
   gboolean          keeping_run;

@@ -33,6 +33,9 @@ show_progress_text (ImpWindow         *self,
   int available = gtk_widget_get_width (GTK_WIDGET (self->status_label));
   ImpProgressTextLength length;
 
+  self->shown_progress = *p;
+  self->showing_progress = TRUE;
+  self->fitted_width = available;
   for (length = IMP_PROGRESS_TEXT_FULL; length < IMP_PROGRESS_TEXT_TINY; length++)
     {
       g_autofree char *text = imp_progress_text_format (p, length);
@@ -49,6 +52,19 @@ show_progress_text (ImpWindow         *self,
 
     gtk_label_set_label (self->status_label, text);
   }
+}
+
+/* A resized window fits the line again at once, not at the next step. */
+static gboolean
+refit_progress_text (GtkWidget     *label,
+                     GdkFrameClock *clock,
+                     gpointer       data)
+{
+  ImpWindow *self = data;
+
+  if (self->showing_progress && gtk_widget_get_width (label) != self->fitted_width)
+    show_progress_text (self, &self->shown_progress);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -140,7 +156,9 @@ offer_finish (ImpWindow         *self,
   gtk_label_set_label (self->status_label, status);
   _imp_window_show_toast (self, text);
   toast = self->last_toast;
-  adw_toast_set_timeout (toast, 0);
+  /* Longer than other toasts: it is an offer. Its button is disabled while a
+   * run goes on (win.finish-run), and the toast goes by itself. */
+  adw_toast_set_timeout (toast, 12);
   adw_toast_set_button_label (toast, _("_Finish It"));
   adw_toast_set_action_name (toast, "win.finish-run");
 }
@@ -154,6 +172,7 @@ on_finished (ImpRunController *controller,
   gboolean has_progress = imp_run_controller_get_progress (controller, &progress);
 
   _imp_window_hide_restart (self);
+  self->showing_progress = FALSE;
   if (imp_run_controller_get_result (controller) != NULL)
     {
       g_set_object (&self->result_content, self->run_content);
@@ -275,6 +294,8 @@ on_state_changed (ImpRunController *controller,
                   GParamSpec       *pspec,
                   ImpWindow        *self)
 {
+  if (imp_run_controller_get_state (controller) != IMP_RUN_PAINTING)
+    self->showing_progress = FALSE;
   switch (imp_run_controller_get_state (controller))
     {
     case IMP_RUN_LOADING:
@@ -498,6 +519,25 @@ connect_settings (ImpWindow *self)
   _imp_window_connect_restart (self);
 }
 
+static gboolean
+show_sidebar_button (gpointer data)
+{
+  ImpWindow *self = data;
+
+  self->fold_idle_id = 0;
+  gtk_widget_set_visible (self->sidebar_button, adw_flap_get_folded (self->flap));
+  return G_SOURCE_REMOVE;
+}
+
+/* The flap folds while it is being allocated: showing the header bar's button
+ * right then would leave the header bar unallocated for that frame. */
+static void
+on_folded_changed (ImpWindow *self)
+{
+  if (self->fold_idle_id == 0)
+    self->fold_idle_id = g_idle_add (show_sidebar_button, self);
+}
+
 static void
 connect_controller (ImpWindow *self)
 {
@@ -554,6 +594,7 @@ imp_window_dispose (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->close_dialog), (gpointer *) &self->close_dialog);
   self->close_dialog = NULL;
   /* Without a close (a crash, a killed session) the autosave stays, to be offered back. */
+  g_clear_handle_id (&self->fold_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), IMP_TYPE_WINDOW);
   g_clear_object (&self->autosaver);
   g_clear_object (&self->controller);
@@ -610,6 +651,7 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, restart_revealer);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, restart_label);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, stale_label);
@@ -622,6 +664,7 @@ imp_window_class_init (ImpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, params_panel);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, preview);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, ImpWindow, preview_buttons);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, ImpWindow, loss_plot);
@@ -635,6 +678,11 @@ static void
 imp_window_init (ImpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The smallest window in which the painting, its progress and the folded
+   * sidebar still work; below it the preview would be a sliver. */
+  gtk_widget_set_size_request (GTK_WIDGET (self), 360, 400);
+  gtk_widget_add_tick_callback (GTK_WIDGET (self->status_label), refit_progress_text, self, NULL);
+  g_signal_connect_object (self->flap, "notify::folded", G_CALLBACK (on_folded_changed), self, G_CONNECT_SWAPPED);
 
   self->settings = g_settings_new (APP_ID);
   self->controller = imp_run_controller_new ();
