@@ -30,7 +30,7 @@ show_folder (ImpPreferencesWindow *self)
   g_autofree char *folder = g_settings_get_string (self->settings, "default-folder");
 
   adw_action_row_set_subtitle (self->folder_row,
-                               *folder != '\0' ? folder : _("The Pictures folder"));
+                               *folder != '\0' ? folder : _("Where the last painting was saved, else Pictures"));
 }
 
 static void

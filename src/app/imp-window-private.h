@@ -3,9 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The files call each other in one direction only: imp-window.c uses
- * imp-window-lost-work.c and imp-window-restart.c, which use no other;
- * imp-window-lost-work.c uses imp-window-actions.c.
+ * The files call each other in one direction only: imp-window.c uses the
+ * other three, imp-window-lost-work.c uses imp-window-actions.c, and
+ * imp-window-actions.c and imp-window-restart.c use none of them.
  */
 #pragma once
 
