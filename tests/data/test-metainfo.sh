@@ -20,7 +20,7 @@ launchable=$(xmllint --xpath 'string(/component/launchable[@type="desktop-id"])'
 expect_pass "the launchable ($launchable) is the desktop file's name" \
   test "$launchable" = "$(basename "$desktop")"
 
-for name in main-window painting finished; do
+for name in main-window painting painting-800x600 finished; do
   expect_pass "screenshot $name is a web URL into data/screenshots" \
     grep -q "<image type=\"source\">$shots/$name.png</image>" "$metainfo"
 done
