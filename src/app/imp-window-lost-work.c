@@ -117,6 +117,9 @@ restore_autosave_action (GtkWidget  *widget,
 
   imp_run_controller_set_result (self->controller, image);
   self->unsaved = TRUE;
+  /* Not painted from what the wells hold now: its own images come back below. */
+  g_clear_object (&self->result_content);
+  g_clear_object (&self->result_style);
   /* Its images again, when they are still there, so Save suggests their names. */
   if (*info.content_path != '\0' && g_file_test (info.content_path, G_FILE_TEST_IS_REGULAR))
     {
