@@ -20,6 +20,16 @@ static const char * const restart_keys[] = {
   "average-decay",
 };
 
+static gboolean
+has_key (ImpWindow  *self,
+         const char *key)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  return g_settings_schema_has_key (schema, key);
+}
+
 /* The values of restart_keys a run started with. */
 void
 _imp_window_remember_run_settings (ImpWindow *self)
@@ -27,8 +37,9 @@ _imp_window_remember_run_settings (ImpWindow *self)
   g_clear_pointer (&self->run_settings, g_variant_dict_unref);
   self->run_settings = g_variant_dict_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (restart_keys); i++)
-    g_variant_dict_insert_value (self->run_settings, restart_keys[i],
-                                 g_settings_get_value (self->settings, restart_keys[i]));
+    if (has_key (self, restart_keys[i]))
+      g_variant_dict_insert_value (self->run_settings, restart_keys[i],
+                                   g_settings_get_value (self->settings, restart_keys[i]));
 }
 
 void
@@ -70,9 +81,12 @@ keep_run_action (GtkWidget  *widget,
   for (guint i = 0; i < G_N_ELEMENTS (restart_keys); i++)
     {
       g_autoptr(GVariant) was = g_variant_dict_lookup_value (self->run_settings, restart_keys[i], NULL);
-      g_autoptr(GVariant) now = g_settings_get_value (self->settings, restart_keys[i]);
+      g_autoptr(GVariant) now = NULL;
 
-      if (was != NULL && !g_variant_equal (was, now))
+      if (was == NULL)
+        continue;
+      now = g_settings_get_value (self->settings, restart_keys[i]);
+      if (!g_variant_equal (was, now))
         g_settings_set_value (self->settings, restart_keys[i], was);
     }
   self->keeping_run = FALSE;
