@@ -25,33 +25,36 @@ static const char * const steering_keys[] = {
   "content-strength", "style-strength", "smoothing-strength",
 };
 
+static int
+text_width (GtkWidget  *label,
+            const char *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (label, text);
+  int width;
+
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  g_object_unref (layout);
+  return width;
+}
+
 /* The longest progress line that fits under the painting. */
 static void
 show_progress_text (ImpWindow         *self,
                     const ImpProgress *p)
 {
   int available = gtk_widget_get_width (GTK_WIDGET (self->status_label));
-  ImpProgressTextLength length;
+  ImpProgressTextLength length = IMP_PROGRESS_TEXT_FULL;
+  g_autofree char *text = imp_progress_text_format (p, length);
 
   self->shown_progress = *p;
   self->showing_progress = TRUE;
   self->fitted_width = available;
-  for (length = IMP_PROGRESS_TEXT_FULL; length < IMP_PROGRESS_TEXT_TINY; length++)
+  while (length < IMP_PROGRESS_TEXT_TINY && text_width (GTK_WIDGET (self->status_label), text) > available)
     {
-      g_autofree char *text = imp_progress_text_format (p, length);
-      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->status_label), text);
-      int width;
-
-      pango_layout_get_pixel_size (layout, &width, NULL);
-      g_object_unref (layout);
-      if (width <= available)
-        break;
+      g_free (text);
+      text = imp_progress_text_format (p, ++length);
     }
-  {
-    g_autofree char *text = imp_progress_text_format (p, length);
-
-    gtk_label_set_label (self->status_label, text);
-  }
+  gtk_label_set_label (self->status_label, text);
 }
 
 /* A resized window fits the line again at once, not at the next step. */
