@@ -38,8 +38,11 @@ _imp_window_remember_run_settings (ImpWindow *self)
   self->run_settings = g_variant_dict_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (restart_keys); i++)
     if (has_key (self, restart_keys[i]))
-      g_variant_dict_insert_value (self->run_settings, restart_keys[i],
-                                   g_settings_get_value (self->settings, restart_keys[i]));
+      {
+        g_autoptr(GVariant) value = g_settings_get_value (self->settings, restart_keys[i]);
+
+        g_variant_dict_insert_value (self->run_settings, restart_keys[i], value);
+      }
 }
 
 void
