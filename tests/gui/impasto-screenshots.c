@@ -40,8 +40,13 @@ shoot (GtkWidget  *window,
 
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  /* Between a resize and its allocation there is nothing to draw yet. */
+  if (node == NULL)
+    return FALSE;
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
                                          node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (texture == NULL)
+    return FALSE;
   g_print ("%s (%d x %d)\n", path, width, height);
   return gdk_texture_save_to_png (texture, path);
 }
@@ -162,7 +167,9 @@ tick (gpointer data)
       settle = 4;
       break;
     case SHOOT_SMALL:
-      shoot (GTK_WIDGET (window), "painting-800x600.png");
+      if (gtk_widget_get_width (GTK_WIDGET (window)) > 800
+          || !shoot (GTK_WIDGET (window), "painting-800x600.png"))
+        break;
       gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
       stage = WAIT_FINISHED;
       break;
