@@ -485,7 +485,7 @@ test_run_to_end (void)
 static void
 test_overflow_keeps_last_frame (void)
 {
-  ImpRunController *controller = imp_window_get_run_controller (window);
+  ImpRunController *controller = window->controller;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   const ImpImage *result;
 
@@ -496,14 +496,14 @@ test_overflow_keeps_last_frame (void)
   g_assert_true (wait_until (not_running, NULL, 120));
 
   g_assert_false (imp_run_controller_get_completed (controller));
-  g_test_message ("%s", imp_window_get_last_toast (window));
-  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "overflow"));
-  g_assert_nonnull (strstr (imp_window_get_last_toast (window), "style weight"));
+  g_test_message ("%s", adw_toast_get_title (window->last_toast));
+  g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "overflow"));
+  g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "style weight"));
   result = imp_run_controller_get_result (controller);
   g_assert_nonnull (result);
   for (gsize i = 0; i < (gsize) 3 * result->width * result->height; i++)
     g_assert_true (isfinite (result->data[i]) && result->data[i] >= 0.f && result->data[i] <= 255.f);
-  g_assert_true (imp_preview_get_texture (imp_window_get_preview (window))
+  g_assert_true (imp_preview_get_texture (window->preview)
                  == imp_run_controller_get_result_texture (controller));
 }
 
