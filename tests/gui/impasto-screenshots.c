@@ -158,9 +158,9 @@ tick (gpointer data)
       break;
     case WAIT_PAINTING:
       if (!imp_run_controller_get_progress (controller, &progress)
-          || progress.iteration * 10 < progress.n_iterations * 3)
+          || progress.iteration * 10 < progress.n_iterations * 3
+          || !shoot (GTK_WIDGET (window), "painting.png"))
         break;
-      shoot (GTK_WIDGET (window), "painting.png");
       /* The same run in a small window: nothing may be clipped. */
       gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
       stage = SHOOT_SMALL;
