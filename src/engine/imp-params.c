@@ -53,7 +53,7 @@ static const ImpVggLayer gatys_style_layers[] = {
   IMP_CONV1_1, IMP_CONV2_1, IMP_CONV3_1, IMP_CONV4_1, IMP_CONV5_1
 };
 
-/* ALGORITHM.md, exactly: the TensorFlow post's recipe. */
+/* The TensorFlow post's recipe exactly (docs/algorithm.md). */
 static void
 preset_tutorial (ImpParams *p)
 {
