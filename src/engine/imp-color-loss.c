@@ -39,31 +39,6 @@ imp_color_loss_free (ImpColorLoss *self)
 }
 
 static void
-draw_directions (float *directions,
-                 guint  n)
-{
-  g_autoptr(GRand) rand = g_rand_new_with_seed (DIRECTION_SEED);
-
-  for (guint d = 0; d < n; d++)
-    {
-      double v[3], norm;
-
-      do
-        {
-          for (guint c = 0; c < 3; c++)
-            {
-              double u1 = 1.0 - g_rand_double (rand), u2 = g_rand_double (rand);
-              v[c] = sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
-            }
-          norm = sqrt (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-        }
-      while (norm < 1e-12);
-      for (guint c = 0; c < 3; c++)
-        directions[3 * d + c] = (float) (v[c] / norm);
-    }
-}
-
-static void
 project (const ImpImage *image,
          const float    *u,
          float          *out)
@@ -90,7 +65,7 @@ imp_color_loss_new (const ImpImage * const *styles,
   self->n_directions = n_directions;
   self->directions = g_new (float, 3 * n_directions);
   self->targets = g_new0 (float, (gsize) n_directions * TARGET_QUANTILES);
-  draw_directions (self->directions, n_directions);
+  imp_palette_directions (self->directions, n_directions, DIRECTION_SEED);
   for (guint s = 0; s < n_styles; s++)
     total += blend != NULL ? blend[s] : 1.0;
   for (guint s = 0; s < n_styles; s++)

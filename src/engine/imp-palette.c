@@ -95,13 +95,14 @@ imp_palette_quantiles (const float *sorted,
     }
 }
 
-/* Unit directions in RGB from a seeded normal distribution (Box-Muller). */
-static void
-palette_directions (float directions[][3])
+void
+imp_palette_directions (float   *directions,
+                        guint    n,
+                        guint32  seed)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (DIRECTION_SEED);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
 
-  for (guint d = 0; d < IMP_PALETTE_DIRECTIONS; d++)
+  for (guint d = 0; d < n; d++)
     {
       double v[3], norm;
 
@@ -116,7 +117,7 @@ palette_directions (float directions[][3])
         }
       while (norm < 1e-12);
       for (guint c = 0; c < 3; c++)
-        directions[d][c] = (float) (v[c] / norm);
+        directions[3 * d + c] = (float) (v[c] / norm);
     }
 }
 
@@ -169,7 +170,7 @@ imp_palette_distance (const ImpImage *a,
   n_max = MAX ((gsize) ra->width * ra->height, (gsize) rb->width * rb->height);
   values = g_new (float, n_max);
   scratch = g_new (float, n_max);
-  palette_directions (directions);
+  imp_palette_directions (&directions[0][0], IMP_PALETTE_DIRECTIONS, DIRECTION_SEED);
   for (guint d = 0; d < IMP_PALETTE_DIRECTIONS; d++)
     {
       projected_quantiles (ra, directions[d], values, scratch, qa);

@@ -33,6 +33,12 @@ void   imp_palette_quantiles (const float *sorted,
                               guint        n_quantiles,
                               float       *quantiles);
 
+/* @n unit directions in RGB ([n][3]) from a normal distribution seeded with
+ * @seed (Box-Muller), the same for the same seed on every machine. */
+void   imp_palette_directions (float   *directions,
+                               guint    n,
+                               guint32  seed);
+
 /* Sorts @n floats ascending (radix sort; @scratch holds @n floats). */
 void   imp_palette_sort     (float       *values,
                              gsize        n,
