@@ -26,7 +26,7 @@ imp_params_list_presets (void)
   return preset_names;
 }
 
-/* Issue 8: a user who gives no preset gets the best picture in about a
+/* A user who gives no preset gets the best picture in about a
  * minute; the tutorial's recipe is one --preset away. */
 const char *
 imp_params_default_preset (void)

@@ -81,7 +81,7 @@ typedef enum
 } ImpPreserveColors;
 
 /* A set of VGG layers, each with a weight. A weight < 0 means "not given":
- * imp_params_normalize() turns those into 1/L (docs/algorithm.md). */
+ * imp_params_validate() turns those into 1/L (docs/algorithm.md). */
 typedef struct
 {
   guint       n_layers;
