@@ -6,14 +6,17 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "imp-transfer.h"
+#include "imp-transfer-plan.h"
 #include "imp-transfer-plan-private.h"
 
 #include <math.h>
 #include <unistd.h>
 
 #include "imp-lbfgs.h"
+#include "imp-objective.h"
 #include "imp-vgg-layers.h"
+
+G_DEFINE_QUARK (imp-transfer-error-quark, imp_transfer_error)
 
 #define MIB (1024.0 * 1024.0)
 

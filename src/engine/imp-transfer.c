@@ -19,8 +19,6 @@
 #include "imp-lbfgs.h"
 #include "imp-vgg-layers.h"
 
-G_DEFINE_QUARK (imp-transfer-error-quark, imp_transfer_error)
-
 struct _ImpTransfer
 {
   /* Owned, fixed after creation */
