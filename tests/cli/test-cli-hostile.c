@@ -691,7 +691,8 @@ put_chunk (FILE         *f,
 
   fwrite (be, 1, 4, f);
   fwrite (type, 1, 4, f);
-  fwrite (data, 1, n, f);
+  if (n > 0)                        /* IEND has no data: fwrite () takes no NULL */
+    fwrite (data, 1, n, f);
   be[0] = crc >> 24; be[1] = crc >> 16; be[2] = crc >> 8; be[3] = crc;
   fwrite (be, 1, 4, f);
 }
