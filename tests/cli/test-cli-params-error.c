@@ -21,6 +21,7 @@ static void break_factor (ImpParams *p) { p->scale_factor = 0.5; }
 static void break_decay (ImpParams *p) { p->ema_decay = 2; }
 static void break_layers (ImpParams *p) { p->style_layers.n_layers = 0; }
 static void break_style_huge (ImpParams *p) { p->style_weight = 1e20; }
+static void break_color_huge (ImpParams *p) { p->color_weight = 1e11; }
 static void break_layer_huge (ImpParams *p) { p->content_layers.weights[0] = 1e300; }
 static void break_epsilon_tiny (ImpParams *p) { p->epsilon = 1e-320; }
 
@@ -39,6 +40,7 @@ test_messages (void)
     { break_decay, "--average-decay must be at least 0 and below 1 (got 2)" },
     { break_layers, "--style-layers: give at least one layer, with weights from 0 to 1e+10" },
     { break_style_huge, "--style-weight must be a number from 0 to 1e+10 (got 1e+20)" },
+    { break_color_huge, "--color-weight must be a number from 0 to 1e+10 (got 1e+11)" },
     { break_layer_huge, "--content-layers: give at least one layer, with weights from 0 to 1e+10" },
     { break_epsilon_tiny, "--epsilon must be a number from 1e-12 to 1e+06 (got 9.99989e-321)" },
   };
