@@ -274,7 +274,7 @@ _imp_winograd_transform_inputs_avx2 (const WinoJob *job,
                        float         *v)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
+  gsize stride = position_stride (job->v_layout, job->src_channels, ld);
   int h = job->height, w = job->width;
 
   for (guint c = 0; c < job->src_channels; c++)
@@ -295,7 +295,7 @@ _imp_winograd_transform_inputs_avx2 (const WinoJob *job,
             load_group_fast (job, src, mask, y0, x0, d);
           else
             load_group_rows (job, src, mask, y0, x0, d);
-          input_transform8 (d, v + cell (job, job->src_channels, c, k, ld), stride);
+          input_transform8 (d, v + cell (job->v_layout, job->src_channels, c, k, ld), stride);
         }
     }
 }
@@ -326,15 +326,18 @@ output_transform8 (const float *m,
 {
   __m256 t[TILE * PATCH], col[TILE];
 
+#pragma GCC unroll 6
   for (guint j = 0; j < PATCH; j++)
     {
       at_1d (_mm256_loadu_ps (m + j * stride), _mm256_loadu_ps (m + (6 + j) * stride),
              _mm256_loadu_ps (m + (12 + j) * stride), _mm256_loadu_ps (m + (18 + j) * stride),
              _mm256_loadu_ps (m + (24 + j) * stride), _mm256_loadu_ps (m + (30 + j) * stride),
              col);
+#pragma GCC unroll 6
       for (guint i = 0; i < TILE; i++)
         t[i * 6 + j] = col[i];
     }
+#pragma GCC unroll 6
   for (guint i = 0; i < TILE; i++)
     at_1d (t[i * 6], t[i * 6 + 1], t[i * 6 + 2], t[i * 6 + 3], t[i * 6 + 4], t[i * 6 + 5],
            y + i * 4);
@@ -351,6 +354,7 @@ store_tile_row8 (const WinoJob *job,
   __m256 b = _mm256_set1_ps (bias), zero = _mm256_setzero_ps ();
 
   transpose4 (r, r + 1, r + 2, r + 3);
+#pragma GCC unroll 6
   for (int k = 0; k < 4; k++)
     {
       __m256 value = _mm256_add_ps (r[k], b);
@@ -369,6 +373,7 @@ store_group_fast (const WinoJob *job,
                   int            x0,
                   __m256         y[TILE * TILE])
 {
+#pragma GCC unroll 6
   for (int i = 0; i < TILE; i++)
     store_tile_row8 (job, plane + frame_offset (job, y0 + i, x0), job->backward, bias,
                      y + i * 4);
@@ -430,7 +435,7 @@ _imp_winograd_transform_outputs_avx2 (const WinoJob *job,
                         const float   *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->dst_channels * ld + PLANE_PAD;
+  gsize stride = position_stride (job->m_layout, job->dst_channels, ld);
   int h = job->height, w = job->width;
 
   for (guint o = 0; o < job->dst_channels; o++)
@@ -444,7 +449,7 @@ _imp_winograd_transform_outputs_avx2 (const WinoJob *job,
           int ty = t / job->tiles_w, tx = t % job->tiles_w;
           __m256 y[TILE * TILE];
 
-          output_transform8 (m + cell (job, job->dst_channels, o, k, ld), stride, y);
+          output_transform8 (m + cell (job->m_layout, job->dst_channels, o, k, ld), stride, y);
           if (tx + 8 > (int) job->tiles_w)
             store_group_slow (job, dst, bias, t, y);
           else if (ty * TILE + TILE <= h && tx * TILE + 32 <= w)
@@ -506,17 +511,18 @@ gemm_panel (const float *a,
 }
 
 /* @rows rows of M over all columns, a panel of 16 tiles at a time (the last
- * may hold only 8): panel t of B starts at t * k_count, of C at t * ldc. */
+ * may hold only 8): panel t / 16 of B starts at (t / 16) k_count b_row, of C
+ * at (t / 16) ldc c_row (cell ()). */
 #define GEMM_ROWS(R, A_K, A_I)                                                 \
   do                                                                           \
     {                                                                          \
       guint t = 0;                                                             \
       for (; t + 16 <= cols; t += 16)                                          \
-        gemm_panel (a, A_K, A_I, b + t * k_count, 16, k_count, c + t * ldc, 16, \
-                    R, TRUE);                                                  \
+        gemm_panel (a, A_K, A_I, b + (t >> 4) * k_count * b_row, b_row, k_count, \
+                    c + (t >> 4) * ldc * c_row, c_row, R, TRUE);               \
       if (t < cols)                                                            \
-        gemm_panel (a, A_K, A_I, b + t * k_count, 16, k_count, c + t * ldc, 16, \
-                    R, FALSE);                                                 \
+        gemm_panel (a, A_K, A_I, b + (t >> 4) * k_count * b_row, b_row, k_count, \
+                    c + (t >> 4) * ldc * c_row, c_row, R, FALSE);              \
     }                                                                          \
   while (0)
 
@@ -524,9 +530,11 @@ static void
 gemm_rows_forward (const float *a,
                    gsize        lda,
                    const float *b,
+                   gsize        b_row,
                    guint        k_count,
                    guint        cols,
                    float       *c,
+                   gsize        c_row,
                    gsize        ldc,
                    guint        rows)
 {
@@ -545,9 +553,11 @@ static void
 gemm_rows_backward (const float *a,
                     gsize        lda,
                     const float *b,
+                    gsize        b_row,
                     guint        k_count,
                     guint        cols,
                     float       *c,
+                    gsize        c_row,
                     gsize        ldc,
                     guint        rows)
 {
@@ -595,11 +605,12 @@ _imp_winograd_multiply_avx2 (const WinoJob *job,
   guint dst = job->dst_channels, src = job->src_channels;
   /* forward U is [dst][src]; backward it is [src][dst], read transposed */
   gsize lda = job->backward ? dst : src;
+  gsize b_row = row_floats (job->v_layout), c_row = row_floats (job->m_layout);
 
   for (guint r = 0; r < dst; r += KROWS)
     {
       guint rows = MIN (KROWS, dst - r);
-      float *c = m + (gsize) r * 16;
+      float *c = m + (gsize) r * c_row;
 
       if (job->backward && src <= 512)
         {
@@ -607,16 +618,18 @@ _imp_winograd_multiply_avx2 (const WinoJob *job,
 
           pack_backward_panel (u, lda, src, r, rows, dst, panel);
           if (job->avx512)
-            _imp_winograd_gemm_rows_avx512 (panel, KROWS, 1, v, src, cols, c, dst, rows);
+            _imp_winograd_gemm_rows_avx512 (panel, KROWS, 1, v, b_row, src, cols, c, c_row, dst,
+                                            rows);
           else
-            gemm_rows_backward (panel, KROWS, v, src, cols, c, dst, rows);
+            gemm_rows_backward (panel, KROWS, v, b_row, src, cols, c, c_row, dst, rows);
         }
       else if (job->backward)
-        gemm_rows_backward (u + r, lda, v, src, cols, c, dst, rows);
+        gemm_rows_backward (u + r, lda, v, b_row, src, cols, c, c_row, dst, rows);
       else if (job->avx512)
-        _imp_winograd_gemm_rows_avx512 (u + (gsize) r * lda, 1, lda, v, src, cols, c, dst, rows);
+        _imp_winograd_gemm_rows_avx512 (u + (gsize) r * lda, 1, lda, v, b_row, src, cols, c,
+                                        c_row, dst, rows);
       else
-        gemm_rows_forward (u + (gsize) r * lda, lda, v, src, cols, c, dst, rows);
+        gemm_rows_forward (u + (gsize) r * lda, lda, v, b_row, src, cols, c, c_row, dst, rows);
     }
 }
 

@@ -17,9 +17,11 @@ gemm_panel512 (const float *a,
                gsize        a_k,
                gsize        a_i,
                const float *b,        /* panel t; panel t + 1 at b + b_next */
+               gsize        b_row,
                gsize        b_next,
                guint        k_count,
                float       *c,        /* panel t; panel t + 1 at c + c_next */
+               gsize        c_row,
                gsize        c_next,
                guint        rows,     /* 1..KROWS, a constant where inlined */
                gboolean     two)      /* both panels, else panel t only */
@@ -44,15 +46,15 @@ gemm_panel512 (const float *a,
               acc1[i] = _mm512_fmadd_ps (x, b1, acc1[i]);
           }
       a += a_k;
-      b += 16;
+      b += b_row;
     }
 #pragma GCC unroll 6
   for (guint i = 0; i < KROWS; i++)
     if (i < rows)
       {
-        _mm512_storeu_ps (c + i * 16, acc0[i]);
+        _mm512_storeu_ps (c + i * c_row, acc0[i]);
         if (two)
-          _mm512_storeu_ps (c + c_next + i * 16, acc1[i]);
+          _mm512_storeu_ps (c + c_next + i * c_row, acc1[i]);
       }
 }
 
@@ -62,11 +64,13 @@ gemm_panel512 (const float *a,
     {                                                                          \
       guint t = 0;                                                             \
       for (; t + 32 <= cols; t += 32)                                          \
-        gemm_panel512 (a, A_K, A_I, b + t * k_count, 16 * k_count, k_count,    \
-                       c + t * ldc, 16 * ldc, R, TRUE);                        \
+        gemm_panel512 (a, A_K, A_I, b + (t >> 4) * k_count * b_row, b_row,     \
+                       k_count * b_row, k_count, c + (t >> 4) * ldc * c_row,   \
+                       c_row, ldc * c_row, R, TRUE);                           \
       if (t < cols)                                                            \
-        gemm_panel512 (a, A_K, A_I, b + t * k_count, 0, k_count,               \
-                       c + t * ldc, 0, R, FALSE);                              \
+        gemm_panel512 (a, A_K, A_I, b + (t >> 4) * k_count * b_row, b_row, 0,  \
+                       k_count, c + (t >> 4) * ldc * c_row, c_row, 0, R,       \
+                       FALSE);                                                 \
     }                                                                          \
   while (0)
 
@@ -75,9 +79,11 @@ _imp_winograd_gemm_rows_avx512 (const float *a,
                                 gsize        a_k,
               gsize        a_i,
               const float *b,
+              gsize        b_row,
               guint        k_count,
               guint        cols,
               float       *c,
+              gsize        c_row,
               gsize        ldc,
               guint        rows)
 {

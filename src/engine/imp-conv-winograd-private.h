@@ -26,6 +26,19 @@ G_BEGIN_DECLS
  * accumulators, the shape of BLIS's Haswell kernel). */
 #define KROWS 6
 
+/* How V or M holds a block: rows of tiles a plane per position for sgemm;
+ * for the SIMD products panels of 16 tiles, either a plane per position
+ * ([xi][k / 16][c][k % 16]: a panel's channels one run of memory, as the
+ * products with many channels want) or interleaved ([k / 16][c][xi][k % 16]:
+ * a channel's 36 positions one run, so a transform writes one stream rather
+ * than 36 planes, where its stores missed the cache). */
+typedef enum
+{
+  LAYOUT_ROWS,
+  LAYOUT_PLANES,
+  LAYOUT_INTERLEAVED,
+} Layout;
+
 /* One call's shared state; the worker threads take blocks from next_block. */
 typedef struct
 {
@@ -46,6 +59,8 @@ typedef struct
   gboolean      relu;
   gboolean      simd;        /* AVX2 + FMA at run time */
   gboolean      avx512;      /* the products with AVX-512F at run time */
+  Layout        v_layout;
+  Layout        m_layout;
   float        *scratch;
   gsize         scratch_per_thread;
   GCancellable *cancellable;
@@ -63,20 +78,47 @@ masked (const float *plane,
   return mask == NULL || mask[i] > 0.0f ? plane[i] : 0.0f;
 }
 
-/* Where (channel @c, tile @k) of a block lives in one position's plane of V
- * or M with @channels rows. The SIMD product wants each 16 tiles of every
- * channel together ([k / 16][c][k % 16]: its loads run straight through
- * memory); sgemm wants rows of @ld tiles. */
+/* Interleaved, floats from one channel's 16 tiles to the next channel's: 37
+ * cache lines, not 36, as at a multiple of 4 lines the products' rows would
+ * share a sixteenth of the L1 sets. */
+#define ROW_FLOATS (16 * (NXI + 1))
+
+/* Where (channel @c, tile @k) of a block lives in position 0 of V or M with
+ * @channels rows of @ld tiles; position xi is xi * position_stride () on. */
 static inline gsize
-cell (const WinoJob *job,
-      guint          channels,
-      guint          c,
-      guint          k,
-      gsize          ld)
+cell (Layout layout,
+      guint  channels,
+      guint  c,
+      guint  k,
+      gsize  ld)
 {
-  if (job->simd)
-    return (gsize) (k & ~15u) * channels + c * 16 + (k & 15);
-  return (gsize) c * ld + k;
+  switch (layout)
+    {
+    case LAYOUT_INTERLEAVED:
+      return ((gsize) (k >> 4) * channels + c) * ROW_FLOATS + (k & 15);
+    case LAYOUT_PLANES:
+      return (gsize) (k & ~15u) * channels + c * 16 + (k & 15);
+    case LAYOUT_ROWS:
+    default:
+      return (gsize) c * ld + k;
+    }
+}
+
+static inline gsize
+position_stride (Layout layout,
+                 guint  channels,
+                 gsize  ld)
+{
+  if (layout == LAYOUT_INTERLEAVED)
+    return 16;
+  return (gsize) channels * ld + PLANE_PAD;
+}
+
+/* Floats from one channel's panel row of 16 tiles to the next's. */
+static inline gsize
+row_floats (Layout layout)
+{
+  return layout == LAYOUT_INTERLEAVED ? ROW_FLOATS : 16;
 }
 
 /* The 6x6 patch whose top-left is (y0, x0), zero outside the plane. In the
@@ -157,15 +199,17 @@ void _imp_winograd_multiply_avx2          (const WinoJob *job,
                                            guint          cols);
 
 /* AVX-512F (imp-conv-winograd-avx512.c): @rows (1 .. KROWS) rows of M over
- * @cols tiles, C = A . B with A(i, k) at a[i * a_i + k * a_k] and B in
- * panels of 16 tiles. */
+ * @cols tiles, C = A . B with A(i, k) at a[i * a_i + k * a_k] and B and C in
+ * cell ()'s panels of 16 tiles, their rows @b_row and @c_row apart. */
 void _imp_winograd_gemm_rows_avx512       (const float   *a,
                                            gsize          a_k,
                                            gsize          a_i,
                                            const float   *b,
+                                           gsize          b_row,
                                            guint          k_count,
                                            guint          cols,
                                            float         *c,
+                                           gsize          c_row,
                                            gsize          ldc,
                                            guint          rows);
 

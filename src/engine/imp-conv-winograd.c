@@ -44,6 +44,8 @@
 #define MIN_BLOCK 32
 /* V stays near L2 (larger blocks cost more, not less). */
 #define MAX_BLOCK 128
+/* The most channels V or M holds interleaved (cell ()). */
+#define MAX_INTERLEAVED_CHANNELS 128
 
 static gint force_portable;   /* tests: run the portable transforms */
 static gint force_avx2;       /* tests: the AVX2 product kernel even with AVX-512 */
@@ -189,6 +191,14 @@ block_tiles (guint in_channels,
   return block & ~15u;
 }
 
+/* V or M of one block in either layout (cell ()). */
+static gsize
+block_floats (guint channels,
+              guint block)
+{
+  return (gsize) channels * block / 16 * ROW_FLOATS + NXI * PLANE_PAD;
+}
+
 gsize
 imp_winograd_scratch_floats (guint in_channels,
                              guint out_channels,
@@ -196,7 +206,8 @@ imp_winograd_scratch_floats (guint in_channels,
 {
   gsize block = block_tiles (in_channels, out_channels);
 
-  return (gsize) MAX (n_threads, 1) * NXI * ((in_channels + out_channels) * block + 2 * PLANE_PAD);
+  return (gsize) MAX (n_threads, 1)
+         * (block_floats (in_channels, block) + block_floats (out_channels, block));
 }
 
 /* V = Bt d B, rows then columns; out is written with stride @stride. */
@@ -277,7 +288,7 @@ transform_inputs (const WinoJob *job,
                   float         *v)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
+  gsize stride = position_stride (job->v_layout, job->src_channels, ld);
 
   for (guint c = 0; c < job->src_channels; c++)
     {
@@ -291,7 +302,7 @@ transform_inputs (const WinoJob *job,
           float d[NXI];
 
           load_patch (job, src, mask, ty * TILE - 1, tx * TILE - 1, d);
-          input_transform (d, v + cell (job, job->src_channels, c, k, ld), stride);
+          input_transform (d, v + cell (job->v_layout, job->src_channels, c, k, ld), stride);
         }
     }
 }
@@ -306,7 +317,7 @@ transform_outputs (const WinoJob *job,
                    const float   *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = (gsize) job->dst_channels * ld + PLANE_PAD;
+  gsize stride = position_stride (job->m_layout, job->dst_channels, ld);
 
   for (guint o = 0; o < job->dst_channels; o++)
     {
@@ -318,7 +329,7 @@ transform_outputs (const WinoJob *job,
           guint t = t0 + k;
           float y[TILE * TILE];
 
-          output_transform (m + cell (job, job->dst_channels, o, k, ld), stride, y);
+          output_transform (m + cell (job->m_layout, job->dst_channels, o, k, ld), stride, y);
           store_tile (job, dst, bias, (t / job->tiles_w) * TILE,
                       (t % job->tiles_w) * TILE, y);
         }
@@ -377,12 +388,12 @@ transform_block_inputs (const WinoJob *job,
   transform_inputs (job, t0, first, n, ld, v);
   if (job->simd && ld > n)
     {
-      gsize stride = (gsize) job->src_channels * ld + PLANE_PAD;
+      gsize stride = position_stride (job->v_layout, job->src_channels, ld);
 
       for (guint xi = 0; xi < NXI; xi++)
         for (guint c = 0; c < job->src_channels; c++)
           for (guint k = n; k < ld; k++)
-            v[xi * stride + cell (job, job->src_channels, c, k, ld)] = 0.0f;
+            v[xi * stride + cell (job->v_layout, job->src_channels, c, k, ld)] = 0.0f;
     }
 }
 
@@ -408,8 +419,8 @@ multiply (const WinoJob *job,
           const float   *v,
           float         *m)
 {
-  gsize src_size = (gsize) job->src_channels * ld + PLANE_PAD;
-  gsize dst_size = (gsize) job->dst_channels * ld + PLANE_PAD;
+  gsize src_size = position_stride (job->v_layout, job->src_channels, ld);
+  gsize dst_size = position_stride (job->m_layout, job->dst_channels, ld);
   gsize w_size = (gsize) job->src_channels * job->dst_channels;
 
   for (guint xi = 0; xi < NXI; xi++)
@@ -461,7 +472,7 @@ worker_run (guint    index,
 {
   WinoJob *job = data;
   float *v = job->scratch + index * job->scratch_per_thread;
-  float *m = v + (gsize) NXI * (job->src_channels * job->block + PLANE_PAD);
+  float *m = v + block_floats (job->src_channels, job->block);
 
   for (;;)
     {
@@ -523,6 +534,18 @@ run_profiled (WinoJob     *job,
     imp_parallel_run (parallel, n_threads, worker_run, job);
 }
 
+/* V or M with @channels rows: interleaved where there are few, in planes
+ * where a panel of many channels interleaved would span more pages than the
+ * TLB holds and slow the products more than it speeds the transforms. */
+static Layout
+choose_layout (const WinoJob *job,
+               guint          channels)
+{
+  if (!job->simd)
+    return LAYOUT_ROWS;
+  return channels <= MAX_INTERLEAVED_CHANNELS ? LAYOUT_INTERLEAVED : LAYOUT_PLANES;
+}
+
 static gboolean
 run (WinoJob       *job,
      ImpScratch    *scratch,
@@ -546,12 +569,14 @@ run (WinoJob       *job,
   job->n_blocks = (job->n_blocks + n_threads - 1) / n_threads * n_threads;
   job->block = MAX ((job->n_tiles + job->n_blocks - 1) / job->n_blocks + 15, 16) & ~15u;
   job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
-  job->scratch_per_thread = (gsize) NXI * ((job->src_channels + job->dst_channels) * job->block
-                                          + 2 * PLANE_PAD);
+  job->scratch_per_thread = block_floats (job->src_channels, job->block)
+                            + block_floats (job->dst_channels, job->block);
   job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * n_threads);
   job->cancellable = cancellable;
   job->simd = !g_atomic_int_get (&force_portable) && simd_supported ();
   job->avx512 = job->simd && !g_atomic_int_get (&force_avx2) && avx512_supported ();
+  job->v_layout = choose_layout (job, job->src_channels);
+  job->m_layout = choose_layout (job, job->dst_channels);
 
   run_profiled (job, parallel, MIN (n_threads, job->n_blocks));
 
