@@ -452,6 +452,7 @@ print_profile (const Options   *o,
     .size = o->size,
     .threads = o->threads,
     .sgemm_gflops = sgemm,
+    .fma_gflops = bench_profile_fma_gflops (),
   };
 
   bench_profile_print (&run);

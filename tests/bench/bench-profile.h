@@ -19,6 +19,7 @@ typedef struct
   guint             size;
   guint             threads;
   double            sgemm_gflops;         /* this run's reference */
+  double            fma_gflops;           /* one core's FMA peak, or 0 */
 } BenchProfile;
 
 /* Prints, as lines starting with "# ", the median of every part over the
@@ -26,4 +27,9 @@ typedef struct
  * count, effective GFLOP/s (per wall second, and per CPU second: the figure
  * that holds on a loaded machine) and share, the Winograd transforms against
  * the products, and the time outside the convolutions. */
-void bench_profile_print (const BenchProfile *run);
+void   bench_profile_print      (const BenchProfile *run);
+
+/* What one core's fused multiply-adds reach on registers alone (the widest
+ * vectors the processor has; 0 without AVX2 and FMA): the ceiling the
+ * Winograd products are measured against. */
+double bench_profile_fma_gflops (void);
