@@ -7,6 +7,9 @@
 #include "imp-relu.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <xmmintrin.h>
+#endif
 
 #include <cblas.h>
 
@@ -155,6 +158,29 @@ im2col_rows (const float *input,
         }
 }
 
+/* p[i] = max (p[i] + bias, 0). Four lanes at a time: the compiler kept the
+ * conditional a branch per float, mispredicted on every sign change (most
+ * of conv1_1's forward time on a photo's noise). */
+static void
+bias_relu (float  *p,
+           float   bias,
+           gsize   n)
+{
+  gsize i = 0;
+
+#ifdef __SSE2__
+  __m128 b = _mm_set1_ps (bias), zero = _mm_setzero_ps ();
+
+  for (; i + 4 <= n; i += 4)
+    _mm_storeu_ps (p + i, _mm_max_ps (_mm_add_ps (_mm_loadu_ps (p + i), b), zero));
+#endif
+  for (; i < n; i++)
+    {
+      float v = p[i] + bias;
+      p[i] = v > 0.f ? v : 0.f;
+    }
+}
+
 static void
 bias_relu_rows (float       *output,
                 const float *bias,
@@ -167,16 +193,12 @@ bias_relu_rows (float       *output,
   for (guint o = 0; o < channels; o++)
     {
       float *p = output + o * plane + offset;
-      float b = bias[o];
+
       if (relu)
-        for (gsize i = 0; i < n; i++)
-          {
-            float v = p[i] + b;
-            p[i] = v > 0.f ? v : 0.f;
-          }
+        bias_relu (p, bias[o], n);
       else
         for (gsize i = 0; i < n; i++)
-          p[i] += b;
+          p[i] += bias[o];
     }
 }
 
