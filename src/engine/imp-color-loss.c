@@ -8,22 +8,40 @@
 #include <string.h>
 
 #include "imp-palette.h"
+#include "imp-parallel.h"
 
 #define DIRECTION_SEED 20210610u
 /* Resolution of each direction's target quantile function. */
 #define TARGET_QUANTILES 1024
+
+/* One thread's scratch for one direction at a time, grown to the largest
+ * image seen. */
+typedef struct
+{
+  guint64 *keys;       /* projected value's sort key << 32 | pixel */
+  guint64 *keys_tmp;
+  float   *diff;       /* each pixel's distance to its target quantile */
+} Sorter;
 
 struct _ImpColorLoss
 {
   guint   n_directions;
   float  *directions;   /* [K][3] */
   float  *targets;      /* [K][TARGET_QUANTILES], ascending */
-  /* scratch, grown to the largest image seen */
   gsize   capacity;
-  guint64 *keys;
-  guint64 *keys_tmp;
-  float  *projected;
+  Sorter  sorters[IMP_PARALLEL_MAX_THREADS];
 };
+
+static void
+sorters_free (ImpColorLoss *self)
+{
+  for (guint t = 0; t < IMP_PARALLEL_MAX_THREADS; t++)
+    {
+      g_clear_pointer (&self->sorters[t].keys, g_free);
+      g_clear_pointer (&self->sorters[t].keys_tmp, g_free);
+      g_clear_pointer (&self->sorters[t].diff, g_free);
+    }
+}
 
 void
 imp_color_loss_free (ImpColorLoss *self)
@@ -32,9 +50,7 @@ imp_color_loss_free (ImpColorLoss *self)
     return;
   g_free (self->directions);
   g_free (self->targets);
-  g_free (self->keys);
-  g_free (self->keys_tmp);
-  g_free (self->projected);
+  sorters_free (self);
   g_free (self);
 }
 
@@ -99,6 +115,17 @@ float_key (float value)
   return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
 }
 
+/* The value float_key () was made from. */
+static inline float
+key_float (guint32 key)
+{
+  guint32 bits = (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
+  float value;
+
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
 /* Stable counting pass on 11 bits of the upper (key) half. */
 static void
 key_pass (const guint64 *in,
@@ -121,18 +148,26 @@ key_pass (const guint64 *in,
     out[count[(in[i] >> (32 + shift)) & 0x7ff]++] = in[i];
 }
 
-/* Pixel indices in ascending order of @values, in the low halves of keys. */
+/* The pixels of @image projected on @u, in ascending order of the value:
+ * its key in the upper half of each of @s's keys, the pixel in the lower. */
 static void
-argsort (ImpColorLoss *self,
-         const float  *values,
-         gsize         n)
+argsort_projection (Sorter         *s,
+                    const ImpImage *image,
+                    const float    *u)
 {
+  gsize n = (gsize) image->width * image->height;
+  const float *r = image->data, *g = r + n, *b = g + n;
+
   for (gsize i = 0; i < n; i++)
-    self->keys[i] = ((guint64) float_key (values[i]) << 32) | (guint64) i;
-  key_pass (self->keys, self->keys_tmp, n, 0);
-  key_pass (self->keys_tmp, self->keys, n, 11);
-  key_pass (self->keys, self->keys_tmp, n, 22);
-  memcpy (self->keys, self->keys_tmp, n * sizeof *self->keys);
+    {
+      float value = u[0] * r[i] + u[1] * g[i] + u[2] * b[i];
+
+      s->keys[i] = ((guint64) float_key (value) << 32) | (guint64) i;
+    }
+  key_pass (s->keys, s->keys_tmp, n, 0);
+  key_pass (s->keys_tmp, s->keys, n, 11);
+  key_pass (s->keys, s->keys_tmp, n, 22);
+  memcpy (s->keys, s->keys_tmp, n * sizeof *s->keys);
 }
 
 /* The target's quantile at (rank + 0.5) / n, linearly interpolated. */
@@ -157,46 +192,104 @@ ensure_capacity (ImpColorLoss *self,
 {
   if (n <= self->capacity)
     return;
-  g_free (self->keys);
-  g_free (self->keys_tmp);
-  g_free (self->projected);
-  self->keys = g_new (guint64, n);
-  self->keys_tmp = g_new (guint64, n);
-  self->projected = g_new (float, n);
+  sorters_free (self);
   self->capacity = n;
+}
+
+/* One evaluation's directions d0 .. d0 + count - 1, one a thread. */
+typedef struct
+{
+  ImpColorLoss   *self;
+  const ImpImage *image;
+  guint           d0;
+  guint           count;
+  double          sums[IMP_PARALLEL_MAX_THREADS];
+  float           g;
+  float          *grad;
+} ColorJob;
+
+/* Direction d0 + @t: its squared distances summed, and with a gradient each
+ * pixel's distance in its sorter's diff. */
+static void
+direction_part (guint    t,
+                guint    k G_GNUC_UNUSED,
+                gpointer data)
+{
+  ColorJob *job = data;
+  Sorter *s = &job->self->sorters[t];
+  guint d = job->d0 + t;
+  gsize n = (gsize) job->image->width * job->image->height;
+  const float *target = job->self->targets + (gsize) d * TARGET_QUANTILES;
+  double sum = 0;
+
+  if (s->keys == NULL)
+    {
+      s->keys = g_new (guint64, job->self->capacity);
+      s->keys_tmp = g_new (guint64, job->self->capacity);
+      s->diff = g_new (float, job->self->capacity);
+    }
+  argsort_projection (s, job->image, job->self->directions + 3 * d);
+  for (gsize r = 0; r < n; r++)
+    {
+      float diff = key_float ((guint32) (s->keys[r] >> 32)) - target_at (target, r, n);
+
+      sum += (double) diff * diff;
+      if (job->grad != NULL)
+        s->diff[s->keys[r] & 0xffffffffu] = diff;
+    }
+  job->sums[t] = sum;
+}
+
+/* Part @t of @k of the pixels: the gradient of the job's directions, added
+ * one direction after the other as a single thread would. */
+static void
+gradient_part (guint    t,
+               guint    k,
+               gpointer data)
+{
+  ColorJob *job = data;
+  gsize n = (gsize) job->image->width * job->image->height;
+  gsize i0 = imp_parallel_split (n, t, k), i1 = imp_parallel_split (n, t + 1, k);
+  float g = job->g, *grad = job->grad;
+
+  for (guint j = 0; j < job->count; j++)
+    {
+      const float *u = job->self->directions + 3 * (job->d0 + j);
+      const float *diff = job->self->sorters[j].diff;
+
+      for (gsize i = i0; i < i1; i++)
+        {
+          grad[i] += g * diff[i] * u[0];
+          grad[n + i] += g * diff[i] * u[1];
+          grad[2 * n + i] += g * diff[i] * u[2];
+        }
+    }
 }
 
 double
 imp_color_loss_evaluate (ImpColorLoss   *self,
                          const ImpImage *image,
                          double          grad_scale,
-                         float          *grad)
+                         float          *grad,
+                         ImpParallel    *parallel)
 {
   gsize n = (gsize) image->width * image->height;
-  float g = (float) (grad_scale * 2.0 / ((double) n * self->n_directions));
+  guint n_threads = imp_parallel_get_n_threads (parallel);
+  ColorJob job = { self, image, 0, 0, { 0 },
+                   (float) (grad_scale * 2.0 / ((double) n * self->n_directions)), grad };
   double sum = 0;
 
   ensure_capacity (self, n);
-  for (guint d = 0; d < self->n_directions; d++)
+  /* as many directions at once as threads; sums added in direction order,
+   * so the result does not depend on the thread count */
+  for (job.d0 = 0; job.d0 < self->n_directions; job.d0 += job.count)
     {
-      const float *u = self->directions + 3 * d;
-      const float *t = self->targets + (gsize) d * TARGET_QUANTILES;
-
-      project (image, u, self->projected);
-      argsort (self, self->projected, n);
-      for (gsize r = 0; r < n; r++)
-        {
-          gsize i = (gsize) (self->keys[r] & 0xffffffffu);
-          float diff = self->projected[i] - target_at (t, r, n);
-
-          sum += (double) diff * diff;
-          if (grad != NULL)
-            {
-              grad[i] += g * diff * u[0];
-              grad[n + i] += g * diff * u[1];
-              grad[2 * n + i] += g * diff * u[2];
-            }
-        }
+      job.count = MIN (n_threads, self->n_directions - job.d0);
+      imp_parallel_run (parallel, job.count, direction_part, &job);
+      for (guint t = 0; t < job.count; t++)
+        sum += job.sums[t];
+      if (grad != NULL)
+        imp_parallel_run (parallel, 0, gradient_part, &job);
     }
   return sum / ((double) n * self->n_directions);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "imp-image.h"
+#include "imp-parallel.h"
 
 G_BEGIN_DECLS
 
@@ -26,11 +27,14 @@ void          imp_color_loss_free     (ImpColorLoss           *self);
  * (p_i - T(rank_i))², p_i the pixel's projection and T the target's
  * quantile at (rank + 0.5) / N. When @grad is not NULL adds @grad_scale times
  * its gradient, 2 (p_i - T) u / (N K) summed over the directions u (the
- * ranks held fixed, as everywhere but at ties). @image is planar RGB. */
+ * ranks held fixed, as everywhere but at ties). @image is planar RGB. The
+ * directions run on @parallel's threads (NULL: the caller's), with the
+ * same result on any number. */
 double        imp_color_loss_evaluate (ImpColorLoss           *self,
                                        const ImpImage         *image,
                                        double                  grad_scale,
-                                       float                  *grad);
+                                       float                  *grad,
+                                       ImpParallel            *parallel);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpColorLoss, imp_color_loss_free)
 

@@ -472,10 +472,13 @@ imp_objective_evaluate (ImpObjective    *self,
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     losses->style_layer[l] = self->style_weight * style_layer[l];
   losses->tv = self->tv_weight * tv;
+  imp_profile_start (profile, &mark);
   losses->color = self->color != NULL
                   ? self->color_weight * imp_color_loss_evaluate (self->color, image,
-                                                                  self->color_weight, gradient)
+                                                                  self->color_weight, gradient,
+                                                                  self->parallel)
                   : 0;
+  imp_profile_add_stage (profile, IMP_PROFILE_COLOR, &mark);
   losses->total = losses->content + losses->style + losses->tv + losses->color;
   return TRUE;
 }

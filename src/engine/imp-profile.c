@@ -10,7 +10,7 @@ const char *
 imp_profile_stage_name (ImpProfileStage stage)
 {
   static const char * const names[IMP_PROFILE_N_STAGES] = {
-    "image", "masks", "pooling", "losses", "tv",
+    "image", "masks", "pooling", "losses", "tv", "color",
   };
 
   g_return_val_if_fail (stage < IMP_PROFILE_N_STAGES, NULL);

@@ -18,6 +18,7 @@ typedef enum
   IMP_PROFILE_POOLING,   /* pools forward and backward */
   IMP_PROFILE_LOSSES,    /* Gram matrices, style and content losses, their gradients */
   IMP_PROFILE_TV,        /* total variation and its gradient */
+  IMP_PROFILE_COLOR,     /* the colour term and its gradient */
   IMP_PROFILE_N_STAGES
 } ImpProfileStage;
 

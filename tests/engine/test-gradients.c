@@ -480,7 +480,7 @@ color_loss (float    *x,
   ColorLossData *d = data;
   ImpImage image = { d->width, d->height, x };
 
-  return d->grad_scale * imp_color_loss_evaluate (d->loss, &image, d->grad_scale, grad);
+  return d->grad_scale * imp_color_loss_evaluate (d->loss, &image, d->grad_scale, grad, NULL);
 }
 
 /* The colour term: sorted projections matched to the style's quantiles. Six
@@ -511,14 +511,40 @@ test_color_loss (void)
   for (gsize i = 0; i < 7 * 6; i++)
     for (guint c = 0; c < 3; c++)
       same->data[c * 42 + i] = style->data[c * 42 + 41 - i];
-  at_style = imp_color_loss_evaluate (loss, same, 0, NULL);
+  at_style = imp_color_loss_evaluate (loss, same, 0, NULL, NULL);
   for (gsize i = 0; i < 3 * 7 * 6; i++)
     same->data[i] = style->data[i] + 10.f;
-  shifted = imp_color_loss_evaluate (loss, same, 0, NULL);
+  shifted = imp_color_loss_evaluate (loss, same, 0, NULL, NULL);
   g_test_message ("at the style %g, shifted by 10: %g", at_style, shifted);
   g_assert_cmpfloat (at_style, <, 1e-2);
   g_assert_cmpfloat (shifted, >, 30.0);
   g_assert_cmpfloat (shifted, <, 300.0);
+}
+
+/* The directions run on the pool's threads two at a time (with one left
+ * over): the loss and the gradient are the same bits as on one thread. */
+static void
+test_color_loss_threads (void)
+{
+  g_autoptr(ImpImage) style = imp_image_new (23, 17);
+  g_autoptr(ImpImage) image = imp_image_new (37, 29);
+  g_autoptr(ImpColorLoss) loss = NULL;
+  g_autoptr(ImpParallel) two = imp_parallel_new (2);
+  const ImpImage *styles[] = { style };
+  gsize n = 3 * 37 * 29;
+  g_autofree float *one_grad = g_new0 (float, n), *two_grad = g_new0 (float, n);
+  double one_loss, two_loss;
+
+  for (gsize i = 0; i < 3 * 23 * 17; i++)
+    style->data[i] = (float) g_rand_double_range (rng, 0, 255);
+  for (gsize i = 0; i < n; i++)
+    image->data[i] = (float) g_rand_double_range (rng, 0, 255);
+  loss = imp_color_loss_new (styles, NULL, 1, 7);
+  one_loss = imp_color_loss_evaluate (loss, image, 0.3, one_grad, NULL);
+  two_loss = imp_color_loss_evaluate (loss, image, 0.3, two_grad, two);
+  g_assert_cmpfloat (one_loss, >, 0);
+  g_assert_cmpfloat (one_loss, ==, two_loss);
+  g_assert_cmpmem (one_grad, n * sizeof (float), two_grad, n * sizeof (float));
 }
 
 /* ---- the whole network ---- */
@@ -942,6 +968,7 @@ main (int   argc,
   g_test_add_func ("/engine/gradients/content-loss", test_content_loss);
   g_test_add_func ("/engine/gradients/tv-loss", test_tv_loss);
   g_test_add_func ("/engine/gradients/color-loss", test_color_loss);
+  g_test_add_func ("/engine/gradients/color-loss-threads", test_color_loss_threads);
   g_test_add_func ("/engine/gradients/network-max", test_network_max);
   g_test_add_func ("/engine/gradients/network-avg", test_network_avg);
   g_test_add_func ("/engine/gradients/network-bgr-std", test_network_preprocess);

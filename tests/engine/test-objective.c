@@ -416,6 +416,7 @@ test_profile (void)
   g_assert_cmpuint (profile.stages[IMP_PROFILE_POOLING].calls, ==, 2);   /* forward, backward */
   g_assert_cmpuint (profile.stages[IMP_PROFILE_IMAGE].calls, ==, 2);
   g_assert_cmpuint (profile.stages[IMP_PROFILE_TV].calls, ==, 1);
+  g_assert_cmpuint (profile.stages[IMP_PROFILE_COLOR].calls, ==, 1);
   for (guint s = 0; s < IMP_PROFILE_N_STAGES; s++)
     parts += profile.stages[s].seconds;
   g_assert_cmpfloat (parts, >, 0);
