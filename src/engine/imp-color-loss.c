@@ -106,25 +106,6 @@ imp_color_loss_new (const ImpImage * const *styles,
   return self;
 }
 
-static inline guint32
-float_key (float value)
-{
-  guint32 bits;
-
-  memcpy (&bits, &value, sizeof bits);
-  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
-}
-
-/* The value float_key () was made from. */
-static inline float
-key_float (guint32 key)
-{
-  guint32 bits = (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
-  float value;
-
-  memcpy (&value, &bits, sizeof value);
-  return value;
-}
 
 /* Stable counting pass on 11 bits of the upper (key) half. */
 static void
@@ -162,7 +143,7 @@ argsort_projection (Sorter         *s,
     {
       float value = u[0] * r[i] + u[1] * g[i] + u[2] * b[i];
 
-      s->keys[i] = ((guint64) float_key (value) << 32) | (guint64) i;
+      s->keys[i] = ((guint64) imp_palette_float_key (value) << 32) | (guint64) i;
     }
   key_pass (s->keys, s->keys_tmp, n, 0);
   key_pass (s->keys_tmp, s->keys, n, 11);
@@ -231,7 +212,7 @@ direction_part (guint    t,
   argsort_projection (s, job->image, job->self->directions + 3 * d);
   for (gsize r = 0; r < n; r++)
     {
-      float diff = key_float ((guint32) (s->keys[r] >> 32)) - target_at (target, r, n);
+      float diff = imp_palette_key_float ((guint32) (s->keys[r] >> 32)) - target_at (target, r, n);
 
       sum += (double) diff * diff;
       if (job->grad != NULL)

@@ -10,26 +10,6 @@
 /* Fixed so that the distance of two pictures is the same number everywhere. */
 #define DIRECTION_SEED 20170504u
 
-/* Order-preserving map of a float's bits to an unsigned integer. */
-static inline guint32
-float_key (float value)
-{
-  guint32 bits;
-
-  memcpy (&bits, &value, sizeof bits);
-  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
-}
-
-static inline float
-key_float (guint32 key)
-{
-  guint32 bits = (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
-  float value;
-
-  memcpy (&value, &bits, sizeof value);
-  return value;
-}
-
 /* One stable counting pass on @bits bits from @shift. */
 static void
 radix_pass (const guint32 *in,
@@ -65,12 +45,12 @@ imp_palette_sort (float *values,
 
   G_STATIC_ASSERT (sizeof (float) == sizeof (guint32));
   for (gsize i = 0; i < n; i++)
-    keys[i] = float_key (values[i]);
+    keys[i] = imp_palette_float_key (values[i]);
   radix_pass (keys, tmp, n, 0, 11);
   radix_pass (tmp, keys, n, 11, 11);
   radix_pass (keys, tmp, n, 22, 10);
   for (gsize i = 0; i < n; i++)
-    values[i] = key_float (tmp[i]);
+    values[i] = imp_palette_key_float (tmp[i]);
 }
 
 void

@@ -4,9 +4,33 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "imp-image.h"
 
 G_BEGIN_DECLS
+
+/* Order-preserving map of a float's bits to an unsigned integer, for radix
+ * sorts of projections. */
+static inline guint32
+imp_palette_float_key (float value)
+{
+  guint32 bits;
+
+  memcpy (&bits, &value, sizeof bits);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+
+/* The value imp_palette_float_key () was made from. */
+static inline float
+imp_palette_key_float (guint32 key)
+{
+  guint32 bits = (key & 0x80000000u) ? key & 0x7fffffffu : ~key;
+  float value;
+
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
 
 /* Side both pictures are reduced to before they are compared. */
 #define IMP_PALETTE_SIDE 256
