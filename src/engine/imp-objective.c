@@ -336,6 +336,10 @@ imp_objective_new_sharing (ImpObjective           *previous,
   self->weights = imp_weights_ref (weights);
   self->parallel = make_parallel (previous, params);
   self->vgg = make_vgg (previous, weights, params, self->parallel);
+  /* The convolutions were prepared from the mapped file: refused if it was
+   * cut short meanwhile (they hold zeros then). */
+  if (!imp_weights_check_intact (weights, error))
+    return NULL;
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, params->style_relative,

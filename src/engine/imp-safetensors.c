@@ -3,8 +3,9 @@
  * The rules are safetensors' own: an 8-byte little-endian header length, a
  * JSON object of tensor entries (plus __metadata__), and a data section that
  * the tensors' byte ranges cover exactly, without overlap, gap or anything
- * after the last one. Only pread() touches the file: a file cut by someone
- * else while we read gives a short read, never a SIGBUS as a mapping would.
+ * after the last one. The header is read with pread(); the data is mapped
+ * through imp-mapped-file, which turns a file cut by someone else into an
+ * error rather than a SIGBUS.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,13 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* What one pread() or one cancellation check covers. */
+/* What one pread() covers. */
 #define CHUNK_BYTES (4u << 20)
 
 struct _ImpSafetensors
 {
   char       *display;
   int         fd;
+  struct stat st;            /* as opened, for the verified-file record */
   guint64     file_size;
   guint64     header_size;
   char       *header;        /* the header's bytes, to tell a rewritten file */
@@ -131,6 +133,7 @@ open_file (ImpSafetensors  *self,
     }
   if (!imp_safetensors_check_regular (self->display, st.st_mode, error))
     return FALSE;
+  self->st = st;
   self->file_size = (guint64) st.st_size;
   return TRUE;
 }
@@ -785,51 +788,115 @@ imp_safetensors_read_float (ImpSafetensors              *self,
   return out;
 }
 
-/* Nothing beyond the size the header was checked against: a file still
- * growing is being rewritten, and what we hold may be half old, half new. */
 static gboolean
-check_unchanged (ImpSafetensors  *self,
-                 const guint8    *file,
-                 GError         **error)
+changed_error (ImpSafetensors  *self,
+               GError         **error)
 {
-  guint8 extra;
-  gssize got;
-
-  do
-    got = pread (self->fd, &extra, 1, (off_t) self->file_size);
-  while (got < 0 && errno == EINTR);
-  if (got == 0 && memcmp (file + 8, self->header, self->header_size) == 0)
-    return TRUE;
   g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
                _("%s: the file changed while being read"), self->display);
   return FALSE;
 }
 
-guint8 *
-imp_safetensors_read_file (ImpSafetensors  *self,
-                           GCancellable    *cancellable,
-                           gsize           *length,
-                           GError         **error)
+/* Still the size and the header that were checked: a file being rewritten
+ * may be half old, half new. */
+static gboolean
+check_unchanged (ImpSafetensors  *self,
+                 ImpMappedFile   *mapped,
+                 GError         **error)
 {
-  g_autofree guint8 *file = NULL;
+  struct stat st;
 
-  if (self->file_size > G_MAXSIZE - 1)
+  if (fstat (self->fd, &st) != 0 || (guint64) st.st_size != self->file_size)
+    return changed_error (self, error);
+  if (memcmp (imp_mapped_file_get_data (mapped) + 8, self->header, self->header_size) != 0 ||
+      !imp_mapped_file_is_intact (mapped))
+    return changed_error (self, error);
+  return TRUE;
+}
+
+ImpMappedFile *
+imp_safetensors_map (ImpSafetensors  *self,
+                     GError         **error)
+{
+  g_autoptr(ImpMappedFile) mapped = NULL;
+
+  if (self->file_size > G_MAXSIZE)
     {
       g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
                    _("%s: read failed: %s"), self->display, g_strerror (EFBIG));
       return NULL;
     }
-  file = g_malloc ((gsize) self->file_size + 1);
-  for (guint64 at = 0; at < self->file_size; at += CHUNK_BYTES)
+  mapped = imp_mapped_file_new (self->fd, (gsize) self->file_size);
+  if (mapped == NULL)
     {
-      gsize n = (gsize) MIN (CHUNK_BYTES, self->file_size - at);
+      int saved = errno;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
-          !read_at (self, file + at, n, at, error))
-        return NULL;
+      g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
+                   _("%s: read failed: %s"), self->display, g_strerror (saved));
+      return NULL;
     }
-  if (!check_unchanged (self, file, error))
+  if (!check_unchanged (self, mapped, error))
     return NULL;
-  *length = (gsize) self->file_size;
-  return g_steal_pointer (&file);
+  return g_steal_pointer (&mapped);
+}
+
+const struct stat *
+imp_safetensors_get_stat (ImpSafetensors *self)
+{
+  return &self->st;
+}
+
+/* By the exponent bits alone: all ones is NaN or infinity in each format. */
+static gboolean
+element_is_finite (const guint8 *raw,
+                   guint         size,
+                   const char   *dtype)
+{
+  guint16 h;
+  guint32 f;
+  guint64 d;
+
+  switch (size)
+    {
+    case 8:
+      memcpy (&d, raw, 8);
+      return (GUINT64_FROM_LE (d) & G_GUINT64_CONSTANT (0x7ff0000000000000)) !=
+             G_GUINT64_CONSTANT (0x7ff0000000000000);
+    case 4:
+      memcpy (&f, raw, 4);
+      return (GUINT32_FROM_LE (f) & 0x7f800000u) != 0x7f800000u;
+    default:
+      memcpy (&h, raw, 2);
+      h = GUINT16_FROM_LE (h);
+      if (g_str_equal (dtype, "F16"))
+        return (h & 0x7c00u) != 0x7c00u;
+      return (h & 0x7f80u) != 0x7f80u;
+    }
+}
+
+gboolean
+imp_safetensors_all_finite (const guint8 *raw,
+                            const char   *dtype,
+                            gsize         n)
+{
+  guint size = imp_safetensors_dtype_size (dtype);
+  guint32 all_ones = 0x7f800000u, seen = 0;
+
+  g_return_val_if_fail (imp_safetensors_dtype_is_float (dtype), FALSE);
+  if (size != 4)
+    {
+      for (gsize i = 0; i < n; i++)
+        if (!element_is_finite (raw + i * size, size, dtype))
+          return FALSE;
+      return TRUE;
+    }
+  /* float32, the usual case: a loop the compiler vectorises */
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 bits;
+
+      memcpy (&bits, raw + i * 4, 4);
+      seen |= ((GUINT32_FROM_LE (bits) & all_ones) == all_ones);
+    }
+  return !seen;
 }

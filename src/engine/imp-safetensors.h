@@ -5,6 +5,9 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sys/stat.h>
+
+#include "imp-mapped-file.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +24,7 @@ typedef enum
   IMP_WEIGHTS_ERROR_TENSOR,      /* a tensor entry wrong, missing, overlapping, or NaN/Inf */
   IMP_WEIGHTS_ERROR_METADATA,
   IMP_WEIGHTS_ERROR_OVERFLOW,    /* finite weights whose features overflow float */
+  IMP_WEIGHTS_ERROR_CHECKSUM,    /* sha256 other than the SHA256SUMS beside it lists */
 } ImpWeightsError;
 
 GQuark imp_weights_error_quark (void);
@@ -85,13 +89,19 @@ void                        imp_safetensors_to_float          (const guint8     
 float                      *imp_safetensors_read_float        (ImpSafetensors        *self,
                                                                const ImpSafetensorsTensor *tensor,
                                                                GError               **error);
-/* The whole file in one buffer, read in chunks that watch @cancellable; the
- * header must still be the one checked and the file end where it did. The
- * data section starts at 8 + the header size. */
-guint8                     *imp_safetensors_read_file         (ImpSafetensors        *self,
-                                                               GCancellable          *cancellable,
-                                                               gsize                 *length,
+/* The whole file mapped read-only, after checking that it still has the
+ * size and the header that were checked; the data section starts at 8 + the
+ * header size. A file cut short later reads as zeros and leaves the mapping
+ * not intact (imp-mapped-file.h) instead of raising SIGBUS. */
+ImpMappedFile              *imp_safetensors_map               (ImpSafetensors        *self,
                                                                GError               **error);
+/* The file as it was opened (device, inode, size, times). */
+const struct stat          *imp_safetensors_get_stat          (ImpSafetensors        *self);
+/* Whether none of the @n little-endian elements of a floating-point @dtype
+ * is NaN or infinite. */
+gboolean                    imp_safetensors_all_finite        (const guint8          *raw,
+                                                               const char            *dtype,
+                                                               gsize                  n);
 
 /* "[64,3,3,3]" */
 char                       *imp_safetensors_shape_text        (const guint64         *shape,

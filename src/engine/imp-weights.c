@@ -16,75 +16,43 @@
 #include <glib/gstdio.h>
 
 #include "imp-safetensors.h"
+#include "imp-weights-private.h"
+#include "imp-weights-record.h"
 
 #define WEIGHTS_BASENAME "vgg19-conv.safetensors"
+/* What one cancellation check covers while hashing or checking values. */
+#define HASH_CHUNK (4u << 20)
 
 struct _ImpWeights
 {
   gint           ref_count;
   char          *path;
-  char          *sha256;       /* NULL while sha256_thread runs */
-  GThread       *sha256_thread;
+  ImpMappedFile *mapped;       /* the file; NULL for weights from memory */
+  char          *sha256;       /* NULL until verified or asked for */
   GMutex         sha256_lock;
+  gboolean       hashed_at_load;
   ImpPreprocess  preprocess;
-  float         *kernels[IMP_N_VGG_LAYERS];
-  float         *biases[IMP_N_VGG_LAYERS];
+  const float   *kernels[IMP_N_VGG_LAYERS];
+  const float   *biases[IMP_N_VGG_LAYERS];
+  GPtrArray     *owned;        /* converted or copied tensors */
 };
 
-/* The file's bytes, hashed on their own thread. */
-typedef struct
+static char *
+hash_file (ImpMappedFile *mapped)
 {
-  guint8 *file;
-  gsize   len;
-} HashJob;
-
-/* In chunks, each given back to the system once hashed (the tensors were
- * copied out before): the 80 MB would otherwise sit beside the session's
- * first buffers while it starts. */
-static gpointer
-hash_file (gpointer data)
-{
-  HashJob *job = data;
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize page = (gsize) sysconf (_SC_PAGESIZE), chunk = 4u << 20;
-  char *sha256;
 
-  for (gsize at = 0; at < job->len; at += chunk)
-    {
-      gsize n = MIN (chunk, job->len - at);
-      guintptr first = ((guintptr) job->file + at + page - 1) & ~(guintptr) (page - 1);
-      guintptr end = ((guintptr) job->file + at + n) & ~(guintptr) (page - 1);
-
-      g_checksum_update (checksum, job->file + at, n);
-      if (end > first)
-        madvise ((void *) first, end - first, MADV_DONTNEED);
-    }
-  sha256 = g_strdup (g_checksum_get_string (checksum));
-  g_free (job->file);
-  g_free (job);
-  return sha256;
-}
-
-/* The checksum once its thread is done. */
-static void
-join_hash (ImpWeights *self)
-{
-  g_mutex_lock (&self->sha256_lock);
-  if (self->sha256_thread != NULL)
-    self->sha256 = g_thread_join (g_steal_pointer (&self->sha256_thread));
-  g_mutex_unlock (&self->sha256_lock);
+  g_checksum_update (checksum, imp_mapped_file_get_data (mapped),
+                     imp_mapped_file_get_length (mapped));
+  return g_strdup (g_checksum_get_string (checksum));
 }
 
 static void
 imp_weights_free (ImpWeights *self)
 {
-  join_hash (self);
   g_mutex_clear (&self->sha256_lock);
-  for (guint i = 0; i < IMP_N_VGG_LAYERS; i++)
-    {
-      g_free (self->kernels[i]);
-      g_free (self->biases[i]);
-    }
+  g_ptr_array_unref (self->owned);
+  g_clear_pointer (&self->mapped, imp_mapped_file_free);
   g_free (self->path);
   g_free (self->sha256);
   g_free (self);
@@ -114,6 +82,7 @@ weights_new (const char *path)
   g_mutex_init (&self->sha256_lock);
   self->ref_count = 1;
   self->path = g_strdup (path);
+  self->owned = g_ptr_array_new_with_free_func (g_free);
   return self;
 }
 
@@ -291,45 +260,168 @@ check_tensors (ImpSafetensors  *file,
   return TRUE;
 }
 
-/* The tensor's elements as float32 from the file's bytes; NULL on NaN/Inf. */
-static float *
-convert_tensor (ImpSafetensors  *file,
-                const guint8    *data,
-                const char      *name,
-                GError         **error)
+/* The file's tensors sorted by offset: hashing them in this order hashes
+ * the data section, which they tile exactly. */
+static int
+compare_begin (gconstpointer a,
+               gconstpointer b)
 {
-  const ImpSafetensorsTensor *tensor = imp_safetensors_lookup (file, name);
-  g_autofree float *out = g_new (float, tensor->n_elements);
+  const ImpSafetensorsTensor *ta = *(ImpSafetensorsTensor * const *) a;
+  const ImpSafetensorsTensor *tb = *(ImpSafetensorsTensor * const *) b;
 
-  imp_safetensors_to_float (data + tensor->begin, tensor->dtype, (gsize) tensor->n_elements, out);
-  for (guint64 i = 0; i < tensor->n_elements; i++)
-    if (!isfinite (out[i]))
-      {
-        tensor_error (file, name, _("contains NaN or infinite values"), error);
-        return NULL;
-      }
-  return g_steal_pointer (&out);
+  return ta->begin < tb->begin ? -1 : ta->begin > tb->begin;
+}
+
+/* One tensor's values checked (and hashed, given @checksum) in chunks that
+ * watch @cancellable. */
+static gboolean
+scan_tensor (ImpSafetensors              *file,
+             const ImpSafetensorsTensor  *tensor,
+             const guint8                *data,
+             GChecksum                   *checksum,
+             GCancellable                *cancellable,
+             GError                     **error)
+{
+  guint size = imp_safetensors_dtype_size (tensor->dtype);
+  gsize chunk = HASH_CHUNK / size, n = (gsize) tensor->n_elements;
+
+  for (gsize at = 0; at < n; at += chunk)
+    {
+      const guint8 *raw = data + tensor->begin + at * size;
+      gsize count = MIN (chunk, n - at);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (checksum != NULL)
+        g_checksum_update (checksum, raw, count * size);
+      if (!imp_safetensors_all_finite (raw, tensor->dtype, count))
+        return tensor_error (file, tensor->name, _("contains NaN or infinite values"), error);
+    }
+  return TRUE;
+}
+
+/* Every value finite, and with @hash the file's sha256, in one pass. */
+static gboolean
+scan_file (ImpWeights      *self,
+           ImpSafetensors  *file,
+           gboolean         hash,
+           GCancellable    *cancellable,
+           GError         **error)
+{
+  g_autoptr(GChecksum) checksum = hash ? g_checksum_new (G_CHECKSUM_SHA256) : NULL;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  const guint8 *bytes = imp_mapped_file_get_data (self->mapped);
+  gsize data_start = 8 + (gsize) imp_safetensors_get_header_size (file);
+
+  g_ptr_array_extend (sorted, imp_safetensors_get_tensors (file), NULL, NULL);
+  g_ptr_array_sort (sorted, compare_begin);
+  if (checksum != NULL)
+    g_checksum_update (checksum, bytes, data_start);
+  for (guint i = 0; i < sorted->len; i++)
+    if (!scan_tensor (file, sorted->pdata[i], bytes + data_start, checksum, cancellable, error))
+      return FALSE;
+  if (checksum != NULL)
+    self->sha256 = g_strdup (g_checksum_get_string (checksum));
+  self->hashed_at_load = hash;
+  return TRUE;
+}
+
+/* Read through the mapping, a file cut short reads as zeros: refused. */
+static gboolean
+check_intact (ImpWeights  *self,
+              GError     **error)
+{
+  g_autofree char *display = NULL;
+
+  if (self->mapped == NULL || imp_mapped_file_is_intact (self->mapped))
+    return TRUE;
+  display = g_filename_display_name (self->path);
+  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO,
+               _("%s: the file shrank while being read"), display);
+  return FALSE;
 }
 
 static gboolean
-convert_layers (ImpWeights      *self,
-                ImpSafetensors  *file,
-                const guint8    *data,
-                GError         **error)
+checksum_error (ImpWeights  *self,
+                const char  *expected,
+                GError     **error)
 {
+  g_autofree char *display = g_filename_display_name (self->path);
+
+  g_set_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_CHECKSUM,
+               _("%s: sha256 %s differs from %s, which the SHA256SUMS beside it lists: "
+                 "the file is damaged or was changed; fetch it again"),
+               display, self->sha256, expected);
+  return FALSE;
+}
+
+/* A file that a SHA256SUMS beside it lists is hashed once and remembered
+ * (imp-weights-record.c); its values were checked in the same pass. Any
+ * other file has only its values checked, at every load: there is nothing
+ * to compare its hash with. */
+static gboolean
+verify (ImpWeights      *self,
+        ImpSafetensors  *file,
+        gboolean         always,
+        GCancellable    *cancellable,
+        GError         **error)
+{
+  g_autofree char *expected = imp_weights_listed_sha256 (self->path);
+  const struct stat *st = imp_safetensors_get_stat (file);
+
+  if (expected != NULL && !always && imp_weights_record_matches (self->path, st, expected))
+    {
+      self->sha256 = g_ascii_strdown (expected, -1);
+      return TRUE;
+    }
+  if (!scan_file (self, file, expected != NULL, cancellable, error) ||
+      !check_intact (self, error))
+    return FALSE;
+  if (expected == NULL)
+    return TRUE;
+  if (g_ascii_strcasecmp (expected, self->sha256) != 0)
+    return checksum_error (self, expected, error);
+  imp_weights_record_store (self->path, st, self->sha256);
+  return TRUE;
+}
+
+/* The tensor in place when it is float32 where a float may be read; a
+ * converted copy otherwise (F16, BF16, or an unaligned data section). */
+static const float *
+tensor_floats (ImpWeights     *self,
+               ImpSafetensors *file,
+               const guint8   *data,
+               const char     *name)
+{
+  const ImpSafetensorsTensor *tensor = imp_safetensors_lookup (file, name);
+  const guint8 *raw = data + tensor->begin;
+  float *out;
+
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (g_str_equal (tensor->dtype, "F32") && (guintptr) raw % G_ALIGNOF (float) == 0)
+    return (const float *) raw;
+#endif
+  out = g_new (float, MAX (tensor->n_elements, 1));
+  imp_safetensors_to_float (raw, tensor->dtype, (gsize) tensor->n_elements, out);
+  g_ptr_array_add (self->owned, out);
+  return out;
+}
+
+static void
+point_layers (ImpWeights     *self,
+              ImpSafetensors *file)
+{
+  const guint8 *data = imp_mapped_file_get_data (self->mapped) + 8 +
+                       imp_safetensors_get_header_size (file);
+
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     {
       g_autofree char *kname = g_strdup_printf ("%s.weight", imp_vgg_layer_name (l));
       g_autofree char *bname = g_strdup_printf ("%s.bias", imp_vgg_layer_name (l));
 
-      self->kernels[l] = convert_tensor (file, data, kname, error);
-      if (self->kernels[l] == NULL)
-        return FALSE;
-      self->biases[l] = convert_tensor (file, data, bname, error);
-      if (self->biases[l] == NULL)
-        return FALSE;
+      self->kernels[l] = tensor_floats (self, file, data, kname);
+      self->biases[l] = tensor_floats (self, file, data, bname);
     }
-  return TRUE;
 }
 
 ImpWeights *
@@ -339,41 +431,90 @@ imp_weights_load (const char  *path,
   return imp_weights_load_cancellable (path, NULL, error);
 }
 
-/* The header is checked whole before any data is read, so a file that is no
- * VGG19 weights costs what its header costs, whatever its size. */
-ImpWeights *
-imp_weights_load_cancellable (const char    *path,
-                              GCancellable  *cancellable,
-                              GError       **error)
+/* The header is checked whole before any data is touched, so a file that is
+ * no VGG19 weights costs what its header costs, whatever its size. The data
+ * is mapped, not read: a start reads only the pages of the layers a run
+ * uses, and the system's page cache keeps them for the next start. */
+static ImpWeights *
+load (const char    *path,
+      gboolean       always_verify,
+      GCancellable  *cancellable,
+      GError       **error)
 {
   g_autoptr(ImpSafetensors) file = NULL;
   g_autoptr(ImpWeights) self = NULL;
-  g_autofree guint8 *bytes = NULL;
-  gsize length = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   file = imp_safetensors_open (path, error);
   if (file == NULL)
     return NULL;
   self = weights_new (path);
   if (!parse_metadata (file, &self->preprocess, error) || !check_tensors (file, error))
     return NULL;
-  bytes = imp_safetensors_read_file (file, cancellable, &length, error);
-  if (bytes == NULL ||
-      !convert_layers (self, file, bytes + 8 + imp_safetensors_get_header_size (file), error))
+  self->mapped = imp_safetensors_map (file, error);
+  if (self->mapped == NULL || !verify (self, file, always_verify, cancellable, error))
     return NULL;
-  /* sha256 of 80 MB is half of a load's time and only read later, if ever:
-   * on its own thread it overlaps the session's start */
-  {
-    HashJob *job = g_new (HashJob, 1);
-
-    job->file = g_steal_pointer (&bytes);
-    job->len = length;
-    self->sha256_thread = g_thread_new ("impasto-sha256", hash_file, job);
-  }
+  point_layers (self, file);
+  if (!check_intact (self, error))
+    return NULL;
   return g_steal_pointer (&self);
+}
+
+ImpWeights *
+imp_weights_load_cancellable (const char    *path,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  return load (path, FALSE, cancellable, error);
+}
+
+ImpWeights *
+imp_weights_load_verifying (const char  *path,
+                            GError     **error)
+{
+  return load (path, TRUE, NULL, error);
+}
+
+gboolean
+imp_weights_check_intact (ImpWeights  *self,
+                          GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return check_intact (self, error);
+}
+
+gboolean
+imp_weights_hashed_at_load (ImpWeights *self)
+{
+  return self->hashed_at_load;
+}
+
+char *
+imp_weights_listed_sha256 (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *sums_path = g_build_filename (dir, "SHA256SUMS", NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (sums_path, &contents, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      /* "HEX  NAME" or "HEX *NAME" (binary mode) */
+      const char *line = lines[i];
+
+      if (strlen (line) > 66 && line[64] == ' ' && (line[65] == ' ' || line[65] == '*') &&
+          g_str_equal (line + 66, base))
+        return g_strndup (line, 64);
+    }
+  return NULL;
 }
 
 ImpWeights *
@@ -388,9 +529,14 @@ imp_weights_new_from_data (const float * const *kernels,
   for (guint l = 0; l < IMP_N_VGG_LAYERS && kernels[l] != NULL && biases[l] != NULL; l++)
     {
       guint out = imp_vgg_layer_out_channels (l);
-      self->kernels[l] = g_memdup2 (kernels[l], (gsize) out * imp_vgg_layer_in_channels (l) * 9 *
-                                                sizeof (float));
-      self->biases[l] = g_memdup2 (biases[l], out * sizeof (float));
+      float *kernel = g_memdup2 (kernels[l], (gsize) out * imp_vgg_layer_in_channels (l) * 9 *
+                                             sizeof (float));
+      float *bias = g_memdup2 (biases[l], out * sizeof (float));
+
+      g_ptr_array_add (self->owned, kernel);
+      g_ptr_array_add (self->owned, bias);
+      self->kernels[l] = kernel;
+      self->biases[l] = bias;
     }
   return self;
 }
@@ -450,11 +596,15 @@ imp_weights_get_bias (ImpWeights  *self,
   return self->biases[layer];
 }
 
+/* Asked of a file no SHA256SUMS lists, the hash is computed here, once. */
 const char *
 imp_weights_get_sha256 (ImpWeights *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  join_hash (self);
+  g_mutex_lock (&self->sha256_lock);
+  if (self->sha256 == NULL)
+    self->sha256 = hash_file (self->mapped);
+  g_mutex_unlock (&self->sha256_lock);
   return self->sha256;
 }
 

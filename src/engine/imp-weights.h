@@ -25,9 +25,11 @@ typedef struct
 typedef struct _ImpWeights ImpWeights;
 
 /* Checks the header (imp_safetensors_open ()), then that it holds VGG19's 32
- * convolution tensors and nothing else, then reads the file whole (no mmap: a
- * file truncated by someone else must not crash us) and checks every value.
- * Errors name the file. */
+ * convolution tensors and nothing else, then maps the file. A file that a
+ * SHA256SUMS beside it lists must have that sha256 (IMP_WEIGHTS_ERROR_CHECKSUM
+ * otherwise); it is hashed and its values checked once, then remembered by its
+ * device, inode, size and times until it changes (imp-weights-record.h). Any
+ * other file has its values checked at every load. Errors name the file. */
 ImpWeights          *imp_weights_load           (const char        *path,
                                                  GError           **error);
 /* The same, stopping with G_IO_ERROR_CANCELLED within a few milliseconds of
@@ -35,6 +37,10 @@ ImpWeights          *imp_weights_load           (const char        *path,
 ImpWeights          *imp_weights_load_cancellable (const char      *path,
                                                    GCancellable    *cancellable,
                                                    GError         **error);
+/* The same, hashing a listed file even when it was verified before
+ * (impasto-weights verify). */
+ImpWeights          *imp_weights_load_verifying (const char        *path,
+                                                 GError           **error);
 ImpWeights          *imp_weights_ref            (ImpWeights        *self);
 void                 imp_weights_unref          (ImpWeights        *self);
 
@@ -45,8 +51,8 @@ const float         *imp_weights_get_kernel     (ImpWeights        *self,
                                                  ImpVggLayer        layer);
 const float         *imp_weights_get_bias       (ImpWeights        *self,
                                                  ImpVggLayer        layer);
-/* Hex sha256 of the whole file, computed on a thread of its own from the
- * load on (the first call waits for it). */
+/* Hex sha256 of the whole file: the verified one, or for a file no
+ * SHA256SUMS lists, computed at the first call. */
 const char          *imp_weights_get_sha256     (ImpWeights        *self);
 
 /* Weights from memory (tests, converters): @kernels and @biases hold
@@ -67,6 +73,15 @@ gboolean             imp_weights_check_features (ImpWeights        *self,
                                                  ImpVggLayer        layer,
                                                  gboolean           style,
                                                  GError           **error);
+
+/* FALSE with IMP_WEIGHTS_ERROR_IO naming the file when it was cut short
+ * since it was mapped: what was read of it since then is zeros, not the
+ * weights. Asked after the convolutions are prepared from it. */
+gboolean             imp_weights_check_intact   (ImpWeights        *self,
+                                                 GError           **error);
+
+/* The sha256 that a SHA256SUMS file beside @path lists for its name, or NULL. */
+char                *imp_weights_listed_sha256  (const char        *path);
 
 /* The lookup order of the application and the CLI (weights/README.md):
  * @explicit_path, $IMPASTO_WEIGHTS, $XDG_DATA_HOME/impasto/weights/vgg19-conv.safetensors,

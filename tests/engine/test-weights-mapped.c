@@ -1,0 +1,222 @@
+/* test-weights-mapped.c: the weights mapped, verified once, and refused when
+ * changed or cut short
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "engine/imp-objective.h"
+#include "engine/imp-weights-private.h"
+
+static char *tmp_dir;
+
+/* A copy of the real weights in a folder of its own, with a SHA256SUMS
+ * beside it listing its sha256 when @listed. */
+static char *
+copy_real_weights (const char *folder,
+                   gboolean    listed)
+{
+  const char *real = g_getenv ("IMPASTO_WEIGHTS");
+  g_autofree char *dir = g_build_filename (tmp_dir, folder, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, "vgg19-conv.safetensors", NULL);
+  gsize len;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (real, &contents, &len, &error));
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, &error));
+  if (listed)
+    {
+      g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guint8 *) contents,
+                                                          len);
+      g_autofree char *line = g_strdup_printf ("%s  vgg19-conv.safetensors\n", sha);
+      g_autofree char *sums = g_build_filename (dir, "SHA256SUMS", NULL);
+
+      g_assert_true (g_file_set_contents (sums, line, -1, &error));
+    }
+  return path;
+}
+
+static gboolean
+need_weights (void)
+{
+  const char *real = g_getenv ("IMPASTO_WEIGHTS");
+
+  if (real == NULL || *real == '\0')
+    {
+      g_test_skip ("IMPASTO_WEIGHTS is not set: no real weights file to test with");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+hashed_at_load (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = imp_weights_load (path, &error);
+
+  g_assert_no_error (error);
+  return imp_weights_hashed_at_load (weights);
+}
+
+/* One float of the data section changed to another finite value, the
+ * modification time set back as it was: only the checksum can tell. */
+static void
+change_one_value (const char *path)
+{
+  struct stat before;
+  struct timespec times[2];
+  guint8 byte;
+  int fd = g_open (path, O_RDWR, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fstat (fd, &before), ==, 0);
+  /* the lowest mantissa byte of a float in conv5_4's kernel */
+  g_assert_cmpint (pread (fd, &byte, 1, before.st_size - 4096), ==, 1);
+  byte ^= 1;
+  g_assert_cmpint (pwrite (fd, &byte, 1, before.st_size - 4096), ==, 1);
+  times[0] = before.st_atim;
+  times[1] = before.st_mtim;
+  g_assert_cmpint (futimens (fd, times), ==, 0);
+  close (fd);
+}
+
+static void
+test_verified_once (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+
+  if (!need_weights ())
+    return;
+  path = copy_real_weights ("listed", TRUE);
+  g_assert_true (hashed_at_load (path));
+  /* remembered: the second start does not read the file */
+  g_assert_false (hashed_at_load (path));
+  weights = imp_weights_load_verifying (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (imp_weights_hashed_at_load (weights));
+  g_clear_pointer (&weights, imp_weights_unref);
+
+  change_one_value (path);
+  weights = imp_weights_load (path, &error);
+  g_assert_null (weights);
+  g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_CHECKSUM);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "vgg19-conv.safetensors"));
+  g_assert_nonnull (strstr (error->message, "differs from"));
+}
+
+/* A file no SHA256SUMS lists is not hashed at load (nothing to compare the
+ * hash with), but its sha256 is there when asked. */
+static void
+test_unlisted (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+
+  if (!need_weights ())
+    return;
+  path = copy_real_weights ("unlisted", FALSE);
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (imp_weights_hashed_at_load (weights));
+  expected = imp_weights_listed_sha256 (g_getenv ("IMPASTO_WEIGHTS"));
+  if (expected != NULL)
+    g_assert_cmpstr (imp_weights_get_sha256 (weights), ==, expected);
+  g_assert_cmpuint (strlen (imp_weights_get_sha256 (weights)), ==, 64);
+}
+
+static ImpParams
+small_params (void)
+{
+  ImpParams params;
+
+  memset (&params, 0, sizeof params);
+  params.content_layers.n_layers = 1;
+  params.content_layers.layers[0] = IMP_CONV4_2;
+  params.content_layers.weights[0] = 1;
+  params.content_weight = params.style_weight = params.tv_weight = 1;
+  params.pool = IMP_POOL_MAX;
+  params.threads = 1;
+  return params;
+}
+
+/* Cut short after the load, while the mapping is in use: the session that
+ * prepares its convolutions from it is refused with a clear error, and the
+ * process does not die of SIGBUS. */
+static void
+test_cut_after_load (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(ImpObjective) objective = NULL;
+  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
+  ImpImage image = { 32, 32, pixels };
+  ImpParams params = small_params ();
+
+  if (!need_weights ())
+    return;
+  path = copy_real_weights ("cut", FALSE);
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (truncate (path, 4096), ==, 0);
+  objective = imp_objective_new (weights, &params, &image, NULL, NULL, 0, NULL, &error);
+  g_assert_null (objective);
+  g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "vgg19-conv.safetensors"));
+  g_assert_nonnull (strstr (error->message, "shrank"));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("impasto-weights-mapped-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+  {
+    /* A private record of verified files, set before GLib first reads it. */
+    g_autofree char *cache = g_build_filename (tmp_dir, "cache", NULL);
+    g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  }
+  g_test_add_func ("/engine/weights/verified-once", test_verified_once);
+  g_test_add_func ("/engine/weights/unlisted", test_unlisted);
+  g_test_add_func ("/engine/weights/cut-after-load", test_cut_after_load);
+  ret = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return ret;
+}
