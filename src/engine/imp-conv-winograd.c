@@ -58,43 +58,52 @@ struct _ImpWinograd
   float *bias;      /* [out] */
 };
 
-/* Products by reciprocals, not divisions: a network has millions of kernels
- * to transform at session start. */
+/* Kernels transformed at once, as a structure of arrays: the compiler
+ * vectorises the same arithmetic across them. */
+#define PREP_LANES 64
+
+/* u[i * stride] = (G g)[i] for PREP_LANES 1-D kernels g0, g1, g2; products by
+ * reciprocals, not divisions: a network has millions of kernels to transform
+ * at session start. */
 static inline void
-kernel_transform_1d (const double g[3],
-                     double       u[6])
+kernel_transform_1d (const double *restrict g0,
+                     const double *restrict g1,
+                     const double *restrict g2,
+                     double       *restrict u,
+                     gsize                  stride)
 {
   const double sixth = 1.0 / 6.0, twelfth = 1.0 / 12.0, tw4th = 1.0 / 24.0;
 
-  u[0] = g[0] * 0.25;
-  u[1] = -(g[0] + g[1] + g[2]) * sixth;
-  u[2] = -(g[0] - g[1] + g[2]) * sixth;
-  u[3] = g[0] * tw4th + g[1] * twelfth + g[2] * sixth;
-  u[4] = g[0] * tw4th - g[1] * twelfth + g[2] * sixth;
-  u[5] = g[2];
+  for (guint k = 0; k < PREP_LANES; k++)
+    {
+      u[k] = g0[k] * 0.25;
+      u[stride + k] = -(g0[k] + g1[k] + g2[k]) * sixth;
+      u[2 * stride + k] = -(g0[k] - g1[k] + g2[k]) * sixth;
+      u[3 * stride + k] = g0[k] * tw4th + g1[k] * twelfth + g2[k] * sixth;
+      u[4 * stride + k] = g0[k] * tw4th - g1[k] * twelfth + g2[k] * sixth;
+      u[5 * stride + k] = g2[k];
+    }
 }
 
-/* U = G g Gt for one 3x3 kernel, in double so the weights add no rounding. */
+/* U = G g Gt for @n <= PREP_LANES 3x3 kernels, in double so the weights add
+ * no rounding; out[xi][k] is kernel k's value at position xi. */
 static void
-kernel_transform (const float *g,
-                  double       u[NXI])
+kernel_transform (const float *kernels,
+                  gsize        n,
+                  float        out[NXI][PREP_LANES])
 {
-  double rows[3][6];
+  double g[9][PREP_LANES], rows[3][6][PREP_LANES], u[NXI][PREP_LANES];
 
+  for (guint t = 0; t < 9; t++)
+    for (gsize k = 0; k < PREP_LANES; k++)
+      g[t][k] = k < n ? kernels[k * 9 + t] : 0.0;
   for (guint i = 0; i < 3; i++)
-    {
-      double col[3] = { g[i * 3], g[i * 3 + 1], g[i * 3 + 2] };
-      kernel_transform_1d (col, rows[i]);
-    }
+    kernel_transform_1d (g[i * 3], g[i * 3 + 1], g[i * 3 + 2], rows[i][0], PREP_LANES);
   for (guint j = 0; j < 6; j++)
-    {
-      double col[3] = { rows[0][j], rows[1][j], rows[2][j] };
-      double out[6];
-
-      kernel_transform_1d (col, out);
-      for (guint i = 0; i < 6; i++)
-        u[i * 6 + j] = out[i];
-    }
+    kernel_transform_1d (rows[0][j], rows[1][j], rows[2][j], u[j], 6 * PREP_LANES);
+  for (guint xi = 0; xi < NXI; xi++)
+    for (gsize k = 0; k < PREP_LANES; k++)
+      out[xi][k] = (float) u[xi][k];
 }
 
 /* The transformed weights are mapped on their own: from malloc, layers
@@ -133,19 +142,12 @@ imp_winograd_new (const float *kernel,
 
   /* In chunks, so each of the 36 planes (a large power of two apart: the
    * same cache sets) gets whole cache lines at a time. */
-  for (gsize oc0 = 0; oc0 < plane; oc0 += 64)
+  for (gsize oc0 = 0; oc0 < plane; oc0 += PREP_LANES)
     {
-      gsize n = MIN (64, plane - oc0);
-      float chunk[NXI][64];
+      gsize n = MIN (PREP_LANES, plane - oc0);
+      float chunk[NXI][PREP_LANES];
 
-      for (gsize k = 0; k < n; k++)
-        {
-          double u[NXI];
-
-          kernel_transform (kernel + (oc0 + k) * 9, u);
-          for (guint xi = 0; xi < NXI; xi++)
-            chunk[xi][k] = (float) u[xi];
-        }
+      kernel_transform (kernel + oc0 * 9, n, chunk);
       for (guint xi = 0; xi < NXI; xi++)
         memcpy (self->weights + xi * plane + oc0, chunk[xi], n * sizeof (float));
     }
