@@ -57,14 +57,56 @@ imp_cli_evaluate (ImpWeights             *weights,
   return imp_objective_evaluate (objective, sized_image, NULL, losses, cancellable, error);
 }
 
-void
-imp_cli_evaluate_palette (const ImpImage         *image,
-                          const ImpImage * const *styles,
-                          guint                   n_styles,
-                          double                 *distances)
+struct _ImpCliPalette
 {
-  for (guint i = 0; i < n_styles; i++)
-    distances[i] = imp_palette_distance (image, styles[i]);
+  const ImpImage         *image;
+  const ImpImage * const *styles;
+  guint                   n_styles;
+  double                 *distances;
+  GThread                *thread;    /* NULL once joined */
+};
+
+static gpointer
+palette_thread (gpointer data)
+{
+  ImpCliPalette *self = data;
+
+  for (guint i = 0; i < self->n_styles; i++)
+    self->distances[i] = imp_palette_distance (self->image, self->styles[i]);
+  return NULL;
+}
+
+ImpCliPalette *
+imp_cli_evaluate_palette_start (const ImpImage         *image,
+                                const ImpImage * const *styles,
+                                guint                   n_styles)
+{
+  ImpCliPalette *self = g_new0 (ImpCliPalette, 1);
+
+  self->image = image;
+  self->styles = styles;
+  self->n_styles = n_styles;
+  self->distances = g_new0 (double, MAX (n_styles, 1));
+  self->thread = g_thread_new ("impasto-palette", palette_thread, self);
+  return self;
+}
+
+const double *
+imp_cli_evaluate_palette_finish (ImpCliPalette *self)
+{
+  if (self->thread != NULL)
+    g_thread_join (g_steal_pointer (&self->thread));
+  return self->distances;
+}
+
+void
+imp_cli_evaluate_palette_free (ImpCliPalette *self)
+{
+  if (self == NULL)
+    return;
+  imp_cli_evaluate_palette_finish (self);
+  g_free (self->distances);
+  g_free (self);
 }
 
 static void

@@ -29,11 +29,20 @@ gboolean imp_cli_evaluate (ImpWeights             *weights,
                            GError                **error);
 
 /* The palette distance (imp_palette_distance ()) of @image to each of the
- * @n_styles @styles, into @distances. */
-void     imp_cli_evaluate_palette (const ImpImage         *image,
-                                   const ImpImage * const *styles,
-                                   guint                   n_styles,
-                                   double                 *distances);
+ * @n_styles @styles, computed on a thread of its own from now on: it needs
+ * only the pictures, so it overlaps the network's start. The pictures must
+ * outlive the job. */
+typedef struct _ImpCliPalette ImpCliPalette;
+
+ImpCliPalette *imp_cli_evaluate_palette_start  (const ImpImage         *image,
+                                                const ImpImage * const *styles,
+                                                guint                   n_styles);
+/* Waits for the distances (@n_styles of them, owned by @self). */
+const double  *imp_cli_evaluate_palette_finish (ImpCliPalette          *self);
+/* Waits for the thread too, so the pictures may go after it. */
+void           imp_cli_evaluate_palette_free   (ImpCliPalette          *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpCliPalette, imp_cli_evaluate_palette_free)
 
 /* One line of JSON: each style layer's weighted loss, style, content, tv,
  * color (the colour term; total includes it), total and the palette distance

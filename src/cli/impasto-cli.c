@@ -492,8 +492,9 @@ evaluate (const ImpCliOptions *o,
   g_autoptr(ImpImage) content = NULL;
   g_autoptr(GPtrArray) styles = NULL;
   g_autoptr(ImpImage) image = NULL;
+  /* after the pictures: freed first, it waits for its thread */
+  g_autoptr(ImpCliPalette) palette = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree double *distances = NULL;
   g_autofree char *json = NULL;
   ImpLosses losses = { 0 };
 
@@ -501,8 +502,11 @@ evaluate (const ImpCliOptions *o,
       || (content = load_image (o->content, o->params.size)) == NULL
       || (styles = load_styles (o)) == NULL
       || (image = load_image (o->evaluate, o->params.size)) == NULL
-      || !check_sizes (o, content, styles, image)
-      || (weights = load_weights (weights_path, cancellable)) == NULL)
+      || !check_sizes (o, content, styles, image))
+    return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
+  palette = imp_cli_evaluate_palette_start (image, (const ImpImage * const *) styles->pdata,
+                                            styles->len);
+  if ((weights = load_weights (weights_path, cancellable)) == NULL)
     return g_cancellable_is_cancelled (cancellable) ? EXIT_INTERRUPTED : EXIT_FAILED;
   if (!imp_cli_evaluate (weights, &o->params, content,
                          (const ImpImage * const *) styles->pdata,
@@ -516,11 +520,8 @@ evaluate (const ImpCliOptions *o,
     }
   if (g_cancellable_is_cancelled (cancellable))
     return EXIT_INTERRUPTED;
-  distances = g_new0 (double, styles->len);
-  imp_cli_evaluate_palette (image, (const ImpImage * const *) styles->pdata, styles->len,
-                            distances);
   json = imp_cli_evaluate_to_json (&o->params, &losses, (const char * const *) o->styles->pdata,
-                                   distances, styles->len);
+                                   imp_cli_evaluate_palette_finish (palette), styles->len);
   printf ("%s\n", json);
   printf ("style %.6g content %.6g tv %.6g total %.6g\n", losses.style, losses.content,
           losses.tv, losses.total);
