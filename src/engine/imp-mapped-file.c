@@ -83,7 +83,7 @@ install_handler (gpointer data G_GNUC_UNUSED)
   struct sigaction action = { 0 };
 
   action.sa_sigaction = on_sigbus;
-  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  action.sa_flags = SA_SIGINFO;
   sigemptyset (&action.sa_mask);
   sigaction (SIGBUS, &action, &previous_action);
   return NULL;
