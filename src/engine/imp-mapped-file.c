@@ -152,6 +152,12 @@ imp_mapped_file_get_length (ImpMappedFile *self)
   return self->length;
 }
 
+void
+imp_mapped_file_release (ImpMappedFile *self)
+{
+  madvise (self->data, self->length, MADV_DONTNEED);
+}
+
 gboolean
 imp_mapped_file_is_intact (ImpMappedFile *self)
 {

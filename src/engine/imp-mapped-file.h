@@ -20,6 +20,10 @@ void           imp_mapped_file_free       (ImpMappedFile *self);
 
 const guint8  *imp_mapped_file_get_data   (ImpMappedFile *self);
 gsize          imp_mapped_file_get_length (ImpMappedFile *self);
+/* Lets go of the pages read so far: they leave the process's resident
+ * memory and stay in the system's page cache, from which a later read
+ * maps them again. */
+void           imp_mapped_file_release    (ImpMappedFile *self);
 /* FALSE once a read of the mapping went past the file's end: what was read
  * from then on is zeros, not the file. */
 gboolean       imp_mapped_file_is_intact  (ImpMappedFile *self);

@@ -340,6 +340,7 @@ imp_objective_new_sharing (ImpObjective           *previous,
    * cut short meanwhile (they hold zeros then). */
   if (!imp_weights_check_intact (weights, error))
     return NULL;
+  imp_weights_release_pages (weights);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, params->style_relative,

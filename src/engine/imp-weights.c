@@ -487,6 +487,14 @@ imp_weights_check_intact (ImpWeights  *self,
   return check_intact (self, error);
 }
 
+void
+imp_weights_release_pages (ImpWeights *self)
+{
+  g_return_if_fail (self != NULL);
+  if (self->mapped != NULL)
+    imp_mapped_file_release (self->mapped);
+}
+
 gboolean
 imp_weights_hashed_at_load (ImpWeights *self)
 {

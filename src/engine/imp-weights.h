@@ -80,6 +80,11 @@ gboolean             imp_weights_check_features (ImpWeights        *self,
 gboolean             imp_weights_check_intact   (ImpWeights        *self,
                                                  GError           **error);
 
+/* The convolutions are prepared and the file's pages are not needed any
+ * more: they leave the process's resident memory (the page cache keeps
+ * them for the next session, which maps them again). */
+void                 imp_weights_release_pages  (ImpWeights        *self);
+
 /* The sha256 that a SHA256SUMS file beside @path lists for its name, or NULL. */
 char                *imp_weights_listed_sha256  (const char        *path);
 

@@ -180,6 +180,57 @@ test_cut_after_load (void)
   g_assert_nonnull (strstr (error->message, "shrank"));
 }
 
+/* Resident kB of the mappings of @path in this process (/proc/self/smaps). */
+static guint64
+resident_kb (const char *path)
+{
+  g_autofree char *smaps = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean inside = FALSE;
+  guint64 kb = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      /* a mapping's first line: address range, perms, offset, dev, inode, path */
+      if (g_ascii_isxdigit (lines[i][0]) && strchr (lines[i], '-') != NULL &&
+          !g_str_has_suffix (lines[i], ":"))
+        inside = g_str_has_suffix (lines[i], path);
+      else if (inside && g_str_has_prefix (lines[i], "Rss:"))
+        kb += g_ascii_strtoull (lines[i] + 4, NULL, 10);
+    }
+  return kb;
+}
+
+/* Once the convolutions are prepared, the file's pages leave the process's
+ * resident memory: a run at print size must not carry 80 MB it no longer
+ * reads. */
+static void
+test_pages_released (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImpWeights) weights = NULL;
+  g_autoptr(ImpObjective) objective = NULL;
+  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
+  ImpImage image = { 32, 32, pixels };
+  ImpParams params = small_params ();
+
+  if (!need_weights ())
+    return;
+  path = copy_real_weights ("released", FALSE);
+  weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  /* the load checked every value: the whole file was read */
+  g_test_message ("after the load: %" G_GUINT64_FORMAT " kB resident", resident_kb (path));
+  g_assert_cmpuint (resident_kb (path), >, 40 * 1024);
+  objective = imp_objective_new (weights, &params, &image, NULL, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("after the preparation: %" G_GUINT64_FORMAT " kB resident", resident_kb (path));
+  g_assert_cmpuint (resident_kb (path), <, 1024);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -215,6 +266,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/verified-once", test_verified_once);
   g_test_add_func ("/engine/weights/unlisted", test_unlisted);
   g_test_add_func ("/engine/weights/cut-after-load", test_cut_after_load);
+  g_test_add_func ("/engine/weights/pages-released", test_pages_released);
   ret = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
