@@ -26,7 +26,7 @@ struct _ImpVgg
   float        *grads[IMP_N_VGG_LAYERS];    /* injected d loss / d act, NULL if unused */
   float        *pools[4];                   /* pool after block b, if a later layer exists */
   float        *input;                      /* preprocessed image [3, H, W] */
-  float        *work[2];                    /* backward ping-pong, largest map each */
+  float        *arena;                      /* work buffers, kept maps after block 1 */
   ImpScratch    scratch;
   ImpParallel  *parallel;                   /* a reference, or NULL */
 
@@ -34,7 +34,11 @@ struct _ImpVgg
   ImpPreprocess pre;
   ImpVggLayer   deepest;
   ImpPoolKind   pool;
-  guint32       kept;                       /* bit l: acts[l] stored */
+  guint32       kept;                       /* bit l: the layer's output is kept */
+  guint32       in_arena;                   /* bit l: acts[l] lies in @arena */
+  gsize         first_floats;               /* block 1's second work buffer's offset */
+  gsize         deep_floats;                /* the later blocks' one */
+  const float  *first_act;                  /* conv1_1's recomputed output, or NULL */
   guint         width;
   guint         height;
 };
@@ -153,6 +157,8 @@ free_buffers (ImpVgg *self)
 {
   for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
     {
+      if ((self->in_arena >> l) & 1)
+        self->acts[l] = NULL;
       g_clear_pointer (&self->acts[l], g_free);
       g_clear_pointer (&self->masks[l], g_free);
       g_clear_pointer (&self->grads[l], g_free);
@@ -163,9 +169,10 @@ free_buffers (ImpVgg *self)
       g_clear_pointer (&self->argmax[b], g_free);
     }
   g_clear_pointer (&self->input, g_free);
-  g_clear_pointer (&self->work[0], g_free);
-  g_clear_pointer (&self->work[1], g_free);
+  g_clear_pointer (&self->arena, g_free);
   imp_scratch_clear (&self->scratch);
+  self->in_arena = 0;
+  self->first_act = NULL;
   self->width = self->height = 0;
 }
 
@@ -259,16 +266,104 @@ pool_floats (guint block,
   return (gsize) channels[block] * (height >> (block + 1)) * (width >> (block + 1));
 }
 
-static gsize
-largest_map (ImpVggLayer deepest,
-             guint       width,
-             guint       height)
+/* conv1_1's output, the largest map with conv1_2's, is recomputed from the
+ * input when a loss reads it rather than kept: that costs a small part of an
+ * iteration. With every activation kept (tests) it is kept as well. */
+static gboolean
+recomputes_first (guint32 kept)
 {
-  gsize n = (gsize) 3 * width * height;
+  return kept != IMP_VGG_KEEP_ALL && is_kept (kept, IMP_CONV1_1);
+}
 
+/* Kept maps after block 1 share the arena with block 1's work buffers:
+ * forward writes them after block 1 is done and backward is past them
+ * before it reaches block 1 again. */
+static gboolean
+lies_in_arena (guint32     kept,
+               ImpVggLayer layer)
+{
+  return kept != IMP_VGG_KEEP_ALL && is_kept (kept, layer) && imp_vgg_layer_block (layer) > 0;
+}
+
+/* The arena: two work buffers of block 1's largest map at its start, or two
+ * of the later blocks' largest one (pool1's output included), and the
+ * kept maps after block 1 at its end, clear of both pairs. */
+typedef struct
+{
+  gsize first;   /* block 1's largest map */
+  gsize deep;    /* the later blocks' largest map */
+  gsize kept;    /* kept maps in the arena */
+  gsize total;
+} ArenaLayout;
+
+static void
+arena_layout (ImpVggLayer  deepest,
+              guint32      kept,
+              guint        width,
+              guint        height,
+              ArenaLayout *a)
+{
+  a->first = a->deep = a->kept = 0;
   for (guint l = 0; l <= deepest; l++)
-    n = MAX (n, layer_floats (l, width, height));
-  return n;
+    {
+      gsize n = layer_floats (l, width, height);
+
+      if (imp_vgg_layer_block (l) == 0)
+        a->first = MAX (a->first, n);
+      else
+        a->deep = MAX (a->deep, n);
+      if (lies_in_arena (kept, l))
+        a->kept += n;
+    }
+  if (runs_pool (deepest, 0))
+    a->deep = MAX (a->deep, pool_floats (0, width, height));
+  /* VGG's channel counts make block 2's maps half of block 1's: the later
+   * pair fits inside block 1's first buffer (backward relies on it). */
+  g_assert (2 * a->deep <= a->first);
+  a->total = MAX (2 * a->first, MAX (a->first, 2 * a->deep) + a->kept);
+}
+
+/* Buffer @i (0 or 1) of the work pair that block @block's maps use. */
+static float *
+work_buffer (ImpVgg *self,
+             guint   block,
+             guint   i)
+{
+  return self->arena + (i == 0 ? 0 : block == 0 ? self->first_floats : self->deep_floats);
+}
+
+static void
+allocate_buffers (ImpVgg *self,
+                  guint   width,
+                  guint   height)
+{
+  ArenaLayout a;
+  gsize top;
+
+  arena_layout (self->deepest, self->kept, width, height, &a);
+  self->arena = g_new (float, MAX (a.total, 1));
+  self->first_floats = a.first;
+  self->deep_floats = a.deep;
+  top = a.total;
+  for (guint l = 0; l <= self->deepest; l++)
+    if (lies_in_arena (self->kept, l))
+      {
+        top -= layer_floats (l, width, height);
+        self->acts[l] = self->arena + top;
+        self->in_arena |= 1u << l;
+      }
+    else if (is_kept (self->kept, l) && !(l == IMP_CONV1_1 && recomputes_first (self->kept)))
+      self->acts[l] = g_new (float, layer_floats (l, width, height));
+    else if (!is_kept (self->kept, l))
+      self->masks[l] = g_new (guint8, mask_bytes (layer_floats (l, width, height)));
+  for (guint b = 0; b < 4; b++)
+    {
+      if (keeps_pool (self->deepest, self->kept, b))
+        self->pools[b] = g_new (float, pool_floats (b, width, height));
+      if (keeps_argmax (self->deepest, self->kept, self->pool, b))
+        self->argmax[b] = g_new (guint8, pool_floats (b, width, height));
+    }
+  self->input = g_new (float, (gsize) 3 * width * height);
 }
 
 gboolean
@@ -278,7 +373,6 @@ imp_vgg_set_size (ImpVgg  *self,
                   GError **error)
 {
   guint need = 1u << imp_vgg_layer_block (self->deepest);
-  gsize work;
 
   if (width == self->width && height == self->height)
     return TRUE;
@@ -290,22 +384,7 @@ imp_vgg_set_size (ImpVgg  *self,
       return FALSE;
     }
   free_buffers (self);
-  for (guint l = 0; l <= self->deepest; l++)
-    if (is_kept (self->kept, l))
-      self->acts[l] = g_new (float, layer_floats (l, width, height));
-    else
-      self->masks[l] = g_new (guint8, mask_bytes (layer_floats (l, width, height)));
-  for (guint b = 0; b < 4; b++)
-    {
-      if (keeps_pool (self->deepest, self->kept, b))
-        self->pools[b] = g_new (float, pool_floats (b, width, height));
-      if (keeps_argmax (self->deepest, self->kept, self->pool, b))
-        self->argmax[b] = g_new (guint8, pool_floats (b, width, height));
-    }
-  self->input = g_new (float, (gsize) 3 * width * height);
-  work = largest_map (self->deepest, width, height);
-  self->work[0] = g_new (float, work);
-  self->work[1] = g_new (float, work);
+  allocate_buffers (self, width, height);
   self->width = width;
   self->height = height;
   return TRUE;
@@ -349,12 +428,15 @@ preprocess (ImpVgg      *self,
   imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
 }
 
-/* The work buffer that @in is not (forward of layers not kept ping-pongs). */
+/* The buffer of block @block's work pair that @in is not (forward of layers
+ * not kept ping-pongs). */
 static float *
 other_work (ImpVgg      *self,
+            guint        block,
             const float *in)
 {
-  return in == self->work[0] ? self->work[1] : self->work[0];
+  return in == work_buffer (self, block, 0) ? work_buffer (self, block, 1)
+                                            : work_buffer (self, block, 0);
 }
 
 /* The passes between the convolutions (pooling, ReLU masks) run on all the
@@ -525,7 +607,7 @@ forward_pool (ImpVgg      *self,
               gboolean     for_backward)
 {
   guint b = imp_vgg_layer_block (l);
-  float *pooled = self->pools[b] ? self->pools[b] : other_work (self, in);
+  float *pooled = self->pools[b] ? self->pools[b] : other_work (self, b + 1, in);
   gboolean argmax = self->argmax[b] != NULL && for_backward;
   Pass p = { .op = argmax ? PASS_POOL_ARGMAX : PASS_POOL, .kind = self->pool,
              .act = in, .dst = pooled, .bits = argmax ? self->argmax[b] : NULL,
@@ -549,22 +631,51 @@ forward (ImpVgg        *self,
   guint w = self->width, h = self->height;
 
   g_return_val_if_fail (self->width > 0 && last <= self->deepest, FALSE);
+  self->first_act = NULL;
   preprocess (self, image);
   for (guint l = 0; l <= last; l++)
     {
-      float *out = self->acts[l] ? self->acts[l] : other_work (self, in);
+      float *out = self->acts[l] ? self->acts[l]
+                                 : other_work (self, imp_vgg_layer_block (l), in);
 
       if (!forward_layer (self, l, in, h, w, out, for_backward, cancellable, error))
         return FALSE;
+      if (l == IMP_CONV1_1 && recomputes_first (self->kept))
+        self->first_act = out;
       in = out;
       if (imp_vgg_layer_pool_after (l) && l < last)
         {
+          /* pool1 goes where conv1_1's output was */
+          self->first_act = NULL;
           in = forward_pool (self, l, in, h, w, for_backward);
           h /= 2;
           w /= 2;
         }
     }
   return TRUE;
+}
+
+/* conv1_1's output into @dst, from the input of the last forward. */
+static gboolean
+recompute_first (ImpVgg        *self,
+                 float         *dst,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  if (!forward_layer (self, IMP_CONV1_1, self->input, self->height, self->width, dst, FALSE,
+                      cancellable, error))
+    return FALSE;
+  self->first_act = dst;
+  return TRUE;
+}
+
+/* The output of @layer as backward and the losses read it. */
+static const float *
+layer_activation (ImpVgg      *self,
+                  ImpVggLayer  layer)
+{
+  return layer == IMP_CONV1_1 && recomputes_first (self->kept) ? self->first_act
+                                                                : self->acts[layer];
 }
 
 gboolean
@@ -591,7 +702,12 @@ imp_vgg_get_activation (ImpVgg      *self,
                         ImpVggLayer  layer)
 {
   g_return_val_if_fail (layer <= self->deepest, NULL);
-  return self->acts[layer];
+  /* After a forward pass only the kept maps at the arena's end hold data:
+   * its start is free for conv1_1's output. */
+  if (layer == IMP_CONV1_1 && recomputes_first (self->kept) && self->first_act == NULL &&
+      !recompute_first (self, work_buffer (self, 0, 0), NULL, NULL))
+    g_warn_if_reached ();   /* nothing to cancel: it cannot fail */
+  return layer_activation (self, layer);
 }
 
 void
@@ -602,12 +718,10 @@ imp_vgg_keep_activations (ImpVgg  *self,
 
   if (layers == self->kept)
     return;
-  self->kept = layers;
-  if (width == 0)
-    return;
   /* set_size () reallocates only on a change of size */
   free_buffers (self);
-  if (!imp_vgg_set_size (self, width, height, NULL))
+  self->kept = layers;
+  if (width > 0 && !imp_vgg_set_size (self, width, height, NULL))
     g_warn_if_reached ();   /* the same size was accepted before */
 }
 
@@ -637,11 +751,10 @@ imp_vgg_zero_gradients (ImpVgg *self)
       memset (self->grads[l], 0, layer_floats (l, self->width, self->height) * sizeof (float));
 }
 
-/* d/dpixel = d/dinput * scale / (255 std), back in RGB order. */
+/* d/dpixel = d/dinput * scale / (255 std), back in RGB order, in place. */
 static void
-unpreprocess_gradient (ImpVgg      *self,
-                       const float *grad_input,
-                       float       *grad_image)
+unpreprocess_gradient (ImpVgg *self,
+                       float  *grad)
 {
   gsize plane = (gsize) self->width * self->height;
   ImpProfile *profile = imp_parallel_get_profile (self->parallel);
@@ -650,12 +763,18 @@ unpreprocess_gradient (ImpVgg      *self,
   imp_profile_start (profile, &mark);
   for (guint c = 0; c < 3; c++)
     {
-      const float *src = grad_input + c * plane;
-      float *dst = grad_image + (self->pre.bgr ? 2 - c : c) * plane;
+      float *g = grad + c * plane;
       float a = (float) (self->pre.scale / 255.0 / self->pre.std[c]);
       for (gsize i = 0; i < plane; i++)
-        dst[i] = src[i] * a;
+        g[i] *= a;
     }
+  if (self->pre.bgr)
+    for (gsize i = 0; i < plane; i++)
+      {
+        float t = grad[i];
+        grad[i] = grad[2 * plane + i];
+        grad[2 * plane + i] = t;
+      }
   imp_profile_add_stage (profile, IMP_PROFILE_IMAGE, &mark);
 }
 
@@ -680,11 +799,12 @@ backward_layer (ImpVgg        *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
+  const float *act = layer_activation (self, l);
   ImpProfileMark mark;
   ImpProfile *profile;
   gboolean ok;
 
-  if (self->acts[l] == NULL)
+  if (act == NULL)
     {
       Pass p = { .op = PASS_APPLY_MASK, .dst = grad, .bits = self->masks[l],
                  .n = (gsize) imp_vgg_layer_out_channels (l) * h * w };
@@ -692,8 +812,8 @@ backward_layer (ImpVgg        *self,
       run_pass (self, &p);
     }
   profile = start_conv (self, l, TRUE, &mark);
-  if (self->acts[l] != NULL)
-    ok = imp_conv_backward_input_relu (self->set->convs[l], grad, self->acts[l], h, w,
+  if (act != NULL)
+    ok = imp_conv_backward_input_relu (self->set->convs[l], grad, act, h, w,
                                        grad_input, &self->scratch, self->parallel,
                                        cancellable, error);
   else
@@ -701,6 +821,30 @@ backward_layer (ImpVgg        *self,
                                   self->parallel, cancellable, error);
   end_conv (profile, &mark);
   return ok;
+}
+
+/* Through the pool after layer @l: from *@other (the pool output's
+ * gradient) to *@cur, the gradient of @l's output. Into block 1 that is
+ * block 1's second work buffer, clear of the later pair (where *@other lies)
+ * and of the kept maps, which backward has passed. */
+static void
+backward_pool (ImpVgg       *self,
+               ImpVggLayer   l,
+               float       **cur,
+               float       **other)
+{
+  guint pw, ph, b = imp_vgg_layer_block (l);
+  float *dst = b == 0 ? work_buffer (self, 0, 1) : *cur;
+  Pass p = { .op = self->argmax[b] ? PASS_POOL_BACKWARD_ARGMAX : PASS_POOL_BACKWARD,
+             .kind = self->pool, .act = self->acts[l], .src = *other, .dst = dst,
+             .bits = self->argmax[b], .channels = imp_vgg_layer_out_channels (l) };
+
+  imp_vgg_layer_size (self, l, &pw, &ph);
+  p.height = ph;
+  p.width = pw;
+  run_pass (self, &p);
+  *cur = dst;
+  *other = other_work (self, b, dst);
 }
 
 static gboolean backward_from (ImpVgg *self, ImpVggLayer start, ImpVggGradientFunc func,
@@ -758,34 +902,32 @@ backward_from (ImpVgg              *self,
                GCancellable        *cancellable,
                GError             **error)
 {
-  float *cur = self->work[0], *other = self->work[1];
+  float *cur = work_buffer (self, imp_vgg_layer_block (start), 0);
+  float *other = work_buffer (self, imp_vgg_layer_block (start), 1);
   ImpProfile *profile = imp_parallel_get_profile (self->parallel);
   ImpProfileMark mark;
 
+  /* the arena is overwritten from here on */
+  self->first_act = NULL;
   memset (cur, 0, layer_floats (start, self->width, self->height) * sizeof (float));
   for (int l = start; l >= 0; l--)
     {
       guint w, h;
 
       imp_vgg_layer_size (self, l, &w, &h);
+      /* the free buffer of the pair: block 1's second once pool1 is passed */
+      if (l == IMP_CONV1_1 && recomputes_first (self->kept) &&
+          !recompute_first (self, other, cancellable, error))
+        return FALSE;
       imp_profile_start (profile, &mark);
       func (self, l, cur, user_data);
       imp_profile_add_stage (profile, IMP_PROFILE_LOSSES, &mark);
-      if (!backward_layer (self, l, cur, h, w, other, cancellable, error))
+      if (!backward_layer (self, l, cur, h, w, l == 0 ? grad_image : other, cancellable, error))
         return FALSE;
       if (l == 0)
         break;
       if (imp_vgg_layer_pool_after (l - 1))
-        {
-          guint pw, ph, b = imp_vgg_layer_block (l - 1);
-          imp_vgg_layer_size (self, l - 1, &pw, &ph);
-          Pass p = { .op = self->argmax[b] ? PASS_POOL_BACKWARD_ARGMAX : PASS_POOL_BACKWARD,
-                     .kind = self->pool, .act = self->acts[l - 1], .src = other, .dst = cur,
-                     .bits = self->argmax[b], .channels = imp_vgg_layer_out_channels (l - 1),
-                     .height = ph, .width = pw };
-
-          run_pass (self, &p);
-        }
+        backward_pool (self, l - 1, &cur, &other);
       else
         {
           float *t = cur;
@@ -793,7 +935,7 @@ backward_from (ImpVgg              *self,
           other = t;
         }
     }
-  unpreprocess_gradient (self, other, grad_image);
+  unpreprocess_gradient (self, grad_image);
   return TRUE;
 }
 
@@ -808,16 +950,18 @@ estimate_bytes (ImpVggLayer       deepest,
                 guint             width,
                 guint             height)
 {
-  guint64 bytes = 0;
-  guint64 floats = (guint64) 3 * width * height + 2 * largest_map (deepest, width, height);
-  guint64 scratch = 0, weights = 0;
+  guint64 bytes = 0, floats, scratch = 0, weights = 0;
+  ArenaLayout arena;
 
+  arena_layout (deepest, kept, width, height, &arena);
+  floats = (guint64) 3 * width * height + arena.total;
   for (guint l = 0; l <= deepest; l++)
     {
       guint64 layer_scratch;
 
       if (is_kept (kept, l))
-        floats += layer_floats (l, width, height);
+        floats += lies_in_arena (kept, l) || (l == IMP_CONV1_1 && recomputes_first (kept))
+                  ? 0 : layer_floats (l, width, height);
       else
         bytes += mask_bytes (layer_floats (l, width, height));
       weights += imp_conv_estimate_bytes (imp_vgg_layer_in_channels (l),

@@ -69,7 +69,9 @@ gboolean     imp_vgg_forward            (ImpVgg            *self,
  * 1-bit ReLU mask and, before a max pool, the pool's arg-max (a byte a pooled
  * value), and forward writes their outputs into two reused work buffers, so
  * most of the network's activations need no memory of their own. Pools are
- * then not kept either. Reallocates the buffers now if a size is set. */
+ * then not kept either; conv1_1's output (the largest map) is recomputed
+ * when backward and the losses need it, and the kept maps after block 1 lie
+ * in block 1's work buffers. Reallocates the buffers now if a size is set. */
 void         imp_vgg_keep_activations   (ImpVgg            *self,
                                          guint32            layers);
 /* imp_vgg_forward () up to @last only and without what backward needs (ReLU
@@ -81,7 +83,10 @@ gboolean     imp_vgg_forward_only       (ImpVgg            *self,
                                          GCancellable      *cancellable,
                                          GError           **error);
 /* Post-ReLU output of @layer from the last forward, [C, H, W], or NULL when
- * the layer is not kept (imp_vgg_keep_activations ()). */
+ * the layer is not kept (imp_vgg_keep_activations ()). With only some layers
+ * kept, conv1_1's is recomputed here from the last input, and a backward
+ * pass overwrites those after block 1 (they share memory with block 1's
+ * work buffers) until the next forward. */
 const float *imp_vgg_get_activation     (ImpVgg            *self,
                                          ImpVggLayer        layer);
 /* Output of the pool after conv@block+1_x (0 = pool1), or NULL if not computed

@@ -460,9 +460,13 @@ test_vgg_compact (void)
       g_assert_null (imp_vgg_get_activation (compact, IMP_CONV1_2));
       g_assert_null (imp_vgg_get_pool (compact, 0));
       g_assert_nonnull (imp_vgg_get_activation (compact, IMP_CONV3_1));
-      /* conv5_2 is 3x2 at 61x45 */
+      /* backward overwrote the kept maps after block 1; conv1_1's is
+       * recomputed on request. conv5_2 is 3x2 at 61x45. */
+      g_assert_true (imp_vgg_forward (compact, image, NULL, &error));
       g_assert_cmpmem (imp_vgg_get_activation (compact, IMP_CONV5_2), 512 * 3 * 2 * sizeof (float),
                        imp_vgg_get_activation (all, IMP_CONV5_2), 512 * 3 * 2 * sizeof (float));
+      g_assert_cmpmem (imp_vgg_get_activation (compact, IMP_CONV1_1), 64 * W * H * sizeof (float),
+                       imp_vgg_get_activation (all, IMP_CONV1_1), 64 * W * H * sizeof (float));
       if (algorithms[a] == IMP_CONV_ALGORITHM_IM2COL)
         g_assert_cmpmem (grad_compact, 3 * W * H * sizeof (float),
                          grad_all, 3 * W * H * sizeof (float));

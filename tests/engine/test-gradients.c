@@ -707,6 +707,8 @@ check_network (ImpPoolKind          pool,
   g_assert_cmpfloat (fabs (losses.total - (losses.content + losses.style + losses.tv)), <=,
                      1e-12 * losses.total);
   scale = max_abs (grad, n);
+  /* backward overwrites the kept activations after block 1: forward again */
+  objective_loss (objective, x, NULL, NULL);
   pattern = network_pattern (objective);
   for (gsize i = 0; i < n; i++)
     {
