@@ -59,6 +59,20 @@ imp_objective_free (ImpObjective *self)
   g_free (self);
 }
 
+void
+imp_objective_free_buffers (ImpObjective *self)
+{
+  g_return_if_fail (self != NULL);
+  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+    {
+      g_clear_pointer (&self->content_targets[l], g_free);
+      g_clear_pointer (&self->style_targets[l], g_free);
+    }
+  g_clear_pointer (&self->gram, g_free);
+  g_clear_pointer (&self->color, imp_color_loss_free);
+  imp_vgg_free_buffers (self->vgg);
+}
+
 /* Per-layer weights not given (< 0) are 1/L, so the defaults sum to 1. */
 static double
 layer_weight (const ImpLayerSet *set,
@@ -451,6 +465,7 @@ imp_objective_evaluate (ImpObjective    *self,
 
   g_return_val_if_fail (self != NULL && image != NULL && losses != NULL, FALSE);
   g_return_val_if_fail (image->width == self->width && image->height == self->height, FALSE);
+  g_return_val_if_fail (self->gram != NULL, FALSE);   /* not after free_buffers () */
 
   if (!imp_vgg_forward (self->vgg, image->data, cancellable, error))
     return FALSE;

@@ -56,6 +56,11 @@ ImpObjective *imp_objective_new_sharing  (ImpObjective           *previous,
                                           GCancellable           *cancellable,
                                           GError                **error);
 void          imp_objective_free         (ImpObjective           *self);
+/* Frees all that depends on the image size (the network's buffers, the
+ * targets): what is left, the prepared convolutions and the threads, serves
+ * only as @previous of imp_objective_new_sharing (), so that coarse to fine
+ * holds one scale's objective at a time. */
+void          imp_objective_free_buffers (ImpObjective           *self);
 
 /* Loss at @image (pixel units, the content's size) and, when @gradient is not NULL,
  * d total / d image into @gradient (same layout as image->data).

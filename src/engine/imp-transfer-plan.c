@@ -146,24 +146,6 @@ session_memory (const ImpParams *params,
   return bytes;
 }
 
-/* Coarse to fine builds the last scale's objective while the previous
- * scale's still exists (it shares its prepared convolutions), so the peak
- * holds both. */
-static guint64
-previous_scale_memory (const ImpParams *p,
-                       guint            out_width,
-                       guint            out_height)
-{
-  guint out_long = _imp_longer_side (out_width, out_height);
-  guint w, h;
-
-  if (p->start_size == 0 || p->start_size >= out_long)
-    return 0;
-  imp_image_fit_size (out_width, out_height,
-                      (guint) floor (out_long / p->scale_factor + 0.5), &w, &h);
-  return imp_objective_estimate_memory (p, w, h);
-}
-
 guint64
 imp_transfer_estimate_memory (const ImpParams *params,
                               guint            content_width,
@@ -173,9 +155,9 @@ imp_transfer_estimate_memory (const ImpParams *params,
 
   imp_image_fit_size (content_width, content_height, params->size, &w, &h);
   /* Styles are assumed about as large as the output; imp_transfer_new() refines
-   * this with their real sizes. */
+   * this with their real sizes. Coarse to fine frees a scale's objective
+   * before it makes the next one's: the last scale's is the largest. */
   return imp_objective_estimate_memory (params, w, h)
-         + previous_scale_memory (params, w, h)
          + session_memory (params, (gsize) w * h)
          + (guint64) 3 * w * h * sizeof (float)
          + RUNTIME_OVERHEAD;
@@ -204,8 +186,7 @@ check_memory (const ImpParams *p,
 
   imp_image_fit_size (sizes[0], sizes[1], p->size, &out_width, &out_height);
   out_long = _imp_longer_side (out_width, out_height);
-  peak = imp_objective_estimate_memory (p, out_width, out_height)
-         + previous_scale_memory (p, out_width, out_height);
+  peak = imp_objective_estimate_memory (p, out_width, out_height);
   for (guint i = 0; i < n_styles; i++)
     {
       ImpImage s = sized_image (sizes[2 + 2 * i], sizes[3 + 2 * i]);

@@ -139,6 +139,20 @@ carry_optimizer (ImpTransfer    *self,
     imp_lbfgs_reset (self->lbfgs, n);
 }
 
+/* What the next scale does not need goes before its objective is made: the
+ * previous objective's buffers and targets (its convolutions and threads
+ * are shared), the gradient, and L-BFGS's pairs (dropped at a new size). */
+static void
+free_previous_scale (ImpTransfer *self)
+{
+  if (self->objective != NULL)
+    imp_objective_free_buffers (self->objective);
+  g_clear_pointer (&self->gradient, g_free);
+  g_clear_pointer (&self->previous_x, g_free);
+  if (self->lbfgs != NULL && self->x != NULL)
+    imp_lbfgs_reset (self->lbfgs, 0);
+}
+
 static gboolean
 setup_scale (ImpTransfer  *self,
              GCancellable *cancellable,
@@ -153,6 +167,7 @@ setup_scale (ImpTransfer  *self,
   for (guint i = 0; i < self->n_styles; i++)
     g_ptr_array_add (styles, style_at_scale (self, self->styles[i], scale));
 
+  free_previous_scale (self);
   /* The previous scale's prepared convolutions are reused, not made again. */
   objective = imp_objective_new_sharing (self->objective, self->weights, &self->params,
                                          content, (const ImpImage * const *) styles->pdata,
@@ -173,9 +188,7 @@ setup_scale (ImpTransfer  *self,
       carry_optimizer (self, self->x->width, self->x->height, scale);
     }
 
-  g_free (self->gradient);
   self->gradient = g_new0 (float, (gsize) 3 * scale->width * scale->height);
-  g_free (self->previous_x);
   self->previous_x = g_new (float, (gsize) 3 * scale->width * scale->height);
 
   g_mutex_lock (&self->lock);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "imp-vgg.h"
+#include "imp-vgg-private.h"
 
 #include <string.h>
 
@@ -41,7 +42,47 @@ struct _ImpVgg
   const float  *first_act;                  /* conv1_1's recomputed output, or NULL */
   guint         width;
   guint         height;
+  guint64       buffer_bytes;               /* allocated by set_size () */
 };
+
+/* What all networks' buffers hold (tests: _imp_vgg_get_buffer_bytes ()). */
+static GMutex   buffers_lock;
+static guint64  buffers_live;
+static guint64  buffers_peak;
+static guint64  buffers_largest;
+
+static void
+count_buffers (guint64 added,
+               guint64 removed)
+{
+  g_mutex_lock (&buffers_lock);
+  buffers_live += added;
+  buffers_live -= removed;
+  buffers_peak = MAX (buffers_peak, buffers_live);
+  buffers_largest = MAX (buffers_largest, added);
+  g_mutex_unlock (&buffers_lock);
+}
+
+void
+_imp_vgg_get_buffer_bytes (guint64 *live,
+                           guint64 *peak,
+                           guint64 *largest)
+{
+  g_mutex_lock (&buffers_lock);
+  *live = buffers_live;
+  *peak = buffers_peak;
+  *largest = buffers_largest;
+  g_mutex_unlock (&buffers_lock);
+}
+
+void
+_imp_vgg_reset_buffer_peak (void)
+{
+  g_mutex_lock (&buffers_lock);
+  buffers_peak = buffers_live;
+  buffers_largest = 0;
+  g_mutex_unlock (&buffers_lock);
+}
 
 typedef struct
 {
@@ -171,9 +212,17 @@ free_buffers (ImpVgg *self)
   g_clear_pointer (&self->input, g_free);
   g_clear_pointer (&self->arena, g_free);
   imp_scratch_clear (&self->scratch);
+  count_buffers (0, self->buffer_bytes);
+  self->buffer_bytes = 0;
   self->in_arena = 0;
   self->first_act = NULL;
   self->width = self->height = 0;
+}
+
+void
+imp_vgg_free_buffers (ImpVgg *self)
+{
+  free_buffers (self);
 }
 
 void
@@ -332,6 +381,34 @@ work_buffer (ImpVgg *self,
   return self->arena + (i == 0 ? 0 : block == 0 ? self->first_floats : self->deep_floats);
 }
 
+/* The buffers imp_vgg_set_size () allocates. */
+static guint64
+buffers_bytes (ImpVggLayer deepest,
+               guint32     kept,
+               ImpPoolKind pool,
+               guint       width,
+               guint       height)
+{
+  guint64 bytes = 0, floats;
+  ArenaLayout arena;
+
+  arena_layout (deepest, kept, width, height, &arena);
+  floats = (guint64) 3 * width * height + arena.total;
+  for (guint l = 0; l <= deepest; l++)
+    if (!is_kept (kept, l))
+      bytes += mask_bytes (layer_floats (l, width, height));
+    else if (!lies_in_arena (kept, l) && !(l == IMP_CONV1_1 && recomputes_first (kept)))
+      floats += layer_floats (l, width, height);
+  for (guint b = 0; b < 4; b++)
+    {
+      if (keeps_pool (deepest, kept, b))
+        floats += pool_floats (b, width, height);
+      if (keeps_argmax (deepest, kept, pool, b))
+        bytes += pool_floats (b, width, height);
+    }
+  return floats * sizeof (float) + bytes;
+}
+
 static void
 allocate_buffers (ImpVgg *self,
                   guint   width,
@@ -364,6 +441,8 @@ allocate_buffers (ImpVgg *self,
         self->argmax[b] = g_new (guint8, pool_floats (b, width, height));
     }
   self->input = g_new (float, (gsize) 3 * width * height);
+  self->buffer_bytes = buffers_bytes (self->deepest, self->kept, self->pool, width, height);
+  count_buffers (self->buffer_bytes, 0);
 }
 
 gboolean
@@ -939,8 +1018,8 @@ backward_from (ImpVgg              *self,
   return TRUE;
 }
 
-/* The buffers imp_vgg_set_size () allocates, the convolutions' prepared
- * weights, and the most scratch any one convolution call reserves. */
+/* The convolutions' prepared weights and the most scratch any one
+ * convolution call reserves, beside the buffers. */
 static guint64
 estimate_bytes (ImpVggLayer       deepest,
                 guint32           kept,
@@ -950,34 +1029,19 @@ estimate_bytes (ImpVggLayer       deepest,
                 guint             width,
                 guint             height)
 {
-  guint64 bytes = 0, floats, scratch = 0, weights = 0;
-  ArenaLayout arena;
+  guint64 scratch = 0, weights = 0;
 
-  arena_layout (deepest, kept, width, height, &arena);
-  floats = (guint64) 3 * width * height + arena.total;
   for (guint l = 0; l <= deepest; l++)
     {
       guint64 layer_scratch;
 
-      if (is_kept (kept, l))
-        floats += lies_in_arena (kept, l) || (l == IMP_CONV1_1 && recomputes_first (kept))
-                  ? 0 : layer_floats (l, width, height);
-      else
-        bytes += mask_bytes (layer_floats (l, width, height));
       weights += imp_conv_estimate_bytes (imp_vgg_layer_in_channels (l),
                                           imp_vgg_layer_out_channels (l), algorithm,
                                           width >> imp_vgg_layer_block (l), n_threads,
                                           &layer_scratch);
       scratch = MAX (scratch, layer_scratch);
     }
-  for (guint b = 0; b < 4; b++)
-    {
-      if (keeps_pool (deepest, kept, b))
-        floats += pool_floats (b, width, height);
-      if (keeps_argmax (deepest, kept, pool, b))
-        bytes += pool_floats (b, width, height);
-    }
-  return floats * sizeof (float) + bytes + weights + scratch;
+  return buffers_bytes (deepest, kept, pool, width, height) + weights + scratch;
 }
 
 guint64

@@ -40,6 +40,9 @@ gboolean     imp_vgg_shares_convolutions (ImpVgg           *a,
 gboolean     imp_vgg_can_share          (ImpVgg            *other,
                                          ImpVggLayer        deepest);
 void         imp_vgg_free               (ImpVgg            *self);
+/* Frees every buffer imp_vgg_set_size () allocated (and the layer
+ * gradients); the prepared convolutions stay, for imp_vgg_new_sharing (). */
+void         imp_vgg_free_buffers       (ImpVgg            *self);
 ImpVggLayer  imp_vgg_get_deepest        (ImpVgg            *self);
 
 /* Allocates every buffer for images of this size (again only when it
