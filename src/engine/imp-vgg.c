@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "imp-relu.h"
+#include "imp-vgg-memory.h"
 
 /* The prepared (e.g. Winograd-transformed) convolutions, shared between
  * networks of different image sizes (imp_vgg_new_sharing ()). */
@@ -44,45 +45,6 @@ struct _ImpVgg
   guint         height;
   guint64       buffer_bytes;               /* allocated by set_size () */
 };
-
-/* What all networks' buffers hold (tests: _imp_vgg_get_buffer_bytes ()). */
-static GMutex   buffers_lock;
-static guint64  buffers_live;
-static guint64  buffers_peak;
-static guint64  buffers_largest;
-
-static void
-count_buffers (guint64 added,
-               guint64 removed)
-{
-  g_mutex_lock (&buffers_lock);
-  buffers_live += added;
-  buffers_live -= removed;
-  buffers_peak = MAX (buffers_peak, buffers_live);
-  buffers_largest = MAX (buffers_largest, added);
-  g_mutex_unlock (&buffers_lock);
-}
-
-void
-_imp_vgg_get_buffer_bytes (guint64 *live,
-                           guint64 *peak,
-                           guint64 *largest)
-{
-  g_mutex_lock (&buffers_lock);
-  *live = buffers_live;
-  *peak = buffers_peak;
-  *largest = buffers_largest;
-  g_mutex_unlock (&buffers_lock);
-}
-
-void
-_imp_vgg_reset_buffer_peak (void)
-{
-  g_mutex_lock (&buffers_lock);
-  buffers_peak = buffers_live;
-  buffers_largest = 0;
-  g_mutex_unlock (&buffers_lock);
-}
 
 typedef struct
 {
@@ -212,7 +174,7 @@ free_buffers (ImpVgg *self)
   g_clear_pointer (&self->input, g_free);
   g_clear_pointer (&self->arena, g_free);
   imp_scratch_clear (&self->scratch);
-  count_buffers (0, self->buffer_bytes);
+  _imp_vgg_count_buffers (0, self->buffer_bytes);
   self->buffer_bytes = 0;
   self->in_arena = 0;
   self->first_act = NULL;
@@ -242,136 +204,6 @@ imp_vgg_get_deepest (ImpVgg *self)
   return self->deepest;
 }
 
-static gsize
-layer_floats (ImpVggLayer layer,
-              guint       width,
-              guint       height)
-{
-  guint b = imp_vgg_layer_block (layer);
-
-  return (gsize) imp_vgg_layer_out_channels (layer) * (height >> b) * (width >> b);
-}
-
-/* A pool runs only when a layer after it runs. */
-static gboolean
-runs_pool (ImpVggLayer deepest,
-           guint       block)
-{
-  return block < 4 && imp_vgg_layer_block (deepest) > block;
-}
-
-/* The layer a pool follows: conv1_2, conv2_2, conv3_4, conv4_4. */
-static ImpVggLayer
-last_layer_of_block (guint block)
-{
-  static const ImpVggLayer last[4] = { IMP_CONV1_2, IMP_CONV2_2, IMP_CONV3_4, IMP_CONV4_4 };
-
-  return last[block];
-}
-
-static gboolean
-is_kept (guint32     kept,
-         ImpVggLayer layer)
-{
-  return (kept >> layer) & 1;
-}
-
-/* Pools are stored only when every activation is (imp_vgg_get_pool () is for
- * tests); otherwise they go to a work buffer. */
-static gboolean
-keeps_pool (ImpVggLayer deepest,
-            guint32     kept,
-            guint       block)
-{
-  return runs_pool (deepest, block) && kept == IMP_VGG_KEEP_ALL;
-}
-
-/* The max pool after the last layer of @block needs its own arg-max when that
- * layer's activation is not kept. */
-static gboolean
-keeps_argmax (ImpVggLayer deepest,
-              guint32     kept,
-              ImpPoolKind pool,
-              guint       block)
-{
-  return runs_pool (deepest, block) && pool == IMP_POOL_MAX &&
-         !is_kept (kept, last_layer_of_block (block));
-}
-
-static gsize
-mask_bytes (gsize n)
-{
-  return (n + 7) / 8;
-}
-
-static gsize
-pool_floats (guint block,
-             guint width,
-             guint height)
-{
-  /* pool b has the channels of block b and the size of block b + 1 */
-  static const guint channels[4] = { 64, 128, 256, 512 };
-
-  return (gsize) channels[block] * (height >> (block + 1)) * (width >> (block + 1));
-}
-
-/* conv1_1's output, the largest map with conv1_2's, is recomputed from the
- * input when a loss reads it rather than kept: that costs a small part of an
- * iteration. With every activation kept (tests) it is kept as well. */
-static gboolean
-recomputes_first (guint32 kept)
-{
-  return kept != IMP_VGG_KEEP_ALL && is_kept (kept, IMP_CONV1_1);
-}
-
-/* Kept maps after block 1 share the arena with block 1's work buffers:
- * forward writes them after block 1 is done and backward is past them
- * before it reaches block 1 again. */
-static gboolean
-lies_in_arena (guint32     kept,
-               ImpVggLayer layer)
-{
-  return kept != IMP_VGG_KEEP_ALL && is_kept (kept, layer) && imp_vgg_layer_block (layer) > 0;
-}
-
-/* The arena: two work buffers of block 1's largest map at its start, or two
- * of the later blocks' largest one (pool1's output included), and the
- * kept maps after block 1 at its end, clear of both pairs. */
-typedef struct
-{
-  gsize first;   /* block 1's largest map */
-  gsize deep;    /* the later blocks' largest map */
-  gsize kept;    /* kept maps in the arena */
-  gsize total;
-} ArenaLayout;
-
-static void
-arena_layout (ImpVggLayer  deepest,
-              guint32      kept,
-              guint        width,
-              guint        height,
-              ArenaLayout *a)
-{
-  a->first = a->deep = a->kept = 0;
-  for (guint l = 0; l <= deepest; l++)
-    {
-      gsize n = layer_floats (l, width, height);
-
-      if (imp_vgg_layer_block (l) == 0)
-        a->first = MAX (a->first, n);
-      else
-        a->deep = MAX (a->deep, n);
-      if (lies_in_arena (kept, l))
-        a->kept += n;
-    }
-  if (runs_pool (deepest, 0))
-    a->deep = MAX (a->deep, pool_floats (0, width, height));
-  /* VGG's channel counts make block 2's maps half of block 1's: the later
-   * pair fits inside block 1's first buffer (backward relies on it). */
-  g_assert (2 * a->deep <= a->first);
-  a->total = MAX (2 * a->first, MAX (a->first, 2 * a->deep) + a->kept);
-}
-
 /* Buffer @i (0 or 1) of the work pair that block @block's maps use. */
 static float *
 work_buffer (ImpVgg *self,
@@ -381,68 +213,45 @@ work_buffer (ImpVgg *self,
   return self->arena + (i == 0 ? 0 : block == 0 ? self->first_floats : self->deep_floats);
 }
 
-/* The buffers imp_vgg_set_size () allocates. */
-static guint64
-buffers_bytes (ImpVggLayer deepest,
-               guint32     kept,
-               ImpPoolKind pool,
-               guint       width,
-               guint       height)
-{
-  guint64 bytes = 0, floats;
-  ArenaLayout arena;
-
-  arena_layout (deepest, kept, width, height, &arena);
-  floats = (guint64) 3 * width * height + arena.total;
-  for (guint l = 0; l <= deepest; l++)
-    if (!is_kept (kept, l))
-      bytes += mask_bytes (layer_floats (l, width, height));
-    else if (!lies_in_arena (kept, l) && !(l == IMP_CONV1_1 && recomputes_first (kept)))
-      floats += layer_floats (l, width, height);
-  for (guint b = 0; b < 4; b++)
-    {
-      if (keeps_pool (deepest, kept, b))
-        floats += pool_floats (b, width, height);
-      if (keeps_argmax (deepest, kept, pool, b))
-        bytes += pool_floats (b, width, height);
-    }
-  return floats * sizeof (float) + bytes;
-}
-
 static void
 allocate_buffers (ImpVgg *self,
                   guint   width,
                   guint   height)
 {
-  ArenaLayout a;
+  ImpVggArena a;
   gsize top;
 
-  arena_layout (self->deepest, self->kept, width, height, &a);
+  _imp_vgg_arena_layout (self->deepest, self->kept, width, height, &a);
   self->arena = g_new (float, MAX (a.total, 1));
   self->first_floats = a.first;
   self->deep_floats = a.deep;
   top = a.total;
   for (guint l = 0; l <= self->deepest; l++)
-    if (lies_in_arena (self->kept, l))
-      {
-        top -= layer_floats (l, width, height);
-        self->acts[l] = self->arena + top;
-        self->in_arena |= 1u << l;
-      }
-    else if (is_kept (self->kept, l) && !(l == IMP_CONV1_1 && recomputes_first (self->kept)))
-      self->acts[l] = g_new (float, layer_floats (l, width, height));
-    else if (!is_kept (self->kept, l))
-      self->masks[l] = g_new (guint8, mask_bytes (layer_floats (l, width, height)));
+    {
+      gsize n = _imp_vgg_layer_floats (l, width, height);
+
+      if (_imp_vgg_lies_in_arena (self->kept, l))
+        {
+          top -= n;
+          self->acts[l] = self->arena + top;
+          self->in_arena |= 1u << l;
+        }
+      else if (_imp_vgg_stores_own (self->kept, l))
+        self->acts[l] = g_new (float, n);
+      else if (!_imp_vgg_is_kept (self->kept, l))
+        self->masks[l] = g_new (guint8, _imp_vgg_mask_bytes (n));
+    }
   for (guint b = 0; b < 4; b++)
     {
-      if (keeps_pool (self->deepest, self->kept, b))
-        self->pools[b] = g_new (float, pool_floats (b, width, height));
-      if (keeps_argmax (self->deepest, self->kept, self->pool, b))
-        self->argmax[b] = g_new (guint8, pool_floats (b, width, height));
+      if (_imp_vgg_keeps_pool (self->deepest, self->kept, b))
+        self->pools[b] = g_new (float, _imp_vgg_pool_floats (b, width, height));
+      if (_imp_vgg_keeps_argmax (self->deepest, self->kept, self->pool, b))
+        self->argmax[b] = g_new (guint8, _imp_vgg_pool_floats (b, width, height));
     }
   self->input = g_new (float, (gsize) 3 * width * height);
-  self->buffer_bytes = buffers_bytes (self->deepest, self->kept, self->pool, width, height);
-  count_buffers (self->buffer_bytes, 0);
+  self->buffer_bytes = _imp_vgg_buffers_bytes (self->deepest, self->kept, self->pool, width,
+                                               height);
+  _imp_vgg_count_buffers (self->buffer_bytes, 0);
 }
 
 gboolean
@@ -587,7 +396,7 @@ run_pass_part (guint    t,
 
   if (p->op == PASS_PACK_MASK || p->op == PASS_APPLY_MASK)
     {
-      gsize bytes = mask_bytes (p->n);
+      gsize bytes = _imp_vgg_mask_bytes (p->n);
       gsize b0 = imp_parallel_split (bytes, t, k), b1 = imp_parallel_split (bytes, t + 1, k);
       gsize i0 = 8 * b0, i1 = MIN (8 * b1, p->n);
 
@@ -719,7 +528,7 @@ forward (ImpVgg        *self,
 
       if (!forward_layer (self, l, in, h, w, out, for_backward, cancellable, error))
         return FALSE;
-      if (l == IMP_CONV1_1 && recomputes_first (self->kept))
+      if (l == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept))
         self->first_act = out;
       in = out;
       if (imp_vgg_layer_pool_after (l) && l < last)
@@ -753,7 +562,7 @@ static const float *
 layer_activation (ImpVgg      *self,
                   ImpVggLayer  layer)
 {
-  return layer == IMP_CONV1_1 && recomputes_first (self->kept) ? self->first_act
+  return layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) ? self->first_act
                                                                 : self->acts[layer];
 }
 
@@ -783,7 +592,7 @@ imp_vgg_get_activation (ImpVgg      *self,
   g_return_val_if_fail (layer <= self->deepest, NULL);
   /* After a forward pass only the kept maps at the arena's end hold data:
    * its start is free for conv1_1's output. */
-  if (layer == IMP_CONV1_1 && recomputes_first (self->kept) && self->first_act == NULL &&
+  if (layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) && self->first_act == NULL &&
       !recompute_first (self, work_buffer (self, 0, 0), NULL, NULL))
     g_warn_if_reached ();   /* nothing to cancel: it cannot fail */
   return layer_activation (self, layer);
@@ -818,7 +627,7 @@ imp_vgg_get_layer_gradient (ImpVgg      *self,
 {
   g_return_val_if_fail (layer <= self->deepest && self->width > 0, NULL);
   if (self->grads[layer] == NULL)
-    self->grads[layer] = g_new0 (float, layer_floats (layer, self->width, self->height));
+    self->grads[layer] = g_new0 (float, _imp_vgg_layer_floats (layer, self->width, self->height));
   return self->grads[layer];
 }
 
@@ -827,7 +636,8 @@ imp_vgg_zero_gradients (ImpVgg *self)
 {
   for (guint l = 0; l <= self->deepest; l++)
     if (self->grads[l] != NULL)
-      memset (self->grads[l], 0, layer_floats (l, self->width, self->height) * sizeof (float));
+      memset (self->grads[l], 0,
+              _imp_vgg_layer_floats (l, self->width, self->height) * sizeof (float));
 }
 
 /* d/dpixel = d/dinput * scale / (255 std), back in RGB order, in place. */
@@ -939,7 +749,7 @@ add_stored_gradient (ImpVgg      *self,
 {
   (void) user_data;
   if (self->grads[layer] != NULL)
-    add_into (grad, self->grads[layer], layer_floats (layer, self->width, self->height));
+    add_into (grad, self->grads[layer], _imp_vgg_layer_floats (layer, self->width, self->height));
 }
 
 gboolean
@@ -988,14 +798,14 @@ backward_from (ImpVgg              *self,
 
   /* the arena is overwritten from here on */
   self->first_act = NULL;
-  memset (cur, 0, layer_floats (start, self->width, self->height) * sizeof (float));
+  memset (cur, 0, _imp_vgg_layer_floats (start, self->width, self->height) * sizeof (float));
   for (int l = start; l >= 0; l--)
     {
       guint w, h;
 
       imp_vgg_layer_size (self, l, &w, &h);
       /* the free buffer of the pair: block 1's second once pool1 is passed */
-      if (l == IMP_CONV1_1 && recomputes_first (self->kept) &&
+      if (l == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) &&
           !recompute_first (self, other, cancellable, error))
         return FALSE;
       imp_profile_start (profile, &mark);
@@ -1018,51 +828,3 @@ backward_from (ImpVgg              *self,
   return TRUE;
 }
 
-/* The convolutions' prepared weights and the most scratch any one
- * convolution call reserves, beside the buffers. */
-static guint64
-estimate_bytes (ImpVggLayer       deepest,
-                guint32           kept,
-                ImpPoolKind       pool,
-                ImpConvAlgorithm  algorithm,
-                guint             n_threads,
-                guint             width,
-                guint             height)
-{
-  guint64 scratch = 0, weights = 0;
-
-  for (guint l = 0; l <= deepest; l++)
-    {
-      guint64 layer_scratch;
-
-      weights += imp_conv_estimate_bytes (imp_vgg_layer_in_channels (l),
-                                          imp_vgg_layer_out_channels (l), algorithm,
-                                          width >> imp_vgg_layer_block (l), n_threads,
-                                          &layer_scratch);
-      scratch = MAX (scratch, layer_scratch);
-    }
-  return buffers_bytes (deepest, kept, pool, width, height) + weights + scratch;
-}
-
-guint64
-imp_vgg_estimate_memory (ImpVggLayer       deepest,
-                         ImpConvAlgorithm  algorithm,
-                         guint             n_threads,
-                         guint             width,
-                         guint             height)
-{
-  return estimate_bytes (deepest, IMP_VGG_KEEP_ALL, IMP_POOL_MAX, algorithm, n_threads, width,
-                         height);
-}
-
-guint64
-imp_vgg_estimate_memory_kept (ImpVggLayer deepest,
-                              guint32     kept,
-                              ImpPoolKind pool,
-                              guint       n_threads,
-                              guint       width,
-                              guint       height)
-{
-  return estimate_bytes (deepest, kept, pool, IMP_CONV_ALGORITHM_AUTO, n_threads, width,
-                         height);
-}
