@@ -120,12 +120,29 @@ _imp_vgg_pool_floats (guint block,
 }
 
 /* conv1_1's output, the largest map with conv1_2's, is recomputed from the
- * input when a loss reads it rather than kept: that costs a small part of an
- * iteration. With every activation kept (tests) it is kept as well. */
-gboolean
-_imp_vgg_recomputes_first (guint32 kept)
+ * input when a loss reads it rather than kept once it is larger than this:
+ * the second forward pass costs about 2 % of an iteration, which small
+ * images, whose memory is no concern, need not pay. */
+#define RECOMPUTE_FIRST_BYTES ((guint64) 64 << 20)
+
+static gint force_recompute;   /* tests: recompute at every size */
+
+void
+_imp_vgg_force_recompute_first (gboolean force)
 {
-  return kept != IMP_VGG_KEEP_ALL && _imp_vgg_is_kept (kept, IMP_CONV1_1);
+  g_atomic_int_set (&force_recompute, force);
+}
+
+/* With every activation kept (tests) it is kept as well. */
+gboolean
+_imp_vgg_recomputes_first (guint32 kept,
+                           guint   width,
+                           guint   height)
+{
+  guint64 bytes = (guint64) _imp_vgg_layer_floats (IMP_CONV1_1, width, height) * sizeof (float);
+
+  return kept != IMP_VGG_KEEP_ALL && _imp_vgg_is_kept (kept, IMP_CONV1_1) &&
+         (bytes > RECOMPUTE_FIRST_BYTES || g_atomic_int_get (&force_recompute));
 }
 
 /* Kept maps after block 1 share the arena with block 1's work buffers:
@@ -141,10 +158,12 @@ _imp_vgg_lies_in_arena (guint32     kept,
 
 gboolean
 _imp_vgg_stores_own (guint32     kept,
-                     ImpVggLayer layer)
+                     ImpVggLayer layer,
+                     guint       width,
+                     guint       height)
 {
   return _imp_vgg_is_kept (kept, layer) && !_imp_vgg_lies_in_arena (kept, layer) &&
-         !(layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (kept));
+         !(layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (kept, width, height));
 }
 
 
@@ -191,7 +210,7 @@ _imp_vgg_buffers_bytes (ImpVggLayer deepest,
   for (guint l = 0; l <= deepest; l++)
     if (!_imp_vgg_is_kept (kept, l))
       bytes += _imp_vgg_mask_bytes (_imp_vgg_layer_floats (l, width, height));
-    else if (_imp_vgg_stores_own (kept, l))
+    else if (_imp_vgg_stores_own (kept, l, width, height))
       floats += _imp_vgg_layer_floats (l, width, height);
   for (guint b = 0; b < 4; b++)
     {

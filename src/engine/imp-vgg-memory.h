@@ -39,13 +39,18 @@ gboolean  _imp_vgg_keeps_argmax     (ImpVggLayer  deepest,
                                      guint32      kept,
                                      ImpPoolKind  pool,
                                      guint        block);
-gboolean  _imp_vgg_recomputes_first (guint32      kept);
+/* Whether conv1_1's output is recomputed rather than kept. */
+gboolean  _imp_vgg_recomputes_first (guint32      kept,
+                                     guint        width,
+                                     guint        height);
 gboolean  _imp_vgg_lies_in_arena    (guint32      kept,
                                      ImpVggLayer  layer);
 /* The layer's kept output has a buffer of its own (not in the arena, not
  * recomputed). */
 gboolean  _imp_vgg_stores_own       (guint32      kept,
-                                     ImpVggLayer  layer);
+                                     ImpVggLayer  layer,
+                                     guint        width,
+                                     guint        height);
 void      _imp_vgg_arena_layout     (ImpVggLayer  deepest,
                                      guint32      kept,
                                      guint        width,

@@ -15,5 +15,8 @@ void _imp_vgg_get_buffer_bytes   (guint64 *live,
                                   guint64 *peak,
                                   guint64 *largest);
 void _imp_vgg_reset_buffer_peak  (void);
+/* Recompute conv1_1's output at every size, not only where it is large,
+ * for networks sized from now on. */
+void _imp_vgg_force_recompute_first (gboolean force);
 
 G_END_DECLS

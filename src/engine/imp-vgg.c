@@ -40,6 +40,7 @@ struct _ImpVgg
   guint32       in_arena;                   /* bit l: acts[l] lies in @arena */
   gsize         first_floats;               /* block 1's second work buffer's offset */
   gsize         deep_floats;                /* the later blocks' one */
+  gboolean      recomputes_first;           /* conv1_1's output is not kept */
   const float  *first_act;                  /* conv1_1's recomputed output, or NULL */
   guint         width;
   guint         height;
@@ -177,6 +178,7 @@ free_buffers (ImpVgg *self)
   _imp_vgg_count_buffers (0, self->buffer_bytes);
   self->buffer_bytes = 0;
   self->in_arena = 0;
+  self->recomputes_first = FALSE;
   self->first_act = NULL;
   self->width = self->height = 0;
 }
@@ -225,6 +227,7 @@ allocate_buffers (ImpVgg *self,
   self->arena = g_new (float, MAX (a.total, 1));
   self->first_floats = a.first;
   self->deep_floats = a.deep;
+  self->recomputes_first = _imp_vgg_recomputes_first (self->kept, width, height);
   top = a.total;
   for (guint l = 0; l <= self->deepest; l++)
     {
@@ -236,7 +239,7 @@ allocate_buffers (ImpVgg *self,
           self->acts[l] = self->arena + top;
           self->in_arena |= 1u << l;
         }
-      else if (_imp_vgg_stores_own (self->kept, l))
+      else if (_imp_vgg_stores_own (self->kept, l, width, height))
         self->acts[l] = g_new (float, n);
       else if (!_imp_vgg_is_kept (self->kept, l))
         self->masks[l] = g_new (guint8, _imp_vgg_mask_bytes (n));
@@ -505,6 +508,23 @@ forward_pool (ImpVgg      *self,
   return pooled;
 }
 
+/* Where layer @l's forward writes: its kept output, or a work buffer. In
+ * block 1 conv1_1 goes into the first buffer and conv1_2 into the second,
+ * so that pool1 can go into the later pair, which lies in the first. */
+static float *
+forward_output (ImpVgg      *self,
+                ImpVggLayer  l,
+                const float *in)
+{
+  guint block = imp_vgg_layer_block (l);
+
+  if (self->acts[l] != NULL)
+    return self->acts[l];
+  if (block == 0)
+    return work_buffer (self, 0, l == IMP_CONV1_1 ? 0 : 1);
+  return other_work (self, block, in);
+}
+
 /* Conv1_1 .. @last; with @for_backward the ReLU masks and pool arg-maxes
  * backward needs are recorded too. */
 static gboolean
@@ -523,12 +543,11 @@ forward (ImpVgg        *self,
   preprocess (self, image);
   for (guint l = 0; l <= last; l++)
     {
-      float *out = self->acts[l] ? self->acts[l]
-                                 : other_work (self, imp_vgg_layer_block (l), in);
+      float *out = forward_output (self, l, in);
 
       if (!forward_layer (self, l, in, h, w, out, for_backward, cancellable, error))
         return FALSE;
-      if (l == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept))
+      if (l == IMP_CONV1_1 && self->recomputes_first)
         self->first_act = out;
       in = out;
       if (imp_vgg_layer_pool_after (l) && l < last)
@@ -562,8 +581,9 @@ static const float *
 layer_activation (ImpVgg      *self,
                   ImpVggLayer  layer)
 {
-  return layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) ? self->first_act
-                                                                : self->acts[layer];
+  if (layer == IMP_CONV1_1 && self->recomputes_first)
+    return self->first_act;
+  return self->acts[layer];
 }
 
 gboolean
@@ -592,7 +612,7 @@ imp_vgg_get_activation (ImpVgg      *self,
   g_return_val_if_fail (layer <= self->deepest, NULL);
   /* After a forward pass only the kept maps at the arena's end hold data:
    * its start is free for conv1_1's output. */
-  if (layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) && self->first_act == NULL &&
+  if (layer == IMP_CONV1_1 && self->recomputes_first && self->first_act == NULL &&
       !recompute_first (self, work_buffer (self, 0, 0), NULL, NULL))
     g_warn_if_reached ();   /* nothing to cancel: it cannot fail */
   return layer_activation (self, layer);
@@ -805,7 +825,7 @@ backward_from (ImpVgg              *self,
 
       imp_vgg_layer_size (self, l, &w, &h);
       /* the free buffer of the pair: block 1's second once pool1 is passed */
-      if (l == IMP_CONV1_1 && _imp_vgg_recomputes_first (self->kept) &&
+      if (l == IMP_CONV1_1 && self->recomputes_first &&
           !recompute_first (self, other, cancellable, error))
         return FALSE;
       imp_profile_start (profile, &mark);

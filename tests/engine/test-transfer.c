@@ -376,7 +376,8 @@ test_memory_refused (void)
   g_assert_nonnull (strstr (error->message, "limit of 1 MB"));
 
   /* The estimate grows with the pixels on top of a constant (the weights):
-   * 4x the pixels, about 4x the increment. */
+   * 4x the pixels, about 4x the increment (less from 512 to 1024 px, where
+   * conv1_1's output starts to be recomputed rather than kept). */
   p.size = 256;
   e256 = imp_transfer_estimate_memory (&p, 1024, 768);
   p.size = 512;
@@ -386,7 +387,7 @@ test_memory_refused (void)
   g_test_message ("estimates: %" G_GUINT64_FORMAT " MB at 256, %" G_GUINT64_FORMAT
                   " MB at 512, %" G_GUINT64_FORMAT " MB at 1024",
                   e256 >> 20, e512 >> 20, e1024 >> 20);
-  g_assert_cmpuint (e1024 - e512, >, 3 * (e512 - e256));
+  g_assert_cmpuint (e1024 - e512, >, 2 * (e512 - e256));
   g_assert_cmpuint (e512 - e256, >, (guint64) 3 * 512 * 384 * 4 * 10);
 
   /* Coarse to fine holds one scale's objective at a time: it needs no more
