@@ -130,17 +130,34 @@ memory_limit (const ImpParams *params)
   return imp_transfer_default_memory_limit ();
 }
 
+/* L-BFGS's pairs at the last scale, the largest: it starts them again at
+ * each scale and adds at most one an iteration after the first. */
+static guint
+lbfgs_pairs (const ImpParams *params,
+             guint            width,
+             guint            height)
+{
+  g_autofree ImpScale *scales = NULL;
+  guint n_scales = 0;
+
+  if (params->iterations == 0)
+    return 0;
+  scales = _imp_transfer_plan_scales (params, width, height, &n_scales);
+  return MIN (scales[n_scales - 1].n_iterations - 1, params->lbfgs_history);
+}
+
 /* Optimiser state, iterate and its previous value, gradient, best, average
- * and content at @n pixels. */
+ * and content at the output size, @width x @height. */
 static guint64
 session_memory (const ImpParams *params,
-                gsize            n_pixels)
+                guint            width,
+                guint            height)
 {
-  gsize n = 3 * n_pixels;
+  gsize n = (gsize) 3 * width * height;
   guint64 bytes = (guint64) 6 * n * sizeof (float);
 
   if (params->optimizer == IMP_OPTIMIZER_LBFGS)
-    bytes += imp_lbfgs_estimate_memory (n, params->lbfgs_history);
+    bytes += imp_lbfgs_estimate_memory (n, lbfgs_pairs (params, width, height));
   else
     bytes += (guint64) 2 * n * sizeof (float);
   return bytes;
@@ -158,7 +175,7 @@ imp_transfer_estimate_memory (const ImpParams *params,
    * this with their real sizes. Coarse to fine frees a scale's objective
    * before it makes the next one's: the last scale's is the largest. */
   return imp_objective_estimate_memory (params, w, h)
-         + session_memory (params, (gsize) w * h)
+         + session_memory (params, w, h)
          + (guint64) 3 * w * h * sizeof (float)
          + RUNTIME_OVERHEAD;
 }
@@ -200,7 +217,7 @@ check_memory (const ImpParams *p,
       /* The caller's images stay alive during the run too. */
       style_bytes += (guint64) 3 * s.width * s.height * sizeof (float);
     }
-  need = peak + session_memory (p, (gsize) out_width * out_height) + style_bytes
+  need = peak + session_memory (p, out_width, out_height) + style_bytes
          + (guint64) 3 * sizes[0] * sizes[1] * sizeof (float) + RUNTIME_OVERHEAD + extra_bytes;
   if (need <= limit)
     return TRUE;

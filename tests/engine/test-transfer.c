@@ -363,7 +363,7 @@ test_memory_refused (void)
   g_autoptr(ImpTransfer) t = NULL;
   g_autoptr(GError) error = NULL;
   ImpParams p;
-  guint64 e256, e512, e1024, c2f, single;
+  guint64 e256, e512, e1024, c2f, single, few;
 
   if (!need_weights ())
     return;
@@ -400,6 +400,16 @@ test_memory_refused (void)
   g_test_message ("at 1024: %" G_GUINT64_FORMAT " MB coarse to fine, %" G_GUINT64_FORMAT
                   " MB on one scale", c2f >> 20, single >> 20);
   g_assert_cmpuint (c2f, ==, single);
+
+  /* L-BFGS adds at most one pair an iteration after a scale's first: fast's
+   * last scale has 6 iterations, so any history above 5 costs the same. */
+  g_assert_true (imp_params_init_preset (&p, "fast", NULL));
+  p.lbfgs_history = 5;
+  few = imp_transfer_estimate_memory (&p, 1024, 768);
+  p.lbfgs_history = 100;
+  g_assert_cmpuint (imp_transfer_estimate_memory (&p, 1024, 768), ==, few);
+  p.lbfgs_history = 4;
+  g_assert_cmpuint (imp_transfer_estimate_memory (&p, 1024, 768), <, few);
 }
 
 /* A coarse-to-fine run frees a scale's network buffers before it makes the
