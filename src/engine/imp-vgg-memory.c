@@ -121,8 +121,9 @@ _imp_vgg_pool_floats (guint block,
 
 /* conv1_1's output, the largest map with conv1_2's, is recomputed from the
  * input when a loss reads it rather than kept once it is larger than this:
- * the second forward pass costs about 2 % of an iteration, which small
- * images, whose memory is no concern, need not pay. */
+ * the second forward pass is a measurable part of an iteration
+ * (docs/engine-tuning.md), which small images, whose memory is no concern,
+ * need not pay. */
 #define RECOMPUTE_FIRST_BYTES ((guint64) 64 << 20)
 
 static gint force_recompute;   /* tests: recompute at every size */
@@ -165,7 +166,6 @@ _imp_vgg_stores_own (guint32     kept,
   return _imp_vgg_is_kept (kept, layer) && !_imp_vgg_lies_in_arena (kept, layer) &&
          !(layer == IMP_CONV1_1 && _imp_vgg_recomputes_first (kept, width, height));
 }
-
 
 void
 _imp_vgg_arena_layout (ImpVggLayer  deepest,
