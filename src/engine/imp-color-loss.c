@@ -247,6 +247,17 @@ gradient_part (guint    t,
     }
 }
 
+guint64
+imp_color_loss_estimate_memory (gsize n_pixels,
+                                guint n_directions,
+                                guint n_threads)
+{
+  guint64 sorter = (guint64) n_pixels * (2 * sizeof (guint64) + sizeof (float));
+
+  return (guint64) n_directions * (3 + TARGET_QUANTILES) * sizeof (float) +
+         MIN (MAX (n_threads, 1), n_directions) * sorter;
+}
+
 double
 imp_color_loss_evaluate (ImpColorLoss   *self,
                          const ImpImage *image,

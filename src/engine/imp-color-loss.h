@@ -36,6 +36,12 @@ double        imp_color_loss_evaluate (ImpColorLoss           *self,
                                        float                  *grad,
                                        ImpParallel            *parallel);
 
+/* Bytes a colour term of @n_directions holds once it evaluated an image of
+ * @n_pixels on @n_threads threads (a sorter a thread). */
+guint64       imp_color_loss_estimate_memory (gsize                   n_pixels,
+                                              guint                   n_directions,
+                                              guint                   n_threads);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpColorLoss, imp_color_loss_free)
 
 G_END_DECLS

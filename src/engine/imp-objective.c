@@ -503,6 +503,19 @@ imp_objective_evaluate (ImpObjective    *self,
   return TRUE;
 }
 
+/* The colour term's sorters, as large as the image a thread (evaluated at
+ * the content's size). */
+static guint64
+color_memory (const ImpParams *params,
+              guint            width,
+              guint            height)
+{
+  if (params->color_weight <= 0)
+    return 0;
+  return imp_color_loss_estimate_memory ((gsize) width * height, COLOR_DIRECTIONS,
+                                         imp_parallel_count_threads (params->threads));
+}
+
 guint64
 imp_objective_estimate_memory (const ImpParams *params,
                                guint            width,
@@ -524,7 +537,7 @@ imp_objective_estimate_memory (const ImpParams *params,
       guint c = imp_vgg_layer_out_channels (l);
       floats += (guint64) c * c;   /* the target Gram */
     }
-  return floats * sizeof (float) +
+  return floats * sizeof (float) + color_memory (params, width, height) +
          imp_vgg_estimate_memory_kept (deepest, loss_layers (params), params->pool,
                                        imp_parallel_count_threads (params->threads), width, height);
 }

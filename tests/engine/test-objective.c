@@ -446,6 +446,15 @@ test_memory_estimate (void)
   /* the size-dependent part grows 4x from 256² to 512²; the weights do not */
   g_assert_cmpuint (large - small, >=, activations / 4 * 3);
   g_assert_cmpuint (large, <, (guint64) 2 << 30);
+
+  /* The colour term sorts the picture's pixels on each thread: two sort
+   * keys and a distance a pixel. */
+  params.threads = 2;
+  params.color_weight = 0;
+  small = imp_objective_estimate_memory (&params, 512, 512);
+  params.color_weight = 1;
+  large = imp_objective_estimate_memory (&params, 512, 512);
+  g_assert_cmpuint (large - small, >=, (guint64) 2 * 512 * 512 * 20);
 }
 
 int
