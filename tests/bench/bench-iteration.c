@@ -363,14 +363,16 @@ median (const double *values,
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
-/* What this process holds besides the objective: the loaded weights (all 16
- * layers as floats) and its three images (content, style, gradient). */
+/* What this process holds besides the objective: its three images (content,
+ * style, gradient) and, in network mode, the weights file's pages (an
+ * objective lets go of them once its convolutions are prepared). */
 static guint64
-held_bytes (guint size)
+held_bytes (guint    size,
+            gboolean weights)
 {
   guint64 floats = (guint64) 3 * 3 * size * size;
 
-  for (guint l = 0; l < IMP_N_VGG_LAYERS; l++)
+  for (guint l = 0; weights && l < IMP_N_VGG_LAYERS; l++)
     floats += (guint64) imp_vgg_layer_in_channels (l) * imp_vgg_layer_out_channels (l) * 9 +
               imp_vgg_layer_out_channels (l);
   return floats * sizeof (float);
@@ -415,7 +417,8 @@ print_json (const Options   *o,
   double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
   double estimate_mb = (g_str_equal (o->mode, "network")
                         ? network_bytes (params, o->algorithm, o->threads, o->size)
-                        : objective_mb * 1048576.0) / 1048576.0 + held_bytes (o->size) / 1048576.0;
+                        : objective_mb * 1048576.0) / 1048576.0
+                       + held_bytes (o->size, g_str_equal (o->mode, "network")) / 1048576.0;
   printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
           "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"median_cpu_s\": %.4f, "
