@@ -103,8 +103,11 @@ mean_abs_difference (const ImpImage *a,
 }
 
 /* Every style layer moves the picture: without it the result differs by
- * more than a level on average (a weight that counts for nothing, as
- * conv1_1's 0.24 beside conv4_1's losses, leaves the picture as it was). */
+ * more than half a level on average (a weight that counts for nothing, as
+ * conv1_1's 0.24 beside conv4_1's losses, leaves the picture as it was).
+ * Not a whole level: the figure follows OpenBLAS's rounding, and without
+ * conv1_1 it is 1.31 with the kernels OpenBLAS picks here but 0.89 with
+ * OPENBLAS_CORETYPE=Haswell. */
 static void
 test_every_layer_counts (void)
 {
@@ -127,7 +130,7 @@ test_every_layer_counts (void)
       moved = mean_abs_difference (full, result);
       g_test_message ("without %s: the picture moves by %.2f levels on average",
                       imp_vgg_layer_name (p.style_layers.layers[l]), moved);
-      g_assert_cmpfloat (moved, >, 1.0);
+      g_assert_cmpfloat (moved, >, 0.5);
     }
 }
 
