@@ -76,6 +76,7 @@ test_first_frame (void)
   GdkTexture *content;
   GdkFrameClock *clock;
   gint64 started;
+  g_autofree char *preset = NULL;
   double seconds;
   gulong handler;
 
@@ -99,8 +100,9 @@ test_first_frame (void)
   g_assert_true (wait_until (was_painted, NULL, 10));
   g_signal_handler_disconnect (clock, handler);
   seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+  preset = g_settings_get_string (settings, "preset");
   g_test_message ("first frame on the canvas %.3f s after Start (%s preset, %u px)", seconds,
-                  g_settings_get_string (settings, "preset"), OUTPUT_SIZE);
+                  preset, OUTPUT_SIZE);
   g_print ("# first-frame-seconds %.3f\n", seconds);
 
   imp_run_controller_stop (window->controller);
