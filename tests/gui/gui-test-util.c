@@ -1,4 +1,4 @@
-/* gui-test-util.c: the GUI tests' own XDG folders
+/* gui-test-util.c: the GUI tests' own XDG folders, and waiting for the window
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "gui-test-util.h"
+#include "imp-image-well.h"
 
 char *
 gui_test_set_xdg_dirs (void)
@@ -79,4 +80,28 @@ void
 gui_test_skipped (void)
 {
   gui_test_have_environment ();
+}
+
+gboolean
+gui_test_wait_until (GuiTestCondition condition,
+                     gpointer         data,
+                     double           timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return TRUE;
+}
+
+gboolean
+gui_test_well_idle_with_image (gpointer data)
+{
+  ImpImageWell *well = data;
+
+  return !imp_image_well_get_loading (well) && imp_image_well_get_image (well) != NULL;
 }

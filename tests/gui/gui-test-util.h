@@ -1,4 +1,4 @@
-/* gui-test-util.h: the GUI tests' own XDG folders
+/* gui-test-util.h: the GUI tests' own XDG folders, and waiting for the window
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,5 +20,16 @@ void  gui_test_remove_xdg_dirs (const char *dir);
  * there; otherwise marks the test skipped, saying which is missing. */
 gboolean gui_test_have_environment (void);
 void     gui_test_skipped          (void);
+
+/* Runs the default main context until @condition (@data) holds, or
+ * @timeout_s seconds have passed (FALSE then). */
+typedef gboolean (*GuiTestCondition) (gpointer data);
+
+gboolean gui_test_wait_until           (GuiTestCondition condition,
+                                        gpointer         data,
+                                        double           timeout_s);
+
+/* A GuiTestCondition: the ImpImageWell @data has loaded a picture. */
+gboolean gui_test_well_idle_with_image (gpointer         data);
 
 G_END_DECLS

@@ -21,31 +21,6 @@
 
 static ImpWindow *window;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return TRUE;
-}
-
-static gboolean
-well_idle_with_image (gpointer data)
-{
-  ImpImageWell *well = data;
-
-  return !imp_image_well_get_loading (well) && imp_image_well_get_image (well) != NULL;
-}
 
 /* The canvas shows a frame of the run: another texture than the content's. */
 static gboolean
@@ -84,20 +59,20 @@ test_first_frame (void)
   g_settings_set_uint (settings, "autosave-interval", 0);
   window = imp_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (well_idle_with_image, window->content_well, 20));
-  g_assert_true (wait_until (well_idle_with_image, window->style_well, 20));
+  g_assert_true (gui_test_wait_until (gui_test_well_idle_with_image, window->content_well, 20));
+  g_assert_true (gui_test_wait_until (gui_test_well_idle_with_image, window->style_well, 20));
   content = imp_preview_get_texture (window->preview);
   g_assert_true (content == imp_image_well_get_texture (window->content_well));
 
   started = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (window->controller));
-  g_assert_true (wait_until (shows_run_frame, content, 60));
+  g_assert_true (gui_test_wait_until (shows_run_frame, content, 60));
   /* Shown means painted: the frame clock's next paint puts it on screen. */
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (window->preview));
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
   gtk_widget_queue_draw (GTK_WIDGET (window->preview));
-  g_assert_true (wait_until (was_painted, NULL, 10));
+  g_assert_true (gui_test_wait_until (was_painted, NULL, 10));
   g_signal_handler_disconnect (clock, handler);
   seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
   preset = g_settings_get_string (settings, "preset");

@@ -71,31 +71,6 @@ monitor_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return TRUE;
-}
-
-static gboolean
-well_idle_with_image (gpointer data)
-{
-  ImpImageWell *well = data;
-
-  return !imp_image_well_get_loading (well) && imp_image_well_get_image (well) != NULL;
-}
 
 static gboolean
 well_idle (gpointer data)
@@ -198,8 +173,8 @@ test_open (void)
 
   g_assert_nonnull (window->weights_path);
   /* The window opens with a sample pair, so Start works at once. */
-  g_assert_true (wait_until (well_idle_with_image, window->content_well, 20));
-  g_assert_true (wait_until (well_idle_with_image, window->style_well, 20));
+  g_assert_true (gui_test_wait_until (gui_test_well_idle_with_image, window->content_well, 20));
+  g_assert_true (gui_test_wait_until (gui_test_well_idle_with_image, window->style_well, 20));
   g_assert_cmpstr (imp_image_well_get_name (window->content_well), ==, "astronaut.jpg");
   g_assert_cmpstr (imp_image_well_get_name (window->style_well), ==, "scream.jpg");
   /* Before a run the canvas shows the content. */
@@ -218,7 +193,7 @@ check_drop (ImpImageWell *well,
   g_assert_nonnull (gdk_pixbuf_get_file_info (path, &width, &height));
   g_assert_true (drop_file (well, path));
   g_assert_true (imp_image_well_get_loading (well));
-  g_assert_true (wait_until (well_idle, well, 20));
+  g_assert_true (gui_test_wait_until (well_idle, well, 20));
   g_assert_cmpstr (imp_image_well_get_name (well), ==, name);
   image = imp_image_well_get_image (well);
   g_assert_nonnull (image);
@@ -241,7 +216,7 @@ test_drop (void)
   if (g_file_test (not_image, G_FILE_TEST_IS_REGULAR))
     {
       g_assert_true (drop_file (content, not_image));
-      g_assert_true (wait_until (well_idle, content, 20));
+      g_assert_true (gui_test_wait_until (well_idle, content, 20));
       g_assert_cmpstr (imp_image_well_get_name (content), ==, "tubingen.jpg");
       g_assert_nonnull (adw_toast_get_title (window->last_toast));
       g_assert_true (g_str_has_prefix (adw_toast_get_title (window->last_toast), "“README.md” is not an image"));
@@ -265,7 +240,7 @@ test_run (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (controller));
 
-  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (3), 120));
+  g_assert_true (gui_test_wait_until (reached_iteration, GUINT_TO_POINTER (3), 120));
   first = g_object_ref (imp_preview_get_texture (preview));
   g_assert_true (first != before);
   g_assert_cmpuint (MAX (gdk_texture_get_width (first), gdk_texture_get_height (first)), ==, output_size);
@@ -278,7 +253,7 @@ test_run (void)
                                   (double) (iteration + 1) / RUN_ITERATIONS, 1e-9);
 
   /* The painting forms: a few steps later the canvas shows other pixels. */
-  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (iteration + 3), 60));
+  g_assert_true (gui_test_wait_until (reached_iteration, GUINT_TO_POINTER (iteration + 3), 60));
   later = imp_preview_get_texture (preview);
   g_assert_true (textures_differ (first, later));
   g_assert_cmpfloat (gtk_progress_bar_get_fraction (window->progress_bar), >,
@@ -324,7 +299,7 @@ test_steer (void)
   gtk_range_set_value (scale, gtk_adjustment_get_upper (gtk_range_get_adjustment (scale)));
   g_assert_cmpfloat (g_settings_get_double (settings, "style-strength"), ==, 10.0);
   want.style_weight = 10.0 * preset.style_weight;
-  g_assert_true (wait_until (engine_took_weights, &want, 60));
+  g_assert_true (gui_test_wait_until (engine_took_weights, &want, 60));
   g_assert_true (imp_run_controller_get_running (controller));
 
   /* The engine weighs the style loss 10 times more from then on: the same run,
@@ -344,7 +319,7 @@ test_stop (void)
   const ImpImage *result;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
-  g_assert_true (wait_until (not_running, NULL, 30));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 30));
   stop_s = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
   monitoring = FALSE;
 
@@ -370,7 +345,7 @@ save_and_wait (const char *path)
 
   saved = FALSE;
   imp_window_save_image (window, file);
-  g_assert_true (wait_until (is_saved, NULL, 30));
+  g_assert_true (gui_test_wait_until (is_saved, NULL, 30));
 }
 
 static void
@@ -419,7 +394,7 @@ test_export_animation (void)
 
   saved = FALSE;
   imp_window_save_animation (window, file);
-  g_assert_true (wait_until (is_saved, NULL, 30));
+  g_assert_true (gui_test_wait_until (is_saved, NULL, 30));
   g_assert_no_error (saved_error);
 
   g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
@@ -467,7 +442,7 @@ test_run_to_end (void)
   g_settings_set_uint (settings, "iterations", 5);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (controller));
-  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 120));
 
   g_assert_true (imp_run_controller_get_completed (controller));
   g_assert_cmpuint (current_iteration () + 1, ==, 5);
@@ -491,9 +466,9 @@ test_overflow_keeps_last_frame (void)
 
   g_settings_set_uint (settings, "iterations", 200);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
+  g_assert_true (gui_test_wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
   imp_run_controller_set_loss_weights (controller, 1.0, 1e300, 0.0);
-  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 120));
 
   g_assert_false (imp_run_controller_get_completed (controller));
   g_test_message ("%s", adw_toast_get_title (window->last_toast));
@@ -518,7 +493,7 @@ test_blend_two_styles (void)
   const double *w;
   gsize n = 0;
 
-  g_assert_true (wait_until (well_idle_with_image, style2, 20));
+  g_assert_true (gui_test_wait_until (gui_test_well_idle_with_image, style2, 20));
   g_assert_cmpstr (imp_image_well_get_name (style2), ==, "starry-night.jpg");
   gtk_check_button_set_active (window->blend_check, TRUE);
   blend = g_settings_get_value (settings, "style-blend");
@@ -529,7 +504,7 @@ test_blend_two_styles (void)
   g_settings_set_uint (settings, "iterations", 3);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (controller));
-  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 120));
   g_assert_true (imp_run_controller_get_completed (controller));
   g_assert_nonnull (imp_run_controller_get_result (controller));
 
@@ -556,7 +531,7 @@ test_coarse_to_fine (void)
   g_settings_set_uint (settings, "iterations", 4);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (controller));
-  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 120));
 
   g_assert_true (imp_run_controller_get_completed (controller));
   g_assert_true (imp_run_controller_get_progress (controller, &progress));
@@ -602,7 +577,7 @@ test_restart_on_size (void)
 
   g_settings_set_uint (settings, "iterations", RUN_ITERATIONS);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
+  g_assert_true (gui_test_wait_until (reached_iteration, GUINT_TO_POINTER (1), 120));
   g_assert_false (gtk_revealer_get_reveal_child (window->restart_revealer));
 
   g_settings_set_uint (settings, "size", new_size);
@@ -612,10 +587,10 @@ test_restart_on_size (void)
   g_assert_true (imp_run_controller_get_running (controller));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.restart-run", NULL);
 
-  g_assert_true (wait_until (painting_at_size, GUINT_TO_POINTER (new_size), 120));
+  g_assert_true (gui_test_wait_until (painting_at_size, GUINT_TO_POINTER (new_size), 120));
   g_assert_true (imp_run_controller_get_running (controller));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
-  g_assert_true (wait_until (not_running, NULL, 30));
+  g_assert_true (gui_test_wait_until (not_running, NULL, 30));
   g_assert_cmpuint (MAX (imp_run_controller_get_result (controller)->width,
                          imp_run_controller_get_result (controller)->height), ==, new_size);
   g_settings_set_uint (settings, "size", output_size);
