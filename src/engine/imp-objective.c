@@ -311,14 +311,23 @@ static ImpVgg *
 make_vgg (ImpObjective    *previous,
           ImpWeights      *weights,
           const ImpParams *params,
-          ImpParallel     *parallel)
+          ImpParallel     *parallel,
+          GError         **error)
 {
   ImpVggLayer deepest = deepest_layer (params);
+  g_autoptr(ImpVgg) vgg = NULL;
 
   if (previous != NULL && previous->weights == weights &&
       imp_vgg_can_share (previous->vgg, deepest))
     return imp_vgg_new_sharing (previous->vgg, deepest, params->pool, parallel);
-  return imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO, parallel);
+  vgg = imp_vgg_new (weights, deepest, params->pool, IMP_CONV_ALGORITHM_AUTO, parallel);
+  /* The convolutions were just prepared from the mapped file: refused if it
+   * was cut short meanwhile (they hold zeros then); nothing reads the file's
+   * pages after this. */
+  if (!imp_weights_check_intact (weights, error))
+    return NULL;
+  imp_weights_release_pages (weights);
+  return g_steal_pointer (&vgg);
 }
 
 ImpObjective *
@@ -349,12 +358,9 @@ imp_objective_new_sharing (ImpObjective           *previous,
                                   params->tv_weight);
   self->weights = imp_weights_ref (weights);
   self->parallel = make_parallel (previous, params);
-  self->vgg = make_vgg (previous, weights, params, self->parallel);
-  /* The convolutions were prepared from the mapped file: refused if it was
-   * cut short meanwhile (they hold zeros then). */
-  if (!imp_weights_check_intact (weights, error))
+  self->vgg = make_vgg (previous, weights, params, self->parallel, error);
+  if (self->vgg == NULL)
     return NULL;
-  imp_weights_release_pages (weights);
   imp_vgg_keep_activations (self->vgg, loss_layers (params));
   self->gram = g_new (float, (gsize) 512 * 512);
   if (!compute_targets (self, content, styles, blend, n_styles, params->style_relative,
