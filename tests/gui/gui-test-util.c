@@ -105,3 +105,43 @@ gui_test_well_idle_with_image (gpointer data)
 
   return !imp_image_well_get_loading (well) && imp_image_well_get_image (well) != NULL;
 }
+
+gboolean
+gui_test_poll_until (GuiTestCondition condition,
+                     gpointer         data,
+                     double           timeout_s)
+{
+  gint64 end = g_get_monotonic_time ()
+               + (gint64) (timeout_s * GUI_TEST_SLOWDOWN * G_USEC_PER_SEC);
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+char *
+gui_test_image (const char *name)
+{
+  return g_build_filename (g_getenv ("IMPASTO_TEST_IMAGES"), name, NULL);
+}
+
+gboolean
+gui_test_drop_file (ImpImageWell *well,
+                    const char   *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  g_signal_emit_by_name (imp_image_well_get_drop_target (well), "drop", &value, 20.0, 20.0,
+                         &accepted);
+  g_value_unset (&value);
+  return accepted;
+}

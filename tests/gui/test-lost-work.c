@@ -20,38 +20,12 @@
 #include "imp-weights-download.h"
 #include "imp-window-private.h"
 
-/* Sanitizers slow everything down several times (.ci/sanitize). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SLOWDOWN 4.0
-#else
-#define SLOWDOWN 1.0
-#endif
-
 #define OUTPUT_SIZE 32
 
 static char     *tmp_dir;
 static char     *xdg_dir;
 static gboolean  saved;
 static GError   *saved_error;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * SLOWDOWN * G_USEC_PER_SEC);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
 
 static gboolean
 wells_loaded (gpointer data)
@@ -108,7 +82,7 @@ open_window (void)
 
   g_signal_connect (window, "image-saved", G_CALLBACK (on_image_saved), NULL);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (wells_loaded, window, 20));
+  g_assert_true (gui_test_poll_until (wells_loaded, window, 20));
   return window;
 }
 
@@ -154,7 +128,7 @@ close_and_check_gone (ImpWindow *window)
 
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
   gtk_window_close (GTK_WINDOW (window));
-  g_assert_true (wait_until (is_null, &weak, 10));
+  g_assert_true (gui_test_poll_until (is_null, &weak, 10));
 }
 
 static void
@@ -162,7 +136,7 @@ run_to_end (ImpWindow *window)
 {
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (window->controller));
-  g_assert_true (wait_until (not_running, window, 120));
+  g_assert_true (gui_test_poll_until (not_running, window, 120));
   g_assert_nonnull (imp_run_controller_get_result (window->controller));
 }
 
@@ -185,7 +159,7 @@ test_close_asks (void)
   run_to_end (window);
   g_assert_true (window->unsaved);
   /* The finished result is autosaved at once. */
-  g_assert_true (wait_until (autosave_there, NULL, 10));
+  g_assert_true (gui_test_poll_until (autosave_there, NULL, 10));
 
   gtk_window_close (GTK_WINDOW (window));
   dialog = find_dialog (window);
@@ -201,16 +175,16 @@ test_close_asks (void)
   dialog = find_dialog (window);
   g_assert_nonnull (dialog);
   answer (dialog, "discard");
-  g_assert_true (wait_until (is_null, &weak, 10));
+  g_assert_true (gui_test_poll_until (is_null, &weak, 10));
   g_assert_false (imp_autosave_exists ());
 
   /* Saved: nothing to ask, nothing kept in the cache. */
   window = open_window ();
   run_to_end (window);
-  g_assert_true (wait_until (autosave_there, NULL, 10));
+  g_assert_true (gui_test_poll_until (autosave_there, NULL, 10));
   saved = FALSE;
   imp_window_save_image (window, file);
-  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_true (gui_test_poll_until (is_saved, NULL, 20));
   g_assert_no_error (saved_error);
   g_assert_false (window->unsaved);
   g_assert_false (imp_autosave_exists ());
@@ -241,7 +215,7 @@ test_close_while_running_asks (void)
   weak = window;
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (reached_iteration, window, 60));
+  g_assert_true (gui_test_poll_until (reached_iteration, window, 60));
 
   gtk_window_close (GTK_WINDOW (window));
   dialog = find_dialog (window);
@@ -254,7 +228,7 @@ test_close_while_running_asks (void)
   dialog = find_dialog (window);
   g_assert_nonnull (dialog);
   answer (dialog, "discard");
-  g_assert_true (wait_until (is_null, &weak, 30));
+  g_assert_true (gui_test_poll_until (is_null, &weak, 30));
   g_assert_false (imp_autosave_exists ());
 }
 
@@ -278,7 +252,7 @@ test_autosave_restore (void)
   g_assert_false (imp_autosave_exists ());
   window = open_window ();
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (autosave_there, NULL, 30));
+  g_assert_true (gui_test_poll_until (autosave_there, NULL, 30));
   /* Written while painting, not at the end. */
   g_assert_true (imp_run_controller_get_running (window->controller));
   g_assert_true (imp_autosave_load (&info, &autosaved, &error));
@@ -295,11 +269,11 @@ test_autosave_restore (void)
 
   /* The crash: the window goes without close-request. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
-  g_assert_true (wait_until (not_running, window, 30));
+  g_assert_true (gui_test_poll_until (not_running, window, 30));
   weak = window;
   g_object_add_weak_pointer (G_OBJECT (window), &weak);
   gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (wait_until (is_null, &weak, 10));
+  g_assert_true (gui_test_poll_until (is_null, &weak, 10));
   g_assert_true (imp_autosave_exists ());
   g_assert_true (imp_autosave_load (&info, &autosaved, &error));
   imp_autosave_info_clear (&info);
@@ -322,7 +296,7 @@ test_autosave_restore (void)
   /* Exported: the autosave has done its job. */
   saved = FALSE;
   imp_window_save_image (window, export_file);
-  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_true (gui_test_poll_until (is_saved, NULL, 20));
   g_assert_no_error (saved_error);
   g_assert_true (g_file_test (export_path, G_FILE_TEST_IS_REGULAR));
   g_assert_false (imp_autosave_exists ());
@@ -377,7 +351,7 @@ test_export_onto_input_refused (void)
   window = open_window ();
   content = window->content_well;
   imp_image_well_load_file (content, copy_file);
-  g_assert_true (wait_until (well_has_file, content, 20));
+  g_assert_true (gui_test_poll_until (well_has_file, content, 20));
   /* Any result will do: the check comes before the image is looked at. */
   imp_run_controller_set_result (window->controller, imp_image_new (8, 8));
 
@@ -387,7 +361,7 @@ test_export_onto_input_refused (void)
     {
       saved = FALSE;
       imp_window_save_image (window, targets[i]);
-      g_assert_true (wait_until (is_saved, NULL, 20));
+      g_assert_true (gui_test_poll_until (is_saved, NULL, 20));
       g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
       g_assert_nonnull (strstr (adw_toast_get_title (window->last_toast), "input images"));
       after = file_checksum (copy);
@@ -397,7 +371,7 @@ test_export_onto_input_refused (void)
   /* The sample style image too, wherever it lives. */
   saved = FALSE;
   imp_window_save_image (window, imp_image_well_get_file (window->style_well));
-  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_true (gui_test_poll_until (is_saved, NULL, 20));
   g_assert_error (saved_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_assert_nonnull (imp_run_controller_get_result (window->controller));
 
@@ -411,7 +385,7 @@ static int
 open_fifo_writer (const char *path,
                   double      timeout_s)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * SLOWDOWN * G_USEC_PER_SEC);
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * GUI_TEST_SLOWDOWN * G_USEC_PER_SEC);
 
   while (g_get_monotonic_time () < end)
     {
@@ -503,7 +477,7 @@ test_weights_missing (void)
   /* Offline: a file:// address that does not exist fails like a lost network. */
   g_setenv ("IMPASTO_WEIGHTS_URL", "file:///nonexistent/impasto/vgg19.h5", TRUE);
   gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.download", NULL);
-  g_assert_true (wait_until (download_ended, window, 60));
+  g_assert_true (gui_test_poll_until (download_ended, window, 60));
   message = imp_weights_page_get_message (window->weights_page);
   g_test_message ("download message: %s", message);
   g_assert_true (g_str_has_prefix (message, "The weights could not be downloaded: "));
@@ -520,12 +494,12 @@ test_weights_missing (void)
   fd = open_fifo_writer (fifo, 20);
   g_assert_cmpint (fd, >=, 0);
   feed_tenth (fd);
-  g_assert_true (wait_until (progress_shown, window, 20));
+  g_assert_true (gui_test_poll_until (progress_shown, window, 20));
   g_assert_cmpfloat (imp_weights_page_get_fraction (window->weights_page), <=, 0.11);
   g_assert_null (imp_weights_page_get_message (window->weights_page));
   start = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (window->weights_page), "weights.cancel", NULL);
-  g_assert_true (wait_until (download_ended, window, 10));
+  g_assert_true (gui_test_poll_until (download_ended, window, 10));
   g_test_message ("cancel took %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
   g_assert_nonnull (strstr (imp_weights_page_get_message (window->weights_page), "cancelled"));
   close (fd);

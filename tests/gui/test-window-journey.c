@@ -17,34 +17,9 @@
 #include "imp-export.h"
 #include "imp-window-private.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SLOWDOWN 4.0
-#else
-#define SLOWDOWN 1.0
-#endif
-
 static ImpWindow *window;
 static char      *tmp_dir;
 static gboolean   saved;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_until (Condition condition,
-            gpointer  data,
-            double    timeout_s)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * SLOWDOWN * G_USEC_PER_SEC);
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 /* Lets GTK lay out and draw for @ms milliseconds. */
 static void
@@ -57,12 +32,6 @@ settle (guint ms)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
-}
-
-static gboolean
-well_ready (gpointer data)
-{
-  return !imp_image_well_get_loading (data) && imp_image_well_get_image (data) != NULL;
 }
 
 static gboolean
@@ -105,26 +74,12 @@ on_saved (ImpWindow    *win,
   saved = TRUE;
 }
 
-static char *
-test_image (const char *name)
-{
-  return g_build_filename (g_getenv ("IMPASTO_TEST_IMAGES"), name, NULL);
-}
-
 static void
 drop_file (ImpImageWell *well,
            const char   *path)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  GValue value = G_VALUE_INIT;
-  gboolean accepted = FALSE;
-
-  g_value_init (&value, G_TYPE_FILE);
-  g_value_set_object (&value, file);
-  g_signal_emit_by_name (imp_image_well_get_drop_target (well), "drop", &value, 20.0, 20.0, &accepted);
-  g_value_unset (&value);
-  g_assert_true (accepted);
-  g_assert_true (wait_until (well_ready, well, 20));
+  g_assert_true (gui_test_drop_file (well, path));
+  g_assert_true (gui_test_poll_until (gui_test_well_idle_with_image, well, 20));
 }
 
 static void
@@ -145,7 +100,7 @@ run_to_end (void)
 {
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
   g_assert_true (imp_run_controller_get_running (window->controller));
-  g_assert_true (wait_until (not_running, NULL, 120));
+  g_assert_true (gui_test_poll_until (not_running, NULL, 120));
   g_assert_nonnull (imp_run_controller_get_result (window->controller));
 }
 
@@ -153,7 +108,7 @@ static void
 stop_run (void)
 {
   gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL);
-  g_assert_true (wait_until (not_running, NULL, 30));
+  g_assert_true (gui_test_poll_until (not_running, NULL, 30));
 }
 
 static GtkWidget *
@@ -240,7 +195,7 @@ wait_for_paint (void)
   gulong id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &done);
 
   gtk_widget_queue_draw (GTK_WIDGET (window));
-  g_assert_true (wait_until (painted, &done, 10));
+  g_assert_true (gui_test_poll_until (painted, &done, 10));
   g_signal_handler_disconnect (clock, id);
 }
 
@@ -304,8 +259,8 @@ test_open (void)
   g_signal_connect (window, "image-saved", G_CALLBACK (on_saved), NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (well_ready, window->content_well, 20));
-  g_assert_true (wait_until (well_ready, window->style_well, 20));
+  g_assert_true (gui_test_poll_until (gui_test_well_idle_with_image, window->content_well, 20));
+  g_assert_true (gui_test_poll_until (gui_test_well_idle_with_image, window->style_well, 20));
   /* Extras: the title names both pictures. */
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "astronaut.jpg + scream.jpg – Impasto");
 }
@@ -319,7 +274,7 @@ test_layout (void)
 
   set_run ("best", 256, 100000);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (has_progress_at, GUINT_TO_POINTER (2), 60));
+  g_assert_true (gui_test_poll_until (has_progress_at, GUINT_TO_POINTER (2), 60));
 
   resize (800, 600);
   g_assert_false (adw_flap_get_folded (window->flap));
@@ -360,7 +315,7 @@ test_layout (void)
 static void
 test_stale_result (void)
 {
-  g_autofree char *tubingen = test_image ("tubingen.jpg");
+  g_autofree char *tubingen = gui_test_image ("tubingen.jpg");
   g_autoptr(GdkTexture) old_content = g_object_ref (imp_image_well_get_texture (window->content_well));
   GdkTexture *result;
   const char *note;
@@ -407,7 +362,7 @@ test_keep_run (void)
 
   set_run ("best", 48, 100000);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (has_progress_at, GUINT_TO_POINTER (1), 60));
+  g_assert_true (gui_test_poll_until (has_progress_at, GUINT_TO_POINTER (1), 60));
 
   /* What an arrow key on Output size does, twice. */
   g_settings_set_uint (settings, "size", 49);
@@ -436,7 +391,7 @@ test_coarse_to_fine (void)
 
   set_run ("best", 256, 45);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.start", NULL);
-  g_assert_true (wait_until (has_progress_at, GUINT_TO_POINTER (2), 60));
+  g_assert_true (gui_test_poll_until (has_progress_at, GUINT_TO_POINTER (2), 60));
   settle (100);
   g_test_message ("progress line: %s", gtk_label_get_label (window->status_label));
   g_assert_true (g_str_has_prefix (gtk_label_get_label (window->status_label), "Scale 1 of 3 · 128 px"));
@@ -458,7 +413,7 @@ test_coarse_to_fine (void)
   /* Finish It goes on from the stopped iteration, into the next scale. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.finish-run", NULL);
   g_assert_true (imp_run_controller_get_running (window->controller));
-  g_assert_true (wait_until (at_scale, GUINT_TO_POINTER (1), 120));
+  g_assert_true (gui_test_poll_until (at_scale, GUINT_TO_POINTER (1), 120));
   g_assert_true (imp_run_controller_get_progress (window->controller, &resumed));
   g_assert_cmpuint (resumed.iteration, >, stopped.iteration);
   settle (100);
@@ -563,21 +518,21 @@ test_keyboard (void)
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (cat)));
   g_signal_emit_by_name (samples, "activate-cursor-child");
   g_object_set_data (G_OBJECT (window->content_well), "want", (gpointer) "chelsea.jpg");
-  g_assert_true (wait_until (well_named, window->content_well, 20));
+  g_assert_true (gui_test_poll_until (well_named, window->content_well, 20));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (samples_button)))));
 
   clip = g_object_ref (imp_image_well_get_texture (window->style_well));
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (window)), clip);
   press ("<Control>v");
   g_object_set_data (G_OBJECT (window->content_well), "want", (gpointer) "Pasted image");
-  g_assert_true (wait_until (well_named, window->content_well, 20));
+  g_assert_true (gui_test_poll_until (well_named, window->content_well, 20));
   g_assert_cmpint (gdk_texture_get_width (imp_image_well_get_texture (window->content_well)), ==,
                    gdk_texture_get_width (clip));
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (window)),
                              imp_image_well_get_texture (window->content_well));
   press ("<Shift><Control>v");
   g_object_set_data (G_OBJECT (window->style_well), "want", (gpointer) "Pasted image");
-  g_assert_true (wait_until (well_named, window->style_well, 20));
+  g_assert_true (gui_test_poll_until (well_named, window->style_well, 20));
 
   /* Tab to the compare button: a clear ring, not a faint one. */
   {
@@ -653,7 +608,7 @@ test_save_folder (void)
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
   saved = FALSE;
   imp_window_save_image (window, file);
-  g_assert_true (wait_until (is_saved, NULL, 20));
+  g_assert_true (gui_test_poll_until (is_saved, NULL, 20));
   opens = imp_export_get_save_folder (settings);
   g_assert_cmpstr (g_file_peek_path (opens), ==, folder);
 

@@ -21,15 +21,9 @@
 
 /* Latency bounds: the window stays responsive (a frame stall under 250 ms) and
  * Stop answers within 2 s, for optimised builds. Sanitizers make every
- * instruction several times slower (.ci/sanitize multiplies the timeouts by 4
- * for the same reason), so they scale the bounds likewise. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SLOWDOWN 4.0
-#else
-#define SLOWDOWN 1.0
-#endif
-#define MAX_STALL_MS   (250.0 * SLOWDOWN)
-#define MAX_STOP_S     (2.0 * SLOWDOWN)
+ * instruction several times slower, so they scale the bounds likewise. */
+#define MAX_STALL_MS   (250.0 * GUI_TEST_SLOWDOWN)
+#define MAX_STOP_S     (2.0 * GUI_TEST_SLOWDOWN)
 
 static ImpWindow *window;
 static guint      output_size = 48;
@@ -118,28 +112,6 @@ on_image_saved (ImpWindow    *win,
     saved_error = g_error_copy (error);
 }
 
-static char *
-test_image (const char *name)
-{
-  return g_build_filename (g_getenv ("IMPASTO_TEST_IMAGES"), name, NULL);
-}
-
-/* The file manager's path: GtkDropTarget::drop with a GFile. */
-static gboolean
-drop_file (ImpImageWell *well,
-           const char   *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  GValue value = G_VALUE_INIT;
-  gboolean accepted = FALSE;
-
-  g_value_init (&value, G_TYPE_FILE);
-  g_value_set_object (&value, file);
-  g_signal_emit_by_name (imp_image_well_get_drop_target (well), "drop", &value, 20.0, 20.0, &accepted);
-  g_value_unset (&value);
-  return accepted;
-}
-
 static gboolean
 textures_differ (GdkTexture *a,
                  GdkTexture *b)
@@ -186,12 +158,12 @@ static void
 check_drop (ImpImageWell *well,
             const char   *name)
 {
-  g_autofree char *path = test_image (name);
+  g_autofree char *path = gui_test_image (name);
   int width = 0, height = 0;
   const ImpImage *image;
 
   g_assert_nonnull (gdk_pixbuf_get_file_info (path, &width, &height));
-  g_assert_true (drop_file (well, path));
+  g_assert_true (gui_test_drop_file (well, path));
   g_assert_true (imp_image_well_get_loading (well));
   g_assert_true (gui_test_wait_until (well_idle, well, 20));
   g_assert_cmpstr (imp_image_well_get_name (well), ==, name);
@@ -207,7 +179,7 @@ static void
 test_drop (void)
 {
   ImpImageWell *content = window->content_well;
-  g_autofree char *not_image = test_image ("README.md");
+  g_autofree char *not_image = gui_test_image ("README.md");
 
   check_drop (content, "tubingen.jpg");
   check_drop (window->style_well, "starry_night.jpg");
@@ -215,7 +187,7 @@ test_drop (void)
   /* A file that is no image: a message in the window, the picture stays. */
   if (g_file_test (not_image, G_FILE_TEST_IS_REGULAR))
     {
-      g_assert_true (drop_file (content, not_image));
+      g_assert_true (gui_test_drop_file (content, not_image));
       g_assert_true (gui_test_wait_until (well_idle, content, 20));
       g_assert_cmpstr (imp_image_well_get_name (content), ==, "tubingen.jpg");
       g_assert_nonnull (adw_toast_get_title (window->last_toast));
