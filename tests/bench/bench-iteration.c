@@ -33,7 +33,8 @@
 typedef struct
 {
   char    *mode;
-  guint    size;
+  guint    size;              /* width */
+  guint    height;
   guint    threads;
   char    *preset;
   char    *algorithm;
@@ -248,10 +249,10 @@ run_objective (const Options *o,
                Timings       *t,
                GError       **error)
 {
-  g_autoptr(ImpImage) content = synthetic_image (o->size, o->size, 0);
-  g_autoptr(ImpImage) style = synthetic_image (o->size, o->size, 5);
+  g_autoptr(ImpImage) content = synthetic_image (o->size, o->height, 0);
+  g_autoptr(ImpImage) style = synthetic_image (o->size, o->height, 5);
   const ImpImage *styles[] = { style };
-  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
+  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->height);
   g_autoptr(ImpObjective) objective = NULL;
   /* profiling only: they would count in the peak RSS */
   g_autoptr(ImpAdam) adam = NULL;
@@ -267,7 +268,7 @@ run_objective (const Options *o,
   t->setup_cpu = cpu_time () - cpu_start;
   if (t->profiles != NULL)
     {
-      adam = imp_adam_new ((gsize) 3 * o->size * o->size, params->lr, params->beta1,
+      adam = imp_adam_new ((gsize) 3 * o->size * o->height, params->lr, params->beta1,
                            params->beta2, params->epsilon);
       x = imp_image_copy (content);
     }
@@ -317,15 +318,15 @@ run_network (const Options *o,
 {
   ImpConvAlgorithm algorithm = algorithm_named (o->algorithm);
   ImpVggLayer deepest = deepest_layer (params);
-  g_autoptr(ImpImage) image = synthetic_image (o->size, o->size, 0);
-  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->size);
+  g_autoptr(ImpImage) image = synthetic_image (o->size, o->height, 0);
+  g_autofree float *gradient = g_new (float, (gsize) 3 * o->size * o->height);
   g_autoptr(ImpParallel) parallel = imp_parallel_new (o->threads);
   g_autoptr(ImpVgg) vgg = NULL;
   gint64 start = g_get_monotonic_time ();
   double cpu_start;
 
   vgg = imp_vgg_new (weights, deepest, params->pool, algorithm, parallel);
-  if (!imp_vgg_set_size (vgg, o->size, o->size, error))
+  if (!imp_vgg_set_size (vgg, o->size, o->height, error))
     return FALSE;
   t->setup = (g_get_monotonic_time () - start) / 1e6;
   for (guint i = 0; i < o->warmup + t->n; i++)
@@ -367,10 +368,11 @@ median (const double *values,
  * style, gradient) and, in network mode, the weights file's pages (an
  * objective lets go of them once its convolutions are prepared). */
 static guint64
-held_bytes (guint    size,
+held_bytes (guint    width,
+            guint    height,
             gboolean weights)
 {
-  guint64 floats = (guint64) 3 * 3 * size * size;
+  guint64 floats = (guint64) 3 * 3 * width * height;
 
   for (guint l = 0; weights && l < IMP_N_VGG_LAYERS; l++)
     floats += (guint64) imp_vgg_layer_in_channels (l) * imp_vgg_layer_out_channels (l) * 9 +
@@ -384,11 +386,12 @@ static double
 network_bytes (const ImpParams *params,
                const char      *algorithm,
                guint            threads,
-               guint            size)
+               guint            width,
+               guint            height)
 {
   ImpVggLayer deepest = deepest_layer (params);
-  guint64 bytes = imp_vgg_estimate_memory (deepest, algorithm_named (algorithm), threads, size,
-                                           size);
+  guint64 bytes = imp_vgg_estimate_memory (deepest, algorithm_named (algorithm), threads, width,
+                                           height);
   gboolean seeded[IMP_N_VGG_LAYERS] = { FALSE };
 
   for (guint i = 0; i < params->content_layers.n_layers; i++)
@@ -398,9 +401,10 @@ network_bytes (const ImpParams *params,
   for (guint l = 0; l <= deepest; l++)
     if (seeded[l])
       {
-        guint s = size >> imp_vgg_layer_block (l);
+        guint b = imp_vgg_layer_block (l);
 
-        bytes += (guint64) imp_vgg_layer_out_channels (l) * s * s * sizeof (float);
+        bytes += (guint64) imp_vgg_layer_out_channels (l) * (width >> b) * (height >> b)
+                 * sizeof (float);
       }
   return (double) bytes;
 }
@@ -411,15 +415,16 @@ print_json (const Options   *o,
             const Timings   *t,
             double           sgemm)
 {
-  double gflop = direct_gflop (deepest_layer (params), o->size, o->size);
+  double gflop = direct_gflop (deepest_layer (params), o->size, o->height);
   double min, max, wall = median (t->seconds, t->n, &min, &max);
   double cpu = median (t->cpu_seconds, t->n, NULL, NULL);
-  double objective_mb = imp_objective_estimate_memory (params, o->size, o->size) / 1048576.0;
+  double objective_mb = imp_objective_estimate_memory (params, o->size, o->height) / 1048576.0;
   double estimate_mb = (g_str_equal (o->mode, "network")
-                        ? network_bytes (params, o->algorithm, o->threads, o->size)
+                        ? network_bytes (params, o->algorithm, o->threads, o->size, o->height)
                         : objective_mb * 1048576.0) / 1048576.0
-                       + held_bytes (o->size, g_str_equal (o->mode, "network")) / 1048576.0;
-  printf ("{\"mode\": \"%s\", \"size\": %u, \"threads\": %u, \"preset\": \"%s\", "
+                       + held_bytes (o->size, o->height, g_str_equal (o->mode, "network"))
+                         / 1048576.0;
+  printf ("{\"mode\": \"%s\", \"size\": %u, \"height\": %u, \"threads\": %u, \"preset\": \"%s\", "
           "\"algorithm\": \"%s\", \"iterations\": %u, \"warmup\": %u, "
           "\"median_s\": %.4f, \"min_s\": %.4f, \"max_s\": %.4f, \"median_cpu_s\": %.4f, "
           "\"load_s\": %.3f, \"setup_s\": %.3f, \"setup_cpu_s\": %.3f, "
@@ -429,7 +434,7 @@ print_json (const Options   *o,
           "\"estimate_mb\": %.1f, \"objective_estimate_mb\": %.1f, "
           "\"estimate_error\": %.3f, \"page_faults_per_iteration\": %.0f, "
           "\"sgemm_gflops\": %.1f, \"ratio_to_sgemm\": %.2f}\n",
-          o->mode, o->size, o->threads, o->preset, o->algorithm, t->n, o->warmup, wall,
+          o->mode, o->size, o->height, o->threads, o->preset, o->algorithm, t->n, o->warmup, wall,
           min, max, cpu, t->load, t->setup, t->setup_cpu, t->load + t->setup, gflop, gflop / wall,
           peak_rss_kib () / 1024.0, t->rss_after_first / 1024.0, t->rss_last / 1024.0,
           estimate_mb, objective_mb, estimate_mb / (peak_rss_kib () / 1024.0) - 1,
@@ -452,7 +457,8 @@ print_profile (const Options   *o,
     .optimizer_cpu_seconds = t->optimizer_cpu_seconds,
     .n = t->n,
     .deepest = deepest_layer (params),
-    .size = o->size,
+    .width = o->size,
+    .height = o->height,
     .threads = o->threads,
     .sgemm_gflops = sgemm,
     .fma_gflops = bench_profile_fma_gflops (),
@@ -467,10 +473,11 @@ parse_options (Options  *o,
                char   ***argv,
                GError  **error)
 {
-  int size = 512, threads = 0, iterations = 5, warmup = 1;
+  int size = 512, height = 0, threads = 0, iterations = 5, warmup = 1;
   GOptionEntry entries[] = {
     { "mode", 0, 0, G_OPTION_ARG_STRING, &o->mode, "objective (default) or network", "MODE" },
-    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image side in pixels (512)", "PX" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image width in pixels (512)", "PX" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Image height in pixels (the width)", "PX" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (0 = all cores)", "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &o->preset, "Preset (tutorial)", "NAME" },
     { "algorithm", 0, 0, G_OPTION_ARG_STRING, &o->algorithm,
@@ -491,15 +498,18 @@ parse_options (Options  *o,
   if (o->long_run)
     {
       size = 512;
+      height = 0;
       iterations = 1000;
     }
-  if (size < 16 || iterations < 1 || warmup < 0 || threads < 0)
+  height = height ? height : size;
+  if (size < 16 || height < 16 || iterations < 1 || warmup < 0 || threads < 0)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "size >= 16, iterations >= 1, warmup >= 0, threads >= 0");
+                           "size, height >= 16, iterations >= 1, warmup >= 0, threads >= 0");
       return FALSE;
     }
   o->size = size;
+  o->height = height;
   o->threads = threads ? (guint) threads : g_get_num_processors ();
   o->iterations = iterations;
   o->warmup = warmup;
@@ -525,7 +535,7 @@ main (int    argc,
   o.algorithm = o.algorithm ? o.algorithm : g_strdup ("auto");
   if (!imp_params_init_preset (&params, o.preset, &error))
     goto fail;
-  params.size = o.size;
+  params.size = MAX (o.size, o.height);
   params.threads = o.threads;
   if (!imp_params_validate (&params, &error))
     goto fail;

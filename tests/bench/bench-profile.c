@@ -112,11 +112,12 @@ bench_profile_fma_gflops (void)
 /* Forward or input gradient of @layer, counted as a direct convolution. */
 static double
 layer_gflop (ImpVggLayer layer,
-             guint       size)
+             guint       width,
+             guint       height)
 {
-  guint side = size >> imp_vgg_layer_block (layer);
+  guint b = imp_vgg_layer_block (layer);
 
-  return 2.0 * side * side * imp_vgg_layer_in_channels (layer)
+  return 2.0 * (width >> b) * (height >> b) * imp_vgg_layer_in_channels (layer)
          * imp_vgg_layer_out_channels (layer) * 9 / 1e9;
 }
 
@@ -124,11 +125,13 @@ layer_gflop (ImpVggLayer layer,
  * and 4x4 tile. */
 static double
 layer_product_gflop (ImpVggLayer layer,
-                     guint       size)
+                     guint       width,
+                     guint       height)
 {
-  guint side = size >> imp_vgg_layer_block (layer), tiles = (side + 3) / 4;
+  guint b = imp_vgg_layer_block (layer);
+  guint tiles = (((width >> b) + 3) / 4) * (((height >> b) + 3) / 4);
 
-  return 2.0 * tiles * tiles * 36 * imp_vgg_layer_in_channels (layer)
+  return 2.0 * tiles * 36 * imp_vgg_layer_in_channels (layer)
          * imp_vgg_layer_out_channels (layer) / 1e9;
 }
 
@@ -152,7 +155,7 @@ print_pass (const BenchProfile *run,
   double cpu = median_field (run, at + offsetof (ImpProfileConv, time.cpu_seconds));
   double transforms = median_field (run, at + offsetof (ImpProfileConv, transform_cpu_seconds));
   double products = median_field (run, at + offsetof (ImpProfileConv, product_cpu_seconds));
-  double gflop = layer_gflop (layer, run->size);
+  double gflop = layer_gflop (layer, run->width, run->height);
 
   printf ("# %-8s %-8s %8.1f %8.1f %7.2f %8.1f %8.1f %6.1f %%", imp_vgg_layer_name (layer),
           backward ? "backward" : "forward", wall * 1e3, cpu * 1e3, gflop,
@@ -209,9 +212,9 @@ print_convolutions (const BenchProfile *run,
         sum.cpu += p.cpu;
         sum.transforms += p.transforms;
         sum.products += p.products;
-        gflop += layer_gflop (l, run->size);
+        gflop += layer_gflop (l, run->width, run->height);
         if (p.products > 0)
-          product_gflop += layer_product_gflop (l, run->size);
+          product_gflop += layer_product_gflop (l, run->width, run->height);
       }
   printf ("# %-17s %8.1f %8.1f %7.1f %8.1f %8.1f %6.1f %%\n", "convolutions", sum.wall * 1e3,
           sum.cpu * 1e3, gflop, gflop / sum.wall, gflop / sum.cpu, 100.0 * sum.wall / total);
@@ -266,7 +269,7 @@ bench_profile_print (const BenchProfile *run)
   Pair other = median_other (run);
 
   printf ("# profile: %ux%u, %u threads, median of %u iterations; sgemm %.1f GFLOP/s in "
-          "this run\n", run->size, run->size, run->threads, run->n, run->sgemm_gflops);
+          "this run\n", run->width, run->height, run->threads, run->n, run->sgemm_gflops);
   printf ("# transf./prod. CPU: the Winograd transforms' and products' CPU ms; GFLOP/s per "
           "CPU s is one core's rate\n");
   print_convolutions (run, total);

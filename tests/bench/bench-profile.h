@@ -16,7 +16,8 @@ typedef struct
   const double     *optimizer_cpu_seconds;
   guint             n;
   ImpVggLayer       deepest;
-  guint             size;
+  guint             width;
+  guint             height;
   guint             threads;
   double            sgemm_gflops;         /* this run's reference */
   double            fma_gflops;           /* one core's FMA peak, or 0 */

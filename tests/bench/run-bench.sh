@@ -11,8 +11,9 @@
 #                                                    by layer (PROFILE_SIZE, default 512 px)
 #   ... --torch (after the mode, or alone)            adds the PyTorch reference at 512 px,
 #                                                    as installed and with huge-page malloc,
-#                                                    then ROUNDS (3) alternate runs of both
-#                                                    and the ratio of their medians
+#                                                    then at 512x384 and 512x512 ROUNDS (3)
+#                                                    alternate runs of both and the ratio
+#                                                    of their medians
 #
 # Needs IMPASTO_WEIGHTS (the VGG19 weights); .ci/run's default is used when unset.
 # Other load on the machine shows in sgemm_gflops: compare ratios, not seconds.
@@ -53,19 +54,20 @@ run_torch () {
   GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$python" "$script" --size 512 --threads 2 --iterations 3
 }
 
-# Impasto at 512 px on 2 threads and PyTorch with huge-page malloc, one after
-# the other ROUNDS times (default 3), then the medians and their ratio: on a
-# shared machine only a ratio taken in the same run means something.
+# Impasto at WIDTH x HEIGHT on 2 threads and PyTorch with huge-page malloc,
+# one after the other ROUNDS times (default 3), then the medians and their
+# ratio: on a shared machine only a ratio taken in the same run means
+# something.
 compare_torch () {
-  local python=${PYTHON:-/usr/bin/python3} rounds=${ROUNDS:-3} log
+  local width=$1 height=$2 python=${PYTHON:-/usr/bin/python3} rounds=${ROUNDS:-3} log
   "$python" -c 'import torch' 2>/dev/null || return 0
   log=$(mktemp)
   for _ in $(seq "$rounds"); do
-    "$bench" --size 512 --threads 2 --iterations 3 | tee -a "$log"
+    "$bench" --size "$width" --height "$height" --threads 2 --iterations 3 | tee -a "$log"
     GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$python" "$top/tests/bench/torch-iteration.py" \
-      --size 512 --threads 2 --iterations 3 | tee -a "$log"
+      --size "$width" --height "$height" --threads 2 --iterations 3 | tee -a "$log"
   done
-  awk -v rounds="$rounds" '
+  awk -v rounds="$rounds" -v size="${width}x$height" '
     function median(list, n,    i, j, t) {
       for (i = 1; i <= n; i++)
         for (j = i + 1; j <= n; j++)
@@ -79,7 +81,7 @@ compare_torch () {
     END {
       if (no == 0 || nt == 0) exit
       a = median(ours, no); b = median(torch, nt)
-      printf "# 512 px, 2 threads, %d rounds alternately: Impasto %.3f s, PyTorch (huge-page malloc) %.3f s per iteration (medians): %.2fx\n", rounds, a, b, b / a
+      printf "# %s, 2 threads, %d rounds alternately: Impasto %.3f s, PyTorch (huge-page malloc) %.3f s per iteration (medians): %.2fx\n", size, rounds, a, b, b / a
     }' "$log"
   rm -f "$log"
 }
@@ -111,5 +113,6 @@ case "$mode" in
 esac
 if [ -n "$torch" ]; then
   run_torch
-  compare_torch
+  compare_torch 512 384
+  compare_torch 512 512
 fi
