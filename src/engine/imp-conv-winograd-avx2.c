@@ -428,17 +428,16 @@ store_group_slow (const WinoJob *job,
 }
 
 void
-_imp_winograd_transform_outputs_avx2 (const WinoJob *job,
-                                      guint          t0,
-                        guint          n,
-                        gsize          ld,
-                        const float   *m)
+_imp_winograd_transform_outputs_avx2 (const WinoJob   *job,
+                                      const WinoBlock *block,
+                                      const float     *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = position_stride (job->m_layout, job->dst_channels, ld);
+  gsize ld = block->ld, stride = position_stride (job->m_layout, job->dst_channels, ld);
+  guint t0 = block->t0, n = block->n;
   int h = job->height, w = job->width;
 
-  for (guint o = 0; o < job->dst_channels; o++)
+  for (guint o = block->out_first; o < block->out_end; o++)
     {
       float *dst = job->dst + o * plane;
       float bias = job->bias != NULL ? job->bias[o] : 0.0f;
@@ -593,23 +592,25 @@ pack_backward_panel (const float *u,
       memcpy (panel + k * KROWS, u + (gsize) k * lda + r, rows * sizeof (float));
 }
 
-/* M = U . V (backward Ut . V) for one position: dst x @cols (a multiple of 16)
- * from dst x src weights and src x @cols inputs, both in cell ()'s panels. */
+/* M = U . V (backward Ut . V) for one position: the rows of @block's output
+ * channels over its ld columns (a multiple of 16), from dst x src weights
+ * and src x ld inputs, both in cell ()'s panels. */
 void
-_imp_winograd_multiply_avx2 (const WinoJob *job,
-                             const float   *u,
-                             const float   *v,
-                             float         *m,
-                             guint          cols)
+_imp_winograd_multiply_avx2 (const WinoJob   *job,
+                             const WinoBlock *block,
+                             const float     *u,
+                             const float     *v,
+                             float           *m)
 {
   guint dst = job->dst_channels, src = job->src_channels;
   /* forward U is [dst][src]; backward it is [src][dst], read transposed */
   gsize lda = job->backward ? dst : src;
   gsize b_row = row_floats (job->v_layout), c_row = row_floats (job->m_layout);
+  guint cols = block->ld;
 
-  for (guint r = 0; r < dst; r += KROWS)
+  for (guint r = block->out_first; r < block->out_end; r += KROWS)
     {
-      guint rows = MIN (KROWS, dst - r);
+      guint rows = MIN (KROWS, block->out_end - r);
       float *c = m + (gsize) r * c_row;
 
       if (job->backward && src <= 512)

@@ -53,7 +53,8 @@ typedef struct
   guint         dst_channels;
   guint         tiles_w;
   guint         n_tiles;
-  guint         block;
+  guint         block;       /* tiles a block */
+  guint         out_parts;   /* blocks sharing each block's tiles, by output channels */
   guint         n_blocks;
   gboolean      backward;    /* transposed weights, flipped data */
   gboolean      relu;
@@ -68,6 +69,17 @@ typedef struct
   gint          cancelled;   /* atomic */
   double       *cpu;         /* profiling: [thread][2] transform and product CPU seconds, or NULL */
 } WinoJob;
+
+/* One block's work: tiles t0 .. t0 + n - 1 (in V and M rows of @ld floats),
+ * output channels out_first .. out_end - 1. */
+typedef struct
+{
+  guint t0;
+  guint n;
+  gsize ld;
+  guint out_first;
+  guint out_end;
+} WinoBlock;
 
 /* plane[i], or 0 where the ReLU output @mask (when given) is not positive. */
 static inline float
@@ -187,16 +199,14 @@ void _imp_winograd_transform_inputs_avx2  (const WinoJob *job,
                                            guint          n,
                                            gsize          ld,
                                            float         *v);
-void _imp_winograd_transform_outputs_avx2 (const WinoJob *job,
-                                           guint          t0,
-                                           guint          n,
-                                           gsize          ld,
-                                           const float   *m);
-void _imp_winograd_multiply_avx2          (const WinoJob *job,
-                                           const float   *u,
-                                           const float   *v,
-                                           float         *m,
-                                           guint          cols);
+void _imp_winograd_transform_outputs_avx2 (const WinoJob   *job,
+                                           const WinoBlock *block,
+                                           const float     *m);
+void _imp_winograd_multiply_avx2          (const WinoJob   *job,
+                                           const WinoBlock *block,
+                                           const float     *u,
+                                           const float     *v,
+                                           float           *m);
 
 /* AVX-512F (imp-conv-winograd-avx512.c): @rows (1 .. KROWS) rows of M over
  * @cols tiles, C = A . B with A(i, k) at a[i * a_i + k * a_k] and B and C in

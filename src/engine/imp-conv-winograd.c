@@ -193,12 +193,12 @@ block_tiles (guint in_channels,
   return block & ~15u;
 }
 
-/* V or M of one block in either layout (cell ()). */
+/* V or M of one block of up to @block tiles in either layout (cell ()). */
 static gsize
 block_floats (guint channels,
               guint block)
 {
-  return (gsize) channels * block / 16 * ROW_FLOATS + NXI * PLANE_PAD;
+  return (gsize) channels * ((block + 15) / 16) * ROW_FLOATS + NXI * PLANE_PAD;
 }
 
 gsize
@@ -310,18 +310,19 @@ transform_inputs (const WinoJob *job,
 }
 
 
+/* The output channels of @block, its tiles k in [first, n). */
 static void
-transform_outputs (const WinoJob *job,
-                   guint          t0,
-                   guint          first,
-                   guint          n,
-                   gsize          ld,
-                   const float   *m)
+transform_outputs (const WinoJob   *job,
+                   const WinoBlock *block,
+                   guint            first,
+                   const float     *m)
 {
   gsize plane = (gsize) job->height * job->width;
-  gsize stride = position_stride (job->m_layout, job->dst_channels, ld);
+  gsize stride = position_stride (job->m_layout, job->dst_channels, block->ld);
+  guint t0 = block->t0, n = block->n;
+  gsize ld = block->ld;
 
-  for (guint o = 0; o < job->dst_channels; o++)
+  for (guint o = block->out_first; o < block->out_end; o++)
     {
       float *dst = job->dst + o * plane;
       float bias = job->bias != NULL ? job->bias[o] : 0.0f;
@@ -377,13 +378,12 @@ avx512_supported (void)
  * The SIMD product reads whole panels of 16 tiles (@ld is n rounded up to 16),
  * so the columns past n are zeroed. */
 static void
-transform_block_inputs (const WinoJob *job,
-                        guint          t0,
-                        guint          n,
-                        gsize          ld,
-                        float         *v)
+transform_block_inputs (const WinoJob   *job,
+                        const WinoBlock *block,
+                        float           *v)
 {
-  guint first = job->simd ? n & ~7u : 0;
+  guint t0 = block->t0, n = block->n, first = job->simd ? n & ~7u : 0;
+  gsize ld = block->ld;
 
   if (job->simd)
     _imp_winograd_transform_inputs_avx2 (job, t0, n, ld, v);
@@ -400,70 +400,88 @@ transform_block_inputs (const WinoJob *job,
 }
 
 static void
-transform_block_outputs (const WinoJob *job,
-                         guint          t0,
-                         guint          n,
-                         gsize          ld,
-                         const float   *m)
+transform_block_outputs (const WinoJob   *job,
+                         const WinoBlock *block,
+                         const float     *m)
 {
-  guint first = job->simd ? n & ~7u : 0;
+  guint first = job->simd ? block->n & ~7u : 0;
 
   if (job->simd)
-    _imp_winograd_transform_outputs_avx2 (job, t0, n, ld, m);
-  transform_outputs (job, t0, first, n, ld, m);
+    _imp_winograd_transform_outputs_avx2 (job, block, m);
+  transform_outputs (job, block, first, m);
 }
 
-/* The 36 products of one block: forward M = U . V, backward M = Ut . V. */
+/* The 36 products of one block, the rows of its output channels: forward
+ * M = U . V, backward M = Ut . V. */
 static void
-multiply (const WinoJob *job,
-          guint          n,
-          gsize          ld,
-          const float   *v,
-          float         *m)
+multiply (const WinoJob   *job,
+          const WinoBlock *block,
+          const float     *v,
+          float           *m)
 {
+  gsize ld = block->ld;
   gsize src_size = position_stride (job->v_layout, job->src_channels, ld);
   gsize dst_size = position_stride (job->m_layout, job->dst_channels, ld);
   gsize w_size = (gsize) job->src_channels * job->dst_channels;
+  guint o0 = block->out_first, rows = block->out_end - block->out_first;
 
   for (guint xi = 0; xi < NXI; xi++)
     {
       const float *u = job->weights + xi * w_size;
+      float *mx = m + xi * dst_size;
 
       if (job->simd)
-        _imp_winograd_multiply_avx2 (job, u, v + xi * src_size, m + xi * dst_size, ld);
+        _imp_winograd_multiply_avx2 (job, block, u, v + xi * src_size, mx);
       else if (job->backward)
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
-                     job->dst_channels, n, job->src_channels, 1.0f,
-                     u, job->dst_channels, v + xi * src_size, ld,
-                     0.0f, m + xi * dst_size, ld);
+                     rows, block->n, job->src_channels, 1.0f,
+                     u + o0, job->dst_channels, v + xi * src_size, ld,
+                     0.0f, mx + o0 * ld, ld);
       else
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                     job->dst_channels, n, job->src_channels, 1.0f,
-                     u, job->src_channels, v + xi * src_size, ld,
-                     0.0f, m + xi * dst_size, ld);
+                     rows, block->n, job->src_channels, 1.0f,
+                     u + (gsize) o0 * job->src_channels, job->src_channels,
+                     v + xi * src_size, ld, 0.0f, mx + o0 * ld, ld);
     }
 }
 
 /* One block, its thread's CPU seconds added to @cpu: [0] the transforms,
  * [1] the products. */
 static void
-run_block_timed (const WinoJob *job,
-                 guint          t0,
-                 guint          n,
-                 gsize          ld,
-                 float         *v,
-                 float         *m,
-                 double        *cpu)
+run_block_timed (const WinoJob   *job,
+                 const WinoBlock *block,
+                 float           *v,
+                 float           *m,
+                 double          *cpu)
 {
   double start = imp_profile_thread_cpu (), transformed, multiplied;
 
-  transform_block_inputs (job, t0, n, ld, v);
+  transform_block_inputs (job, block, v);
   transformed = imp_profile_thread_cpu ();
-  multiply (job, n, ld, v, m);
+  multiply (job, block, v, m);
   multiplied = imp_profile_thread_cpu ();
-  transform_block_outputs (job, t0, n, ld, m);
+  transform_block_outputs (job, block, m);
   cpu[0] += transformed - start + imp_profile_thread_cpu () - multiplied;
   cpu[1] += multiplied - transformed;
+}
+
+/* Block @b's tiles and output channels (plan_blocks ()). */
+static void
+block_range (const WinoJob *job,
+             guint          b,
+             WinoBlock     *block)
+{
+  guint part = b % job->out_parts;
+  /* the output channels in whole rows of the product kernel */
+  gsize row_groups = (job->dst_channels + KROWS - 1) / KROWS;
+
+  block->t0 = b / job->out_parts * job->block;
+  block->n = MIN (job->block, job->n_tiles - block->t0);
+  block->ld = job->simd ? (block->n + 15) & ~15u : block->n;
+  block->out_first = MIN (imp_parallel_split (row_groups, part, job->out_parts) * KROWS,
+                          job->dst_channels);
+  block->out_end = MIN (imp_parallel_split (row_groups, part + 1, job->out_parts) * KROWS,
+                        job->dst_channels);
 }
 
 /* One thread's share: blocks taken in turn until none is left. */
@@ -479,8 +497,7 @@ worker_run (guint    index,
   for (;;)
     {
       guint b = g_atomic_int_add (&job->next_block, 1);
-      guint t0, n;
-      gsize ld;
+      WinoBlock block;
 
       if (b >= job->n_blocks || g_atomic_int_get (&job->cancelled))
         break;
@@ -489,16 +506,14 @@ worker_run (guint    index,
           g_atomic_int_set (&job->cancelled, TRUE);
           break;
         }
-      t0 = b * job->block;
-      n = MIN (job->block, job->n_tiles - t0);
-      ld = job->simd ? (n + 15) & ~15u : n;
+      block_range (job, b, &block);
       if (job->cpu != NULL)
-        run_block_timed (job, t0, n, ld, v, m, job->cpu + 2 * index);
+        run_block_timed (job, &block, v, m, job->cpu + 2 * index);
       else
         {
-          transform_block_inputs (job, t0, n, ld, v);
-          multiply (job, n, ld, v, m);
-          transform_block_outputs (job, t0, n, ld, m);
+          transform_block_inputs (job, &block, v);
+          multiply (job, &block, v, m);
+          transform_block_outputs (job, &block, m);
         }
     }
 }
@@ -548,6 +563,31 @@ choose_layout (const WinoJob *job,
   return channels <= MAX_INTERLEAVED_CHANNELS ? LAYOUT_INTERLEAVED : LAYOUT_PLANES;
 }
 
+/* Blocks of equal size, as many for each thread, or one thread would wait
+ * for the other's last block; sizes stay multiples of the SIMD group. Where
+ * all tiles fit in one block (the deep layers' small planes) the threads
+ * share the output channels instead: split by tiles, each thread would pad
+ * its few tiles to whole panels and stream all of the layer's weights. Each
+ * then transforms all the inputs, a small part of such a layer's work. */
+static void
+plan_blocks (WinoJob *job,
+             guint    n_threads)
+{
+  job->out_parts = 1;
+  job->block = block_tiles (job->src_channels, job->dst_channels);
+  if (n_threads > 1 && job->n_tiles <= job->block && job->dst_channels >= n_threads * KROWS)
+    {
+      job->out_parts = n_threads;
+      job->block = job->n_tiles;
+      job->n_blocks = n_threads;
+      return;
+    }
+  job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
+  job->n_blocks = (job->n_blocks + n_threads - 1) / n_threads * n_threads;
+  job->block = MAX ((job->n_tiles + job->n_blocks - 1) / job->n_blocks + 15, 16) & ~15u;
+  job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
+}
+
 static gboolean
 run (WinoJob       *job,
      ImpScratch    *scratch,
@@ -564,13 +604,7 @@ run (WinoJob       *job,
 
   job->tiles_w = (job->width + TILE - 1) / TILE;
   job->n_tiles = job->tiles_w * ((job->height + TILE - 1) / TILE);
-  job->block = block_tiles (job->src_channels, job->dst_channels);
-  job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
-  /* Equal blocks, as many per thread, or one thread would wait for the
-   * other's last block. Sizes stay multiples of the SIMD group. */
-  job->n_blocks = (job->n_blocks + n_threads - 1) / n_threads * n_threads;
-  job->block = MAX ((job->n_tiles + job->n_blocks - 1) / job->n_blocks + 15, 16) & ~15u;
-  job->n_blocks = (job->n_tiles + job->block - 1) / job->block;
+  plan_blocks (job, n_threads);
   job->scratch_per_thread = block_floats (job->src_channels, job->block)
                             + block_floats (job->dst_channels, job->block);
   job->scratch = imp_scratch_reserve (scratch, job->scratch_per_thread * n_threads);

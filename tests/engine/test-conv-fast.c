@@ -290,6 +290,48 @@ test_threads_agree (void)
   imp_scratch_clear (&scratch);
 }
 
+/* Where all tiles fit in one block the threads share the output channels,
+ * so each output is summed as on one thread: the same bits, forward and
+ * through the ReLU backward, also where the channels do not split evenly. */
+static void
+test_small_plane_threads (void)
+{
+  static const Shape shapes[] = { { 256, 100, 10, 13 }, { 64, 512, 4, 4 }, { 96, 30, 7, 23 } };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
+  g_autoptr(ImpParallel) single = imp_parallel_new (1);
+  g_autoptr(ImpParallel) pair = imp_parallel_new (2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      const Shape *s = &shapes[i];
+      gsize n_in = (gsize) s->in * s->height * s->width;
+      gsize n_out = (gsize) s->out * s->height * s->width;
+      g_autofree float *kernel = random_floats (rand, (gsize) s->out * s->in * 9, 0.2);
+      g_autofree float *bias = random_floats (rand, s->out, 1.0);
+      g_autofree float *input = random_floats (rand, n_in, 1.0);
+      g_autofree float *grad = random_floats (rand, n_out, 1.0);
+      g_autofree float *act = g_new (float, n_out);
+      g_autofree float *act_two = g_new (float, n_out);
+      g_autofree float *back = g_new (float, n_in);
+      g_autofree float *back_two = g_new (float, n_in);
+      g_autoptr(ImpWinograd) wino = imp_winograd_new (kernel, bias, s->in, s->out);
+      ImpScratch scratch = { NULL, 0 };
+
+      g_assert_true (imp_winograd_forward (wino, input, s->height, s->width, TRUE, act, &scratch,
+                                           single, NULL, NULL));
+      g_assert_true (imp_winograd_forward (wino, input, s->height, s->width, TRUE, act_two,
+                                           &scratch, pair, NULL, NULL));
+      g_assert_cmpmem (act_two, n_out * sizeof (float), act, n_out * sizeof (float));
+      g_assert_true (imp_winograd_backward_input_masked (wino, grad, act, s->height, s->width,
+                                                         back, &scratch, single, NULL, NULL));
+      g_assert_true (imp_winograd_backward_input_masked (wino, grad, act, s->height, s->width,
+                                                         back_two, &scratch, pair, NULL, NULL));
+      g_assert_cmpmem (back_two, n_in * sizeof (float), back, n_in * sizeof (float));
+      g_assert_cmpuint (scratch.n_floats, <=, imp_winograd_scratch_floats (s->in, s->out, 2));
+      imp_scratch_clear (&scratch);
+    }
+}
+
 /* What imp_conv_estimate_bytes () says one call reserves holds for every
  * pass, on both paths: the network's memory estimate relies on it. */
 static void
@@ -542,6 +584,7 @@ main (int    argc,
   g_test_add_func ("/engine/conv-fast/avx2-products", test_avx2_products);
   g_test_add_func ("/engine/conv-fast/masked-backward", test_masked_backward);
   g_test_add_func ("/engine/conv-fast/threads-agree", test_threads_agree);
+  g_test_add_func ("/engine/conv-fast/small-plane-threads", test_small_plane_threads);
   g_test_add_func ("/engine/conv-fast/scratch-estimate", test_scratch_estimate);
   g_test_add_func ("/engine/conv-fast/cancel", test_cancel);
   g_test_add_func ("/engine/conv-fast/vgg-real-weights", test_vgg_real_weights);
