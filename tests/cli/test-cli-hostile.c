@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "media/imp-image-io.h"
+#include "test-util.h"
 
 #define SENTINEL "not an image: must survive refused runs\n"
 
@@ -269,24 +270,6 @@ snapshot_difference (GHashTable *before,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 copy_file (const char *from,
            const char *to)
 {
@@ -310,7 +293,7 @@ fresh_case_dir (void)
   g_autofree char *log = case_path ("existing.jsonl");
   g_autofree char *sub = case_path ("sub");
 
-  remove_tree (case_dir);
+  test_remove_tree (case_dir);
   g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
   copy_file (content, c);
   copy_file (style, s);
@@ -901,7 +884,7 @@ main (int    argc,
                    test_second_interrupt_while_writing);
 
   status = g_test_run ();
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (case_dir);
   g_free (weights_copy);
   g_free (tmp_dir);

@@ -13,6 +13,7 @@
 #include <webp/demux.h>
 
 #include "media/imp-image-io.h"
+#include "test-util.h"
 
 #define SENTINEL "not an image: must survive failed runs\n"
 
@@ -857,27 +858,6 @@ test_help_and_presets (void)
   g_assert_cmpstr (presets.out, ==, "tutorial\ngatys\nfast\nbest (default)\npatient\n");
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -915,7 +895,7 @@ main (int    argc,
   g_test_add_func ("/cli/interrupt-save", test_interrupt_save);
 
   status = g_test_run ();
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (cli_path);
   return status;

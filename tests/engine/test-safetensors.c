@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "engine/imp-safetensors.h"
+#include "test-util.h"
 
 static char *tmp_dir;
 
@@ -217,24 +218,6 @@ test_read_float (void)
   g_assert_cmpuint (imp_safetensors_lookup (file, "f")->n_elements, ==, 1);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -251,7 +234,7 @@ main (int    argc,
   g_test_add_func ("/engine/safetensors/not-regular", test_not_regular);
   g_test_add_func ("/engine/safetensors/read-float", test_read_float);
   status = g_test_run ();
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -12,6 +12,7 @@
 
 #include "engine/imp-objective.h"
 #include "engine/imp-weights-private.h"
+#include "test-util.h"
 
 static char *tmp_dir;
 
@@ -231,24 +232,6 @@ test_pages_released (void)
   g_assert_cmpuint (resident_kb (path), <, 1024);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -268,7 +251,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/cut-after-load", test_cut_after_load);
   g_test_add_func ("/engine/weights/pages-released", test_pages_released);
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

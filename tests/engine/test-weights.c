@@ -13,6 +13,7 @@
 
 #include "engine/imp-objective.h"
 #include "engine/imp-weights.h"
+#include "test-util.h"
 
 /* The real file's bytes, read once, and a temp dir for the broken copies. */
 static GBytes *real_bytes;
@@ -750,23 +751,6 @@ test_bf16 (void)
   check_half (TRUE);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (path, name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -813,7 +797,7 @@ main (int   argc,
   g_test_add_func ("/engine/weights/bf16", test_bf16);
   ret = g_test_run ();
 
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_clear_pointer (&real_bytes, g_bytes_unref);
   return ret;

@@ -8,6 +8,7 @@
 
 #include "gui-test-util.h"
 #include "imp-image-well.h"
+#include "test-util.h"
 
 char *
 gui_test_set_xdg_dirs (void)
@@ -27,26 +28,10 @@ gui_test_set_xdg_dirs (void)
   return dir;
 }
 
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-                               NULL, NULL);
-  GFile *child = NULL;
-
-  while (children != NULL && g_file_enumerator_iterate (children, NULL, &child, NULL, NULL)
-         && child != NULL)
-    remove_tree (child);
-  g_file_delete (file, NULL, NULL);
-}
-
 void
 gui_test_remove_xdg_dirs (const char *dir)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (dir);
-
-  remove_tree (file);
+  test_remove_tree (dir);
 }
 
 gboolean

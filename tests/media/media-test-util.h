@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "engine/imp-image.h"
+#include "test-util.h"
 
 static inline char *
 media_test_make_dir (void)
@@ -19,27 +20,6 @@ media_test_make_dir (void)
 
   g_assert_no_error (error);
   return dir;
-}
-
-static inline void
-media_test_remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  (void) g_chmod (dir, 0755);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        media_test_remove_dir (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static inline int

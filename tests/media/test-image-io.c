@@ -975,7 +975,7 @@ main (int    argc,
 
   status = g_test_run ();
   if (!g_test_subprocess ())
-    media_test_remove_dir (tmp_dir);
+    test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

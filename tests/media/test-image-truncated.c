@@ -222,7 +222,7 @@ main (int    argc,
   g_test_add_func ("/media/image-truncated/tga", test_tga);
   g_test_add_func ("/media/image-truncated/pnm-lying-header", test_pnm_lying_header);
   status = g_test_run ();
-  media_test_remove_dir (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -25,6 +25,7 @@
 #include "engine/imp-weights.h"
 #include "media/imp-image-io.h"
 #include "soak-util.h"
+#include "test-util.h"
 
 static char *tmp_dir;
 
@@ -851,24 +852,6 @@ test_weights_shrink (void)
   g_assert_cmpuint (caught, >, 0);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -896,7 +879,7 @@ main (int    argc,
   g_test_add_func ("/soak/hostile/weights/shrinks-while-read", test_weights_shrink);
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
+  test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

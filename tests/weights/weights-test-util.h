@@ -8,6 +8,8 @@
 
 #include "engine/imp-vgg-layers.h"
 
+#include "test-util.h"
+
 G_BEGIN_DECLS
 
 /* A cheap deterministic value in [-0.01, 0.01], different for neighbouring
@@ -82,6 +84,5 @@ int          test_run             (const char * const *argv,
 
 /* Number of entries in @dir (0 if it does not exist). */
 guint        test_count_entries   (const char        *dir);
-void         test_remove_tree     (const char        *dir);
 
 G_END_DECLS
