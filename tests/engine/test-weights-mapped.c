@@ -44,6 +44,19 @@ copy_real_weights (const char *folder,
   return path;
 }
 
+/* copy_real_weights () of @folder, unlisted, loaded into @weights. */
+static char *
+load_real_copy (const char  *folder,
+                ImpWeights **weights)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = copy_real_weights (folder, FALSE);
+
+  *weights = imp_weights_load (path, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
 static gboolean
 need_weights (void)
 {
@@ -128,9 +141,7 @@ test_unlisted (void)
 
   if (!need_weights ())
     return;
-  path = copy_real_weights ("unlisted", FALSE);
-  weights = imp_weights_load (path, &error);
-  g_assert_no_error (error);
+  path = load_real_copy ("unlisted", &weights);
   g_assert_false (imp_weights_hashed_at_load (weights));
   expected = imp_weights_listed_sha256 (g_getenv ("IMPASTO_WEIGHTS"));
   if (expected != NULL)
@@ -138,9 +149,14 @@ test_unlisted (void)
   g_assert_cmpuint (strlen (imp_weights_get_sha256 (weights)), ==, 64);
 }
 
-static ImpParams
-small_params (void)
+/* A session with conv4_2's content loss on a black 32x32 picture, one
+ * thread: enough to prepare the convolutions from @weights. */
+static ImpObjective *
+small_session (ImpWeights  *weights,
+               GError     **error)
 {
+  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
+  ImpImage image = { 32, 32, pixels };
   ImpParams params;
 
   memset (&params, 0, sizeof params);
@@ -150,7 +166,7 @@ small_params (void)
   params.content_weight = params.style_weight = params.tv_weight = 1;
   params.pool = IMP_POOL_MAX;
   params.threads = 1;
-  return params;
+  return imp_objective_new (weights, &params, &image, NULL, NULL, 0, NULL, error);
 }
 
 /* Cut short after the load, while the mapping is in use: the session that
@@ -163,17 +179,12 @@ test_cut_after_load (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(ImpWeights) weights = NULL;
   g_autoptr(ImpObjective) objective = NULL;
-  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
-  ImpImage image = { 32, 32, pixels };
-  ImpParams params = small_params ();
 
   if (!need_weights ())
     return;
-  path = copy_real_weights ("cut", FALSE);
-  weights = imp_weights_load (path, &error);
-  g_assert_no_error (error);
+  path = load_real_copy ("cut", &weights);
   g_assert_cmpint (truncate (path, 4096), ==, 0);
-  objective = imp_objective_new (weights, &params, &image, NULL, NULL, 0, NULL, &error);
+  objective = small_session (weights, &error);
   g_assert_null (objective);
   g_assert_error (error, IMP_WEIGHTS_ERROR, IMP_WEIGHTS_ERROR_IO);
   g_test_message ("%s", error->message);
@@ -214,19 +225,14 @@ test_pages_released (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(ImpWeights) weights = NULL;
   g_autoptr(ImpObjective) objective = NULL;
-  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
-  ImpImage image = { 32, 32, pixels };
-  ImpParams params = small_params ();
 
   if (!need_weights ())
     return;
-  path = copy_real_weights ("released", FALSE);
-  weights = imp_weights_load (path, &error);
-  g_assert_no_error (error);
+  path = load_real_copy ("released", &weights);
   /* the load checked every value: the whole file was read */
   g_test_message ("after the load: %" G_GUINT64_FORMAT " kB resident", resident_kb (path));
   g_assert_cmpuint (resident_kb (path), >, 40 * 1024);
-  objective = imp_objective_new (weights, &params, &image, NULL, NULL, 0, NULL, &error);
+  objective = small_session (weights, &error);
   g_assert_no_error (error);
   g_test_message ("after the preparation: %" G_GUINT64_FORMAT " kB resident", resident_kb (path));
   g_assert_cmpuint (resident_kb (path), <, 1024);
